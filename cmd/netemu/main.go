@@ -1,0 +1,59 @@
+// Command netemu builds a real network out of Linux namespaces from one HCL
+// file and runs real routing daemons and programs inside it.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+)
+
+// globals are the flags every command shares. They are passed to each
+// command's constructor instead of living in package variables.
+type globals struct {
+	logLevel string
+	output   string // "table" or "json" for read commands
+	lab      string // which running lab a command acts on ("" = the only one)
+}
+
+// logger returns the CLI's logger at the chosen level, writing to stderr.
+func (g *globals) logger() hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Name:   "netemu",
+		Level:  hclog.LevelFromString(g.logLevel),
+		Output: os.Stderr,
+	})
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "netemu",
+		Short:         "A packet-level network emulator on Linux namespaces",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level: trace, debug, info, warn, error")
+	root.PersistentFlags().StringVar(&g.lab, "lab", "", "the running lab to act on (default: the only one)")
+
+	// Every command is listed here, one line each.
+	commands := []*cobra.Command{}
+	for _, c := range commandConstructors {
+		commands = append(commands, c(g))
+	}
+	root.AddCommand(commands...)
+	return root
+}
+
+// commandConstructors lists every subcommand, one line each; the one
+// registry of commands.
+var commandConstructors = []func(*globals) *cobra.Command{}
+
+func main() {
+	if err := newRootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "netemu:", err)
+		os.Exit(exitCode(err))
+	}
+}
