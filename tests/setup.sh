@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Installs what netemu and its test suite need on Debian 12. Idempotent: it
+# installs only what is missing, and is used alike by `make up`, `make test`,
+# .ci/run and the Vagrantfile. It never starts a daemon in the host's own
+# namespaces: packages installed here have their services held back and
+# disabled, because netemu runs them inside lab nodes only.
+set -euo pipefail
+
+if [ "$(id -u)" != 0 ]; then
+	echo "setup: run as root (sudo make up / sudo make test)" >&2
+	exit 1
+fi
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+# Debian package -> a file that proves it is installed.
+declare -A want=(
+	[iproute2]=/usr/sbin/ip
+	[iptables]=/usr/sbin/iptables-restore
+	[util-linux]=/usr/bin/nsenter
+	[openssh-server]=/usr/sbin/sshd
+	[openssh-client]=/usr/bin/ssh
+	[lsof]=/usr/bin/lsof
+	[tcpdump]=/usr/bin/tcpdump
+	[iputils-ping]=/usr/bin/ping
+	[procps]=/usr/bin/pgrep
+	[conntrack]=/usr/sbin/conntrack
+	[bird2]=/usr/sbin/bird
+	[frr]=/usr/lib/frr/bgpd
+	[gobgpd]=/usr/bin/gobgpd
+	[mariadb-server]=/usr/sbin/mariadbd
+	[mariadb-client]=/usr/bin/mysql
+	[opensmtpd]=/usr/sbin/smtpd
+	[iperf3]=/usr/bin/iperf3
+	[socat]=/usr/bin/socat
+	[make]=/usr/bin/make
+	[git]=/usr/bin/git
+	[gcc]=/usr/bin/gcc
+	[ca-certificates]=/etc/ssl/certs/ca-certificates.crt
+)
+# Their services must never run on the host.
+services=(bird frr mariadb opensmtpd ssh gobgpd iperf3)
+
+missing=()
+for pkg in "${!want[@]}"; do
+	[ -e "${want[$pkg]}" ] || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing: ${missing[*]}"
+	# Hold back service start-up during the install (policy-rc.d), unless the
+	# machine already has its own policy.
+	ours=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		ours=1
+	fi
+	trap '[ "$ours" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# Keep newly installed daemons from starting at the next boot.
+	if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+		for pkg in "${missing[@]}"; do
+			for s in "${services[@]}"; do
+				case "$pkg" in
+				bird2) [ "$s" = bird ] || continue ;;
+				mariadb-server) [ "$s" = mariadb ] || continue ;;
+				openssh-server) [ "$s" = ssh ] || continue ;;
+				"$s") ;;
+				*) continue ;;
+				esac
+				systemctl disable --now "$s" >/dev/null 2>&1 || true
+			done
+		done
+	fi
+fi
+
+# Go: the module needs a recent toolchain. /usr/local/go is used when
+# present; otherwise Debian's go (1.21+ from bookworm-backports) fetches the
+# exact toolchain through the module proxy (GOTOOLCHAIN=auto).
+if [ ! -x /usr/local/go/bin/go ] && ! command -v go >/dev/null; then
+	say "installing Go"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y -qq golang-1.23-go >/dev/null 2>&1; then
+		echo 'deb http://deb.debian.org/debian bookworm-backports main' >/etc/apt/sources.list.d/netemu-backports.list
+		apt-get update -qq
+		apt-get install -y -qq -t bookworm-backports golang-1.23-go >/dev/null
+	fi
+	ln -sf /usr/lib/go-1.23/bin/go /usr/local/bin/go
+fi
+
+# Kernel modules the labs use; harmless when built in or already loaded.
+for m in veth vxlan sch_tbf sch_htb nf_conntrack nf_nat iptable_nat iptable_filter xt_conntrack xt_comment; do
+	modprobe -q "$m" 2>/dev/null || true
+done
+say "ok"
