@@ -8,9 +8,13 @@
 package nodes
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/netemu/netemu/topo"
 )
@@ -78,6 +82,9 @@ type ProcessState struct {
 }
 
 // State is a lab share's record on disk (StateDir/state.json).
+//
+// Methods of this package that change a State (StartProcess, StopProcess …)
+// lock it and save it; callers only read its fields.
 type State struct {
 	Lab     string    `json:"lab"`
 	Machine string    `json:"machine,omitempty"`
@@ -88,4 +95,110 @@ type State struct {
 	// Nodes lists the nodes this share built (its machine's share).
 	Nodes     []string       `json:"nodes"`
 	Processes []ProcessState `json:"processes,omitempty"`
+	// Phase is "building" while Build runs and "up" once it returned;
+	// a share stuck in "building" was interrupted and only `down` fixes it.
+	Phase string `json:"phase"`
+	// Supervisor is the netemu binary that runs `netemu supervise` for
+	// StartProcess (the running binary by default; tests may point it at a
+	// freshly built one).
+	Supervisor string `json:"supervisor"`
+
+	mu sync.Mutex
+}
+
+// Phases of a State.
+const (
+	PhaseBuilding = "building"
+	PhaseUp       = "up"
+)
+
+// StatePath is the state file of a share.
+func StatePath(stateDir string) string { return filepath.Join(stateDir, "state.json") }
+
+// NsDir holds a share's persistent UTS and mount namespace files; it is a
+// private bind mount of itself so mount namespace files can live there.
+func NsDir(stateDir string) string { return filepath.Join(stateDir, "ns") }
+
+// UTSPath is where a node's UTS namespace (its hostname) is bind-mounted.
+func UTSPath(stateDir, node string) string {
+	return filepath.Join(NsDir(stateDir), node+".uts")
+}
+
+// MntPath is where an instance's mount namespace is bind-mounted (other
+// nodes share the host's mount namespace).
+func MntPath(stateDir, node string) string {
+	return filepath.Join(NsDir(stateDir), node+".mnt")
+}
+
+// HasMountNS says whether a node gets its own mount namespace: instances
+// do, so services can give them their own /etc/passwd and /home.
+func HasMountNS(n *topo.Node) bool { return n.Kind == topo.KindInstance }
+
+// BuildOptions select and report on the share Build makes.
+type BuildOptions struct {
+	// Machine is the machine whose share is built ("" when the lab has no
+	// machines: everything).
+	Machine string
+	// Workers bounds the parallel work (default: 4 × CPUs, at most 64).
+	Workers int
+	Log     hclog.Logger
+	// Progress, when set, is called as steps finish (from several
+	// goroutines, serialised by Build).
+	Progress func(done, total int)
+	// CrossLink builds links with one end on another machine (VXLAN,
+	// issue 8). When nil such a link fails the build.
+	CrossLink CrossLinker
+	// Supervisor is recorded in State.Supervisor ("" = os.Executable()).
+	Supervisor string
+}
+
+// CrossLinker builds the local end of a link whose other end lives on
+// another machine. localNetns is the local node's netns path; the
+// interface it creates must be named local.Iface and carry local.Addr.
+type CrossLinker interface {
+	BuildCrossLink(ctx context.Context, lab *topo.Lab, link int, local, remote topo.Endpoint, localNetns string) error
+}
+
+// NodeStatus is one node of Status.
+type NodeStatus struct {
+	Name       string            `json:"name"`
+	Kind       topo.NodeKind     `json:"kind"`
+	Machine    string            `json:"machine,omitempty"`
+	Hostname   string            `json:"hostname"`
+	Netns      string            `json:"netns"`
+	Interfaces []InterfaceStatus `json:"interfaces"`
+	Processes  []ProcessStatus   `json:"processes,omitempty"`
+	// Error is set when the node's namespace could not be read.
+	Error string `json:"error,omitempty"`
+}
+
+// InterfaceStatus is an interface as the kernel has it now.
+type InterfaceStatus struct {
+	Name  string   `json:"name"`
+	Up    bool     `json:"up"`
+	Addrs []string `json:"addrs,omitempty"`
+	Peer  string   `json:"peer,omitempty"` // "node:iface" from the model
+}
+
+// ProcessStatus is a supervised process as its supervisor last reported.
+type ProcessStatus struct {
+	Name       string    `json:"name"`
+	Command    []string  `json:"command"`
+	Supervisor int       `json:"supervisor_pid"`
+	Running    bool      `json:"running"` // the supervisor is alive
+	PID        int       `json:"pid,omitempty"`
+	Restarts   int       `json:"restarts"`
+	LastExit   string    `json:"last_exit,omitempty"`
+	Since      time.Time `json:"since,omitzero"`
+	LogFile    string    `json:"log_file"`
+}
+
+// LabStatus is one share of a lab as Status reports it.
+type LabStatus struct {
+	Lab     string       `json:"lab"`
+	Machine string       `json:"machine,omitempty"`
+	Dir     string       `json:"dir"`
+	Phase   string       `json:"phase"`
+	Created time.Time    `json:"created"`
+	Nodes   []NodeStatus `json:"nodes"`
 }

@@ -49,7 +49,9 @@ func newRootCmd() *cobra.Command {
 
 // commandConstructors lists every subcommand, one line each; the one
 // registry of commands.
-var commandConstructors = []func(*globals) *cobra.Command{}
+var commandConstructors = []func(*globals) *cobra.Command{
+	newUpCmd,
+}
 
 func main() {
 	if err := newRootCmd().Execute(); err != nil {
