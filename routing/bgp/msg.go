@@ -1,0 +1,359 @@
+// Package bgp is netemu's BGP-4 speaker: the message codec (RFC 4271, 5492,
+// 6793, 2918, 4760, 1997, 8092 with RFC 7606 error handling), the session
+// FSM, the RIBs with best-path selection, policy, and the daemon that runs
+// inside a router's namespace.
+//
+// The codec and the decision process are pure Go; only the daemon's kernel
+// parts live in _linux.go files.
+package bgp
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// MsgType is the type octet of a BGP message header.
+type MsgType uint8
+
+// Message types (RFC 4271 §4.1, RFC 2918).
+const (
+	MsgOpen         MsgType = 1
+	MsgUpdate       MsgType = 2
+	MsgNotification MsgType = 3
+	MsgKeepalive    MsgType = 4
+	MsgRouteRefresh MsgType = 5
+)
+
+func (t MsgType) String() string {
+	switch t {
+	case MsgOpen:
+		return "OPEN"
+	case MsgUpdate:
+		return "UPDATE"
+	case MsgNotification:
+		return "NOTIFICATION"
+	case MsgKeepalive:
+		return "KEEPALIVE"
+	case MsgRouteRefresh:
+		return "ROUTE-REFRESH"
+	}
+	return fmt.Sprintf("type-%d", uint8(t))
+}
+
+// Sizes fixed by RFC 4271 §4.
+const (
+	HeaderLen  = 19
+	MaxMsgLen  = 4096
+	markerLen  = 16
+	minOpenLen = 29
+)
+
+// AS_TRANS stands in for a 4-octet ASN towards speakers that only know
+// 2-octet ones (RFC 6793).
+const ASTrans = 23456
+
+// NOTIFICATION error codes (RFC 4271 §4.5, RFC 4486, RFC 7313).
+const (
+	ErrHeader      = 1
+	ErrOpen        = 2
+	ErrUpdate      = 3
+	ErrHoldTimer   = 4
+	ErrFSM         = 5
+	ErrCease       = 6
+	ErrRouteRefrsh = 7
+)
+
+// Message header error subcodes.
+const (
+	ErrHdrConnNotSync = 1
+	ErrHdrBadLength   = 2
+	ErrHdrBadType     = 3
+)
+
+// OPEN message error subcodes (RFC 4271 §6.2, RFC 5492).
+const (
+	ErrOpenUnsupportedVersion  = 1
+	ErrOpenBadPeerAS           = 2
+	ErrOpenBadBGPID            = 3
+	ErrOpenUnsupportedOptParam = 4
+	ErrOpenUnacceptableHold    = 6
+	ErrOpenUnsupportedCap      = 7
+)
+
+// UPDATE message error subcodes (RFC 4271 §6.3).
+const (
+	ErrUpdMalformedAttrList   = 1
+	ErrUpdUnrecognizedWKAttr  = 2
+	ErrUpdMissingWKAttr       = 3
+	ErrUpdAttrFlags           = 4
+	ErrUpdAttrLength          = 5
+	ErrUpdInvalidOrigin       = 6
+	ErrUpdInvalidNextHop      = 8
+	ErrUpdOptionalAttr        = 9
+	ErrUpdInvalidNetworkField = 10
+	ErrUpdMalformedASPath     = 11
+)
+
+// Cease subcodes (RFC 4486).
+const (
+	CeaseMaxPrefixes        = 1
+	CeaseAdminShutdown      = 2
+	CeasePeerDeconfigured   = 3
+	CeaseAdminReset         = 4
+	CeaseConnectionRejected = 5
+	CeaseOtherConfigChange  = 6
+	CeaseCollision          = 7
+	CeaseOutOfResources     = 8
+)
+
+// Action is what RFC 7606 says to do about a malformed message.
+type Action uint8
+
+// Actions, from mildest to most severe.
+const (
+	// ActionAttributeDiscard drops the attribute and processes the rest.
+	ActionAttributeDiscard Action = iota + 1
+	// ActionTreatAsWithdraw withdraws every prefix the UPDATE carries.
+	ActionTreatAsWithdraw
+	// ActionSessionReset sends the NOTIFICATION and closes the session.
+	ActionSessionReset
+)
+
+func (a Action) String() string {
+	switch a {
+	case ActionAttributeDiscard:
+		return "attribute-discard"
+	case ActionTreatAsWithdraw:
+		return "treat-as-withdraw"
+	case ActionSessionReset:
+		return "session-reset"
+	}
+	return "none"
+}
+
+// MessageError is a decode or protocol error carrying the NOTIFICATION it
+// becomes and what RFC 7606 says to do about it.
+type MessageError struct {
+	Code    uint8
+	Subcode uint8
+	Data    []byte
+	Action  Action
+	Reason  string
+}
+
+func (e *MessageError) Error() string {
+	return fmt.Sprintf("bgp error %d/%d (%s, %s): %s", e.Code, e.Subcode, codeName(e.Code, e.Subcode), e.Action, e.Reason)
+}
+
+// Notification is the NOTIFICATION message the error becomes.
+func (e *MessageError) Notification() *Notification {
+	return &Notification{Code: e.Code, Subcode: e.Subcode, Data: e.Data}
+}
+
+func resetErr(code, sub uint8, data []byte, format string, args ...any) *MessageError {
+	return &MessageError{Code: code, Subcode: sub, Data: data, Action: ActionSessionReset, Reason: fmt.Sprintf(format, args...)}
+}
+
+func codeName(code, sub uint8) string {
+	names := map[[2]uint8]string{
+		{1, 1}: "connection not synchronized", {1, 2}: "bad message length", {1, 3}: "bad message type",
+		{2, 1}: "unsupported version", {2, 2}: "bad peer AS", {2, 3}: "bad BGP identifier",
+		{2, 4}: "unsupported optional parameter", {2, 6}: "unacceptable hold time", {2, 7}: "unsupported capability",
+		{3, 1}: "malformed attribute list", {3, 2}: "unrecognized well-known attribute", {3, 3}: "missing well-known attribute",
+		{3, 4}: "attribute flags error", {3, 5}: "attribute length error", {3, 6}: "invalid ORIGIN",
+		{3, 8}: "invalid NEXT_HOP", {3, 9}: "optional attribute error", {3, 10}: "invalid network field",
+		{3, 11}: "malformed AS_PATH",
+		{6, 1}: "maximum prefixes reached", {6, 2}: "administrative shutdown", {6, 3}: "peer de-configured",
+		{6, 4}: "administrative reset", {6, 5}: "connection rejected", {6, 6}: "other configuration change",
+		{6, 7}: "connection collision resolution", {6, 8}: "out of resources",
+	}
+	if n, ok := names[[2]uint8{code, sub}]; ok {
+		return n
+	}
+	switch code {
+	case ErrHeader:
+		return "message header error"
+	case ErrOpen:
+		return "OPEN message error"
+	case ErrUpdate:
+		return "UPDATE message error"
+	case ErrHoldTimer:
+		return "hold timer expired"
+	case ErrFSM:
+		return "finite state machine error"
+	case ErrCease:
+		return "cease"
+	case ErrRouteRefrsh:
+		return "ROUTE-REFRESH message error"
+	}
+	return "unknown"
+}
+
+// Message is one BGP message body.
+type Message interface {
+	Type() MsgType
+}
+
+// Keepalive has no body.
+type Keepalive struct{}
+
+// Type implements Message.
+func (*Keepalive) Type() MsgType { return MsgKeepalive }
+
+// Notification reports an error and closes the session.
+type Notification struct {
+	Code    uint8
+	Subcode uint8
+	Data    []byte
+}
+
+// Type implements Message.
+func (*Notification) Type() MsgType { return MsgNotification }
+
+func (n *Notification) String() string {
+	return fmt.Sprintf("%d/%d %s", n.Code, n.Subcode, codeName(n.Code, n.Subcode))
+}
+
+// RouteRefresh asks the peer to resend its Adj-RIB-Out (RFC 2918).
+type RouteRefresh struct {
+	AFI      uint16
+	Reserved uint8 // the subtype of RFC 7313; 0 for a plain refresh
+	SAFI     uint8
+}
+
+// Type implements Message.
+func (*RouteRefresh) Type() MsgType { return MsgRouteRefresh }
+
+// AFI/SAFI values.
+const (
+	AFIIPv4     = 1
+	SAFIUnicast = 1
+)
+
+// Options are the session properties the wire format depends on.
+type Options struct {
+	// AS4 is set when both ends announced the 4-octet AS capability:
+	// AS_PATH and AGGREGATOR then carry 4-octet ASNs.
+	AS4 bool
+}
+
+// ReadMessage reads one message from r. A *MessageError means the peer
+// sent garbage and the session must end with its NOTIFICATION; other errors
+// are I/O errors.
+func ReadMessage(r io.Reader, opts Options) (Message, error) {
+	var hdr [HeaderLen]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, err
+	}
+	length, err := checkHeader(hdr[:])
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, length)
+	copy(buf, hdr[:])
+	if _, err := io.ReadFull(r, buf[HeaderLen:]); err != nil {
+		return nil, err
+	}
+	return DecodeMessage(buf, opts)
+}
+
+func checkHeader(b []byte) (int, error) {
+	if len(b) < HeaderLen {
+		return 0, resetErr(ErrHeader, ErrHdrBadLength, nil, "message shorter than a header (%d octets)", len(b))
+	}
+	for _, c := range b[:markerLen] {
+		if c != 0xff {
+			return 0, resetErr(ErrHeader, ErrHdrConnNotSync, nil, "marker is not all ones")
+		}
+	}
+	length := int(binary.BigEndian.Uint16(b[16:18]))
+	t := MsgType(b[18])
+	min := HeaderLen
+	switch t {
+	case MsgOpen:
+		min = minOpenLen
+	case MsgUpdate:
+		min = HeaderLen + 4
+	case MsgNotification:
+		min = HeaderLen + 2
+	case MsgKeepalive:
+	case MsgRouteRefresh:
+		min = HeaderLen + 4
+	default:
+		return 0, resetErr(ErrHeader, ErrHdrBadType, []byte{b[18]}, "unknown message type %d", b[18])
+	}
+	if length < min || length > MaxMsgLen || (t == MsgKeepalive && length != HeaderLen) ||
+		(t == MsgRouteRefresh && length != HeaderLen+4) {
+		return 0, resetErr(ErrHeader, ErrHdrBadLength, append([]byte(nil), b[16:18]...), "bad length %d for %s", length, t)
+	}
+	return length, nil
+}
+
+// DecodeMessage decodes one whole message (header included). For an
+// UPDATE with a treat-as-withdraw error it returns both the *Update (its
+// prefixes, to withdraw) and the *MessageError.
+func DecodeMessage(b []byte, opts Options) (Message, error) {
+	length, err := checkHeader(b)
+	if err != nil {
+		return nil, err
+	}
+	if length != len(b) {
+		return nil, resetErr(ErrHeader, ErrHdrBadLength, append([]byte(nil), b[16:18]...), "length field %d but %d octets", length, len(b))
+	}
+	body := b[HeaderLen:]
+	switch MsgType(b[18]) {
+	case MsgOpen:
+		o, err := decodeOpen(body)
+		if err != nil {
+			return nil, err
+		}
+		return o, nil
+	case MsgUpdate:
+		u, err := DecodeUpdate(body, opts)
+		if u == nil {
+			return nil, err
+		}
+		return u, err
+	case MsgNotification:
+		return &Notification{Code: body[0], Subcode: body[1], Data: append([]byte{}, body[2:]...)}, nil
+	case MsgKeepalive:
+		return &Keepalive{}, nil
+	case MsgRouteRefresh:
+		return &RouteRefresh{AFI: binary.BigEndian.Uint16(body), Reserved: body[2], SAFI: body[3]}, nil
+	}
+	return nil, resetErr(ErrHeader, ErrHdrBadType, []byte{b[18]}, "unknown message type %d", b[18])
+}
+
+// EncodeMessage encodes m with its header. It fails when the message does
+// not fit in 4096 octets (split large UPDATEs with SplitUpdate).
+func EncodeMessage(m Message, opts Options) ([]byte, error) {
+	b := make([]byte, HeaderLen, 64)
+	for i := range markerLen {
+		b[i] = 0xff
+	}
+	b[18] = byte(m.Type())
+	switch m := m.(type) {
+	case *Open:
+		var err error
+		if b, err = m.appendTo(b); err != nil {
+			return nil, err
+		}
+	case *Update:
+		b = m.appendTo(b, opts)
+	case *Notification:
+		b = append(b, m.Code, m.Subcode)
+		b = append(b, m.Data...)
+	case *Keepalive:
+	case *RouteRefresh:
+		b = binary.BigEndian.AppendUint16(b, m.AFI)
+		b = append(b, m.Reserved, m.SAFI)
+	default:
+		return nil, fmt.Errorf("encode: unknown message %T", m)
+	}
+	if len(b) > MaxMsgLen {
+		return nil, fmt.Errorf("encode %s: %d octets exceed %d", m.Type(), len(b), MaxMsgLen)
+	}
+	binary.BigEndian.PutUint16(b[16:18], uint16(len(b)))
+	return b, nil
+}
