@@ -32,8 +32,8 @@ func TestRoundTripMessages(t *testing.T) {
 	fullAttrs := &PathAttrs{
 		HasOrigin: true, Origin: OriginEGP,
 		HasASPath: true, ASPath: ASPath{{Type: SegSequence, ASNs: []uint32{64500, 4200000001, 65000}}, {Type: SegSet, ASNs: []uint32{1, 2}}},
-		NextHop:   addr("192.0.2.1"),
-		HasMED:    true, MED: 50,
+		NextHop: addr("192.0.2.1"),
+		HasMED:  true, MED: 50,
 		HasLocalPref: true, LocalPref: 200,
 		AtomicAggregate: true,
 		Aggregator:      &Aggregator{AS: 4200000002, Addr: addr("10.0.0.1")},

@@ -9,12 +9,12 @@ import (
 
 func seedMessages(f *testing.F) {
 	attrs := &PathAttrs{HasOrigin: true, HasASPath: true, NextHop: addr("192.0.2.1"),
-		ASPath:      ASPath{{Type: SegSequence, ASNs: []uint32{64500, 4200000001}}},
-		HasMED:      true, MED: 7, Communities: []uint32{1}, LargeComms: []LargeCommunity{{1, 2, 3}},
-		Aggregator:  &Aggregator{AS: 70000, Addr: addr("1.1.1.1")},
-		Unknown:     []RawAttr{{Flags: 0xc0, Type: 77, Data: []byte{1}}},
-		MPReach:     &MPReach{AFI: 1, SAFI: 1, NextHop: []byte{1, 2, 3, 4}, NLRI: []netip.Prefix{pfx("10.0.0.0/8")}},
-		MPUnreach:   &MPUnreach{AFI: 1, SAFI: 1, Withdrawn: []netip.Prefix{pfx("10.9.0.0/16")}},
+		ASPath: ASPath{{Type: SegSequence, ASNs: []uint32{64500, 4200000001}}},
+		HasMED: true, MED: 7, Communities: []uint32{1}, LargeComms: []LargeCommunity{{1, 2, 3}},
+		Aggregator: &Aggregator{AS: 70000, Addr: addr("1.1.1.1")},
+		Unknown:    []RawAttr{{Flags: 0xc0, Type: 77, Data: []byte{1}}},
+		MPReach:    &MPReach{AFI: 1, SAFI: 1, NextHop: []byte{1, 2, 3, 4}, NLRI: []netip.Prefix{pfx("10.0.0.0/8")}},
+		MPUnreach:  &MPUnreach{AFI: 1, SAFI: 1, Withdrawn: []netip.Prefix{pfx("10.9.0.0/16")}},
 	}
 	for _, m := range []Message{
 		&Keepalive{}, &Notification{Code: 6, Subcode: 2}, &RouteRefresh{AFI: 1, SAFI: 1},

@@ -164,7 +164,7 @@ func codeName(code, sub uint8) string {
 		{3, 4}: "attribute flags error", {3, 5}: "attribute length error", {3, 6}: "invalid ORIGIN",
 		{3, 8}: "invalid NEXT_HOP", {3, 9}: "optional attribute error", {3, 10}: "invalid network field",
 		{3, 11}: "malformed AS_PATH",
-		{6, 1}: "maximum prefixes reached", {6, 2}: "administrative shutdown", {6, 3}: "peer de-configured",
+		{6, 1}:  "maximum prefixes reached", {6, 2}: "administrative shutdown", {6, 3}: "peer de-configured",
 		{6, 4}: "administrative reset", {6, 5}: "connection rejected", {6, 6}: "other configuration change",
 		{6, 7}: "connection collision resolution", {6, 8}: "out of resources",
 	}
