@@ -27,7 +27,8 @@ type Lab struct {
 	TimersName string `json:"timers_name"`
 	Timers     Timers `json:"timers"`
 	// Daemons selects the routing implementation run inside routers:
-	// "netemu" (ours, the default) or "frr".
+	// "netemu" (ours, the default), "frr", or "none" (no routing agents:
+	// static routes only).
 	Daemons string `json:"daemons"`
 	// ClientHost is the node `netemu ssh` connects from ("" when the lab has
 	// no host).
@@ -256,6 +257,8 @@ type KeyPair struct {
 // ElasticIP is a fixed public address from a VPC's pool.
 type ElasticIP struct {
 	Name string `json:"name"`
+	// VPC is the VPC whose pool the address comes from.
+	VPC string `json:"vpc"`
 	// Address is allocated from the pool when the file leaves it out.
 	Address netip.Addr `json:"address"`
 	Range   hcl.Range  `json:"-"`

@@ -1,0 +1,87 @@
+package topo
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// Options tune parsing. The zero value is what the CLI uses.
+type Options struct {
+	// LookPath resolves a process's command[0]; nil means exec.LookPath.
+	// Tests inject their own so results do not depend on the machine.
+	LookPath func(file string) (string, error)
+	// Source overrides Lab.Source (e.g. "embedded:aws-ssh").
+	Source string
+}
+
+// DiagError is the error Load and Parse return for a bad file: every
+// diagnostic found, with the files needed to print source snippets.
+type DiagError struct {
+	Diags hcl.Diagnostics
+	Files map[string]*hcl.File
+}
+
+// Error renders every diagnostic as file:line:col with its source snippet.
+func (e *DiagError) Error() string {
+	var buf bytes.Buffer
+	w := hcl.NewDiagnosticTextWriter(&buf, e.Files, 100, false)
+	if err := w.WriteDiagnostics(e.Diags); err != nil {
+		return e.Diags.Error()
+	}
+	return string(bytes.TrimRight(buf.Bytes(), "\n"))
+}
+
+// Load reads and validates the topology file at path.
+func Load(path string) (*Lab, error) {
+	return LoadWith(path, Options{})
+}
+
+// LoadWith is Load with options.
+func LoadWith(path string, opts Options) (*Lab, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read topology: %w", err)
+	}
+	if opts.Source == "" {
+		opts.Source = path
+	}
+	return ParseWith(src, path, opts)
+}
+
+// Parse validates the topology in src; filename names it in diagnostics.
+func Parse(src []byte, filename string) (*Lab, error) {
+	return ParseWith(src, filename, Options{})
+}
+
+// ParseWith is Parse with options.
+func ParseWith(src []byte, filename string, opts Options) (*Lab, error) {
+	if opts.LookPath == nil {
+		opts.LookPath = exec.LookPath
+	}
+	if opts.Source == "" {
+		opts.Source = filename
+	}
+	p := hclparse.NewParser()
+	f, diags := p.ParseHCL(src, filename)
+	if diags.HasErrors() {
+		return nil, &DiagError{Diags: diags, Files: p.Files()}
+	}
+	var raw fileHCL
+	diags = append(diags, gohcl.DecodeBody(f.Body, nil, &raw)...)
+	if diags.HasErrors() {
+		return nil, &DiagError{Diags: diags, Files: p.Files()}
+	}
+	b := newBuilder(f, opts)
+	lab := b.build(&raw)
+	diags = append(diags, b.diags...)
+	if diags.HasErrors() {
+		return nil, &DiagError{Diags: diags, Files: p.Files()}
+	}
+	return lab, nil
+}
