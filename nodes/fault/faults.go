@@ -1,0 +1,194 @@
+// Package fault injects failures into a running lab on demand — a link cut
+// (carrier lost), a silent link (every packet dropped, carrier kept), a
+// router's agent crashed — and records them in the lab's state directory so
+// that `netemu events` and `netemu wait` know when the last failure
+// happened.
+//
+// This file is the pure part: the faults file and how links are named. The
+// kernel work lives in the _linux.go files.
+package fault
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/netemu/netemu/topo"
+)
+
+// Kinds of fault and of the repairs that end them.
+const (
+	KindLinkDown   = "link-down"   // both ends admin down: carrier lost
+	KindLinkSilent = "link-silent" // every packet dropped, carrier kept
+	KindLinkUp     = "link-up"     // a link fault repaired
+	KindNodeStop   = "node-stop"   // a router's agent killed
+	KindNodeStart  = "node-start"  // a router's agent restarted
+)
+
+// maxHistory bounds the faults file; old injections are of no use to a
+// timeline that starts at the last one.
+const maxHistory = 1000
+
+// Fault is a failure in force now.
+type Fault struct {
+	Kind string `json:"kind"`
+	// A and B are a link's ends (node names), Node a stopped router.
+	A     string    `json:"a,omitempty"`
+	B     string    `json:"b,omitempty"`
+	Node  string    `json:"node,omitempty"`
+	Since time.Time `json:"since"`
+}
+
+// Record is one injection or repair, kept for the timeline.
+type Record struct {
+	Time time.Time `json:"time"`
+	Kind string    `json:"kind"`
+	A    string    `json:"a,omitempty"`
+	B    string    `json:"b,omitempty"`
+	Node string    `json:"node,omitempty"`
+}
+
+// String describes the record for people, e.g. "link-down transit-a–aws-edge".
+func (r Record) String() string {
+	if r.Node != "" {
+		return r.Kind + " " + r.Node
+	}
+	return r.Kind + " " + r.A + "–" + r.B
+}
+
+// File is the lab's faults file (StateDir/faults.json).
+type File struct {
+	Active  []Fault  `json:"active"`
+	History []Record `json:"history"`
+}
+
+// FileName is the faults file's name inside a state directory.
+const FileName = "faults.json"
+
+// Path is the faults file of a lab share.
+func Path(stateDir string) string { return filepath.Join(stateDir, FileName) }
+
+// Load reads the faults file; a lab that never had a fault has an empty one.
+func Load(stateDir string) (*File, error) {
+	b, err := os.ReadFile(Path(stateDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return &File{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read faults: %w", err)
+	}
+	var f File
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", Path(stateDir), err)
+	}
+	return &f, nil
+}
+
+// save writes the file atomically so a reader never sees half of it.
+func save(stateDir string, f *File) error {
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode faults: %w", err)
+	}
+	tmp, err := os.CreateTemp(stateDir, ".faults-*.json")
+	if err != nil {
+		return fmt.Errorf("write faults: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write faults: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write faults: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), Path(stateDir)); err != nil {
+		return fmt.Errorf("write faults: %w", err)
+	}
+	return nil
+}
+
+// LastChange is the time of the last injection or repair — the reference
+// point ("LAST_FAILURE") of `events` and of a convergence time — and false
+// when the lab never had one.
+func (f *File) LastChange() (Record, bool) {
+	if len(f.History) == 0 {
+		return Record{}, false
+	}
+	last := f.History[0]
+	for _, r := range f.History[1:] {
+		if r.Time.After(last.Time) {
+			last = r
+		}
+	}
+	return last, true
+}
+
+// LinkFault returns the fault in force on the link between a and b (either
+// order), or nil.
+func (f *File) LinkFault(a, b string) *Fault {
+	for i := range f.Active {
+		x := &f.Active[i]
+		if x.Node == "" && ((x.A == a && x.B == b) || (x.A == b && x.B == a)) {
+			return x
+		}
+	}
+	return nil
+}
+
+// NodeStopped reports whether node's agent is stopped by a fault.
+func (f *File) NodeStopped(node string) bool {
+	for _, x := range f.Active {
+		if x.Kind == KindNodeStop && x.Node == node {
+			return true
+		}
+	}
+	return false
+}
+
+// apply records r and updates the faults in force.
+func (f *File) apply(r Record) {
+	f.History = append(f.History, r)
+	if len(f.History) > maxHistory {
+		f.History = append([]Record(nil), f.History[len(f.History)-maxHistory:]...)
+	}
+	keep := f.Active[:0]
+	for _, x := range f.Active {
+		sameLink := r.Node == "" && x.Node == "" && ((x.A == r.A && x.B == r.B) || (x.A == r.B && x.B == r.A))
+		sameNode := r.Node != "" && x.Node == r.Node
+		if !sameLink && !sameNode {
+			keep = append(keep, x)
+		}
+	}
+	f.Active = keep
+	switch r.Kind {
+	case KindLinkDown, KindLinkSilent, KindNodeStop:
+		f.Active = append(f.Active, Fault{Kind: r.Kind, A: r.A, B: r.B, Node: r.Node, Since: r.Time})
+	}
+}
+
+// FindLink resolves the link named by its two ends. An end is a node name
+// or "node:iface" when two nodes share several links.
+func FindLink(lab *topo.Lab, a, b string) (*topo.Link, error) {
+	an, ai, _ := strings.Cut(a, ":")
+	bn, bi, _ := strings.Cut(b, ":")
+	for _, n := range []string{an, bn} {
+		if lab.Node(n) == nil {
+			return nil, fmt.Errorf("lab %q has no node %q", lab.Name, n)
+		}
+	}
+	match := func(e topo.Endpoint, node, iface string) bool {
+		return e.Node == node && (iface == "" || e.Iface == iface)
+	}
+	for _, l := range lab.Links {
+		if (match(l.A, an, ai) && match(l.B, bn, bi)) || (match(l.A, bn, bi) && match(l.B, an, ai)) {
+			return l, nil
+		}
+	}
+	return nil, fmt.Errorf("lab %q has no link between %s and %s", lab.Name, a, b)
+}

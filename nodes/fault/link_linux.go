@@ -1,0 +1,290 @@
+package fault
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/topo"
+)
+
+// Injector breaks and repairs one running lab share.
+type Injector struct {
+	Lab      *topo.Lab
+	StateDir string
+	Log      hclog.Logger
+	// Now is the clock faults are stamped with (time.Now when nil).
+	Now func() time.Time
+}
+
+func (in *Injector) now() time.Time {
+	if in.Now != nil {
+		return in.Now()
+	}
+	return time.Now()
+}
+
+func (in *Injector) log() hclog.Logger {
+	if in.Log == nil {
+		return hclog.NewNullLogger()
+	}
+	return in.Log.Named("fault")
+}
+
+// Update changes the faults file under an exclusive lock, so two commands
+// injecting faults at once do not lose each other's record.
+func Update(stateDir string, fn func(*File) error) error {
+	lf, err := os.OpenFile(filepath.Join(stateDir, "faults.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return fmt.Errorf("lock faults: %w", err)
+	}
+	defer lf.Close()
+	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock faults: %w", err)
+	}
+	f, err := Load(stateDir)
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		return err
+	}
+	return save(stateDir, f)
+}
+
+// record stamps and stores one injection or repair.
+func (in *Injector) record(r Record) error {
+	r.Time = in.now()
+	return Update(in.StateDir, func(f *File) error {
+		f.apply(r)
+		return nil
+	})
+}
+
+// endHandle is a netlink handle in one end's namespace and that end's link.
+type endHandle struct {
+	node  string
+	h     *netlink.Handle
+	ns    netns.NsHandle
+	link  netlink.Link
+	iface *topo.Interface
+}
+
+func (e *endHandle) close() {
+	e.h.Close()
+	e.ns.Close()
+}
+
+func (in *Injector) openEnd(ep topo.Endpoint) (*endHandle, error) {
+	ns, err := netns.GetFromPath(nodes.NetnsPath(in.Lab.Name, ep.Node))
+	if err != nil {
+		return nil, fmt.Errorf("node %q: open namespace (is the lab up on this machine?): %w", ep.Node, err)
+	}
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		ns.Close()
+		return nil, fmt.Errorf("node %q: netlink handle: %w", ep.Node, err)
+	}
+	link, err := h.LinkByName(ep.Iface)
+	if err != nil {
+		h.Close()
+		ns.Close()
+		return nil, fmt.Errorf("node %q: interface %s: %w", ep.Node, ep.Iface, err)
+	}
+	var iface *topo.Interface
+	if n := in.Lab.Node(ep.Node); n != nil {
+		iface = n.Interface(ep.Iface)
+	}
+	return &endHandle{node: ep.Node, h: h, ns: ns, link: link, iface: iface}, nil
+}
+
+func (in *Injector) openLink(a, b string) (*topo.Link, []*endHandle, error) {
+	l, err := FindLink(in.Lab, a, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	ea, err := in.openEnd(l.A)
+	if err != nil {
+		return nil, nil, err
+	}
+	eb, err := in.openEnd(l.B)
+	if err != nil {
+		ea.close()
+		return nil, nil, err
+	}
+	return l, []*endHandle{ea, eb}, nil
+}
+
+// LinkDown cuts the link between a and b. Without silent both ends go
+// admin down, so each side sees its carrier go (the peer of a downed veth
+// loses carrier too). With silent both ends drop every packet they would
+// send, ARP included, while the carrier stays up: only hold timers and
+// route timeouts can notice.
+func (in *Injector) LinkDown(a, b string, silent bool) error {
+	l, ends, err := in.openLink(a, b)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, e := range ends {
+			e.close()
+		}
+	}()
+	// A fault of the other kind may be in force; start from a clean link so
+	// that `link down` after `link down --silent` means exactly carrier loss.
+	for _, e := range ends {
+		if err := in.clearEnd(e, false); err != nil {
+			return err
+		}
+	}
+	kind := KindLinkDown
+	for _, e := range ends {
+		if silent {
+			kind = KindLinkSilent
+			err = dropAll(e)
+		} else if err = e.h.LinkSetDown(e.link); err != nil {
+			err = fmt.Errorf("node %q: set %s down: %w", e.node, e.link.Attrs().Name, err)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	in.log().Info("link fault injected", "kind", kind, "a", l.A.Node, "b", l.B.Node)
+	return in.record(Record{Kind: kind, A: l.A.Node, B: l.B.Node})
+}
+
+// LinkUp removes whichever fault the link between a and b has and puts
+// back the static routes the kernel flushed when an end went down.
+func (in *Injector) LinkUp(a, b string) error {
+	l, ends, err := in.openLink(a, b)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, e := range ends {
+			e.close()
+		}
+	}()
+	for _, e := range ends {
+		if err := in.clearEnd(e, true); err != nil {
+			return err
+		}
+	}
+	for _, e := range ends {
+		if err := in.restoreRoutes(e, l); err != nil {
+			return err
+		}
+	}
+	in.log().Info("link repaired", "a", l.A.Node, "b", l.B.Node)
+	return in.record(Record{Kind: KindLinkUp, A: l.A.Node, B: l.B.Node})
+}
+
+// clearEnd removes the drop filter and, when up, sets the end admin up.
+func (in *Injector) clearEnd(e *endHandle, up bool) error {
+	if err := undropAll(e); err != nil {
+		return err
+	}
+	if !up {
+		return nil
+	}
+	if err := e.h.LinkSetUp(e.link); err != nil {
+		return fmt.Errorf("node %q: set %s up: %w", e.node, e.link.Attrs().Name, err)
+	}
+	return nil
+}
+
+// dropPriority marks our filter among any others on the clsact hook.
+const dropPriority = 1
+
+// dropAll drops every frame leaving the end: a clsact qdisc (beside any
+// root qdisc, e.g. the tbf of a bandwidth limit) with a matchall filter
+// whose action is drop. Both ends doing it silences both directions.
+func dropAll(e *endHandle) error {
+	idx := e.link.Attrs().Index
+	q := &netlink.Clsact{QdiscAttrs: netlink.QdiscAttrs{
+		LinkIndex: idx,
+		Handle:    netlink.MakeHandle(0xffff, 0),
+		Parent:    netlink.HANDLE_CLSACT,
+	}}
+	if err := e.h.QdiscAdd(q); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("node %q: add clsact qdisc on %s: %w", e.node, e.link.Attrs().Name, err)
+	}
+	f := &netlink.MatchAll{
+		FilterAttrs: netlink.FilterAttrs{
+			LinkIndex: idx,
+			Parent:    netlink.HANDLE_MIN_EGRESS,
+			Priority:  dropPriority,
+			Protocol:  unix.ETH_P_ALL,
+		},
+		Actions: []netlink.Action{&netlink.GenericAction{ActionAttrs: netlink.ActionAttrs{Action: netlink.TC_ACT_SHOT}}},
+	}
+	if err := e.h.FilterReplace(f); err != nil {
+		return fmt.Errorf("node %q: add drop filter on %s: %w", e.node, e.link.Attrs().Name, err)
+	}
+	return nil
+}
+
+// undropAll removes the clsact qdisc and with it the drop filter; a link
+// without one is fine.
+func undropAll(e *endHandle) error {
+	q := &netlink.Clsact{QdiscAttrs: netlink.QdiscAttrs{
+		LinkIndex: e.link.Attrs().Index,
+		Handle:    netlink.MakeHandle(0xffff, 0),
+		Parent:    netlink.HANDLE_CLSACT,
+	}}
+	err := e.h.QdiscDel(q)
+	if err == nil || errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) {
+		return nil
+	}
+	return fmt.Errorf("node %q: remove clsact qdisc on %s: %w", e.node, e.link.Attrs().Name, err)
+}
+
+// restoreRoutes re-adds the node's static routes through the link (the
+// kernel deletes routes whose device goes admin down and never puts them
+// back) and a VPC router's /32 towards an instance. Routes already present
+// are left alone: routing daemons manage their own.
+func (in *Injector) restoreRoutes(e *endHandle, l *topo.Link) error {
+	n := in.Lab.Node(e.node)
+	if n == nil {
+		return nil
+	}
+	idx := e.link.Attrs().Index
+	var routes []netlink.Route
+	for _, r := range n.Routes {
+		if !r.Via.IsValid() || !l.Subnet.Contains(r.Via) {
+			continue
+		}
+		routes = append(routes, netlink.Route{
+			LinkIndex: idx,
+			Dst:       prefixNet(r.To),
+			Gw:        net.IP(r.Via.AsSlice()),
+		})
+	}
+	if e.iface != nil && e.iface.HostRoute {
+		if peer := in.Lab.Node(e.iface.Peer); peer != nil {
+			if pi := peer.Interface(e.iface.PeerIface); pi != nil {
+				routes = append(routes, netlink.Route{
+					LinkIndex: idx,
+					Dst:       prefixNet(netipHost(pi.Addr.Addr())),
+					Scope:     netlink.SCOPE_LINK,
+				})
+			}
+		}
+	}
+	for _, r := range routes {
+		if err := e.h.RouteAdd(&r); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("node %q: restore route %s: %w", e.node, r.Dst, err)
+		}
+	}
+	return nil
+}

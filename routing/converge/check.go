@@ -1,0 +1,297 @@
+package converge
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/netemu/netemu/topo"
+)
+
+// View is what one router's agent reported through its control socket.
+type View struct {
+	Node string
+	// Err is set when the agent could not be asked (not running, socket
+	// gone, bad answer).
+	Err error
+	// LastChange is the agent's last RIB or kernel table change.
+	LastChange    time.Time
+	RIPNeighbours []RIPNeighbour
+	BGPSessions   []BGPSession
+}
+
+// RIPNeighbour is a RIP neighbour as the agent knows it.
+type RIPNeighbour struct {
+	Addr      netip.Addr
+	Iface     string
+	LastHeard time.Time
+}
+
+// BGPSession is a BGP session as the agent knows it.
+type BGPSession struct {
+	Peer  netip.Addr
+	ASN   uint32
+	State string // "Established" when up
+}
+
+// Established reports whether the session is up.
+func (s BGPSession) Established() bool { return strings.EqualFold(s.State, "established") }
+
+// Faults are the failures in force, as the faults file records them.
+type Faults struct {
+	// Links maps a link's two node names, sorted, to its fault (silent or
+	// carrier loss).
+	Links map[[2]string]LinkFault
+	// Stopped holds routers whose agent was stopped.
+	Stopped map[string]bool
+	// Last is the time of the last injection or repair (zero: none).
+	Last time.Time
+}
+
+// LinkFault is a link's fault.
+type LinkFault struct {
+	Silent bool
+	Since  time.Time
+}
+
+// LinkKey is the key of the link between a and b in Faults.Links.
+func LinkKey(a, b string) [2]string {
+	if b < a {
+		a, b = b, a
+	}
+	return [2]string{a, b}
+}
+
+func (f Faults) link(a, b string) (LinkFault, bool) {
+	lf, ok := f.Links[LinkKey(a, b)]
+	return lf, ok
+}
+
+// Problem is one thing that has not converged.
+type Problem struct {
+	Node  string `json:"node"`
+	What  string `json:"what"`
+	State string `json:"state"`
+}
+
+func (p Problem) String() string { return p.Node + ": " + p.What + ": " + p.State }
+
+// Result is the outcome of one convergence check.
+type Result struct {
+	Converged bool
+	// Problems lists what is not in its converged state; empty when only
+	// the quiet period is missing.
+	Problems []Problem
+	// LastChange is the last routing change of any agent or the last
+	// fault, whichever is later; the quiet period counts from it.
+	LastChange time.Time
+	// QuietLeft is how much of the quiet period is still to go.
+	QuietLeft time.Duration
+}
+
+// Summary describes a result in one line for people.
+func (r Result) Summary() string {
+	if r.Converged {
+		return "converged"
+	}
+	if len(r.Problems) == 0 {
+		return fmt.Sprintf("routing still changing (quiet for %s more)", r.QuietLeft.Round(time.Millisecond))
+	}
+	parts := make([]string, len(r.Problems))
+	for i, p := range r.Problems {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// QuietPeriod is how long no agent may change a RIB or the kernel table
+// before the lab counts as converged. Triggered updates and BGP's batching
+// settle within seconds; with RFC timers a lost triggered update is only
+// repaired by the next periodic update, hence update interval + a margin.
+func QuietPeriod(t topo.Timers) time.Duration {
+	if t.RIPUpdate <= 0 || t.RIPUpdate <= 5*time.Second {
+		return 2 * time.Second
+	}
+	return t.RIPUpdate + 2*time.Second
+}
+
+// AgentNodes lists the routers that run netemu's agent in lab.
+func AgentNodes(lab *topo.Lab) []string {
+	if lab.Daemons == "none" || lab.Daemons == "frr" {
+		return nil
+	}
+	var out []string
+	for _, n := range lab.Nodes {
+		if n.Kind == topo.KindRouter {
+			out = append(out, n.Name)
+		}
+	}
+	return out
+}
+
+// runsRIP reports whether routers a and b speak RIP to each other.
+func runsRIP(lab *topo.Lab, a, b *topo.Node) bool {
+	if a.Kind != topo.KindRouter || b.Kind != topo.KindRouter || a.AS != b.AS {
+		return false
+	}
+	as := lab.AS(a.AS)
+	return as != nil && as.IGP == topo.IGPRIP
+}
+
+// Check decides whether the lab has converged: every agent answers; every
+// RIP neighbour across a working link is heard; every BGP session that can
+// be up is Established; across a silently failed link neither is any more
+// (the protocols have noticed); and nothing changed for the quiet period.
+func Check(lab *topo.Lab, views []View, f Faults, quiet time.Duration, now time.Time) Result {
+	res := Result{LastChange: f.Last}
+	timeout := lab.Timers.RIPTimeout
+	if timeout <= 0 {
+		timeout = 180 * time.Second
+	}
+	for _, v := range views {
+		if f.Stopped[v.Node] {
+			continue
+		}
+		if v.Err != nil {
+			res.Problems = append(res.Problems, Problem{v.Node, "agent", "unreachable: " + v.Err.Error()})
+			continue
+		}
+		if v.LastChange.After(res.LastChange) {
+			res.LastChange = v.LastChange
+		}
+		n := lab.Node(v.Node)
+		if n == nil {
+			continue
+		}
+		res.Problems = append(res.Problems, checkRIP(lab, n, v, f, timeout, now)...)
+		res.Problems = append(res.Problems, checkBGP(lab, n, v, f)...)
+	}
+	if len(res.Problems) > 0 {
+		return res
+	}
+	if !res.LastChange.IsZero() {
+		if since := now.Sub(res.LastChange); since < quiet {
+			res.QuietLeft = quiet - since
+			return res
+		}
+	}
+	res.Converged = true
+	return res
+}
+
+func checkRIP(lab *topo.Lab, n *topo.Node, v View, f Faults, timeout time.Duration, now time.Time) []Problem {
+	var out []Problem
+	for _, i := range n.Interfaces {
+		peer := lab.Node(i.Peer)
+		if peer == nil || !runsRIP(lab, n, peer) || f.Stopped[peer.Name] {
+			continue
+		}
+		pi := peer.Interface(i.PeerIface)
+		if pi == nil {
+			continue
+		}
+		addr := pi.Addr.Addr()
+		heard := false
+		for _, nb := range v.RIPNeighbours {
+			if nb.Addr == addr && now.Sub(nb.LastHeard) < timeout {
+				heard = true
+			}
+		}
+		what := fmt.Sprintf("rip neighbour %s (%s on %s)", addr, peer.Name, i.Name)
+		lf, faulted := f.link(n.Name, peer.Name)
+		switch {
+		case faulted && lf.Silent && heard:
+			out = append(out, Problem{n.Name, what, "still heard across a silent link (waiting for the route timeout)"})
+		case !faulted && !heard:
+			out = append(out, Problem{n.Name, what, "not heard"})
+		}
+	}
+	return out
+}
+
+func checkBGP(lab *topo.Lab, n *topo.Node, v View, f Faults) []Problem {
+	var out []Problem
+	for _, s := range v.BGPSessions {
+		owner := Owner(lab, s.Peer)
+		what := fmt.Sprintf("bgp session %s", s.Peer)
+		if owner != "" {
+			what += " (" + owner + ")"
+		}
+		if owner != "" && f.Stopped[owner] {
+			continue
+		}
+		if direct := connectedVia(n, s.Peer); direct != nil && owner != "" {
+			lf, faulted := f.link(n.Name, direct.Peer)
+			switch {
+			case faulted && lf.Silent && s.Established():
+				out = append(out, Problem{n.Name, what, "still Established across a silent link (waiting for the hold timer)"})
+			case !faulted && !s.Established():
+				out = append(out, Problem{n.Name, what, s.State})
+			}
+			continue
+		}
+		// A session between loopbacks can be up only while the AS's IGP
+		// still joins the two routers.
+		if owner != "" && !igpReachable(lab, n.Name, owner, f) {
+			continue
+		}
+		if !s.Established() {
+			out = append(out, Problem{n.Name, what, s.State})
+		}
+	}
+	return out
+}
+
+// connectedVia returns n's interface whose subnet holds addr, or nil.
+func connectedVia(n *topo.Node, addr netip.Addr) *topo.Interface {
+	for _, i := range n.Interfaces {
+		if i.Addr.Masked().Contains(addr) {
+			return i
+		}
+	}
+	return nil
+}
+
+// igpReachable reports whether routers a and b are joined by links inside
+// their AS that are not failed, through routers whose agent runs.
+func igpReachable(lab *topo.Lab, a, b string, f Faults) bool {
+	seen := map[string]bool{a: true}
+	queue := []string{a}
+	for len(queue) > 0 {
+		cur := lab.Node(queue[0])
+		queue = queue[1:]
+		if cur == nil {
+			continue
+		}
+		for _, i := range cur.Interfaces {
+			peer := lab.Node(i.Peer)
+			if peer == nil || seen[peer.Name] || peer.Kind != topo.KindRouter || peer.AS != cur.AS {
+				continue
+			}
+			if _, faulted := f.link(cur.Name, peer.Name); faulted {
+				continue
+			}
+			if peer.Name == b {
+				return true
+			}
+			if f.Stopped[peer.Name] {
+				continue
+			}
+			seen[peer.Name] = true
+			queue = append(queue, peer.Name)
+		}
+	}
+	return false
+}
+
+// SortProblems orders problems by node, then what, for stable output.
+func SortProblems(ps []Problem) {
+	slices.SortFunc(ps, func(a, b Problem) int {
+		if c := strings.Compare(a.Node, b.Node); c != 0 {
+			return c
+		}
+		return strings.Compare(a.What, b.What)
+	})
+}
