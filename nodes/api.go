@@ -186,6 +186,7 @@ type ProcessStatus struct {
 	Command    []string  `json:"command"`
 	Supervisor int       `json:"supervisor_pid"`
 	Running    bool      `json:"running"` // the supervisor is alive
+	State      string    `json:"state"`   // starting, running, backoff, exited, stopped, dead
 	PID        int       `json:"pid,omitempty"`
 	Restarts   int       `json:"restarts"`
 	LastExit   string    `json:"last_exit,omitempty"`

@@ -147,3 +147,11 @@ func (st *State) Node(name string) (*topo.Node, error) {
 
 // NodeDir is the node's directory inside this share.
 func (st *State) NodeDir(node string) string { return NodeDir(st.Dir, node) }
+
+// MarkUp records that the share is fully up (every `up` stage ran).
+func MarkUp(st *State) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.Phase = PhaseUp
+	return saveStateLocked(st)
+}

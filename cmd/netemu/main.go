@@ -51,6 +51,11 @@ func newRootCmd() *cobra.Command {
 // registry of commands.
 var commandConstructors = []func(*globals) *cobra.Command{
 	newUpCmd,
+	newDownCmd,
+	newStatusCmd,
+	newValidateCmd,
+	newExecCmd,
+	newSuperviseCmd,
 }
 
 func main() {

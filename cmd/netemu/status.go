@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netemu/netemu/nodes"
+)
+
+// statusJSON is one share in `status -o json`: the live status plus the
+// extra node columns keyed by header.
+type statusJSON struct {
+	*nodes.LabStatus
+	Extra map[string]map[string]string `json:"extra,omitempty"` // node → header → value
+}
+
+func newStatusCmd(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "status [LAB]",
+		Short: "Running labs: nodes, kinds, interfaces, addresses, processes",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			var states []*nodes.State
+			if len(args) == 1 || g.lab != "" {
+				name := g.lab
+				if len(args) == 1 {
+					name = args[0]
+				}
+				st, err := selectShare(g, name)
+				if err != nil {
+					return err
+				}
+				states = []*nodes.State{st}
+			} else {
+				var err error
+				states, err = nodes.ListStates()
+				if err != nil {
+					g.logger().Warn("some lab states are unreadable", "error", err)
+				}
+			}
+			out := []statusJSON{}
+			for _, st := range states {
+				ls, err := nodes.Status(st)
+				if err != nil {
+					return err
+				}
+				sj := statusJSON{LabStatus: ls}
+				if cols := nodeColumns(); len(cols) > 0 {
+					sj.Extra = map[string]map[string]string{}
+					for _, n := range st.Nodes {
+						m := map[string]string{}
+						for _, c := range cols {
+							if v := c.value(st, n); v != "" {
+								m[c.header] = v
+							}
+						}
+						if len(m) > 0 {
+							sj.Extra[n] = m
+						}
+					}
+				}
+				if output != "json" {
+					fmt.Printf("lab %s (%s, %d nodes, %s)\n", nodes.ShareName(st.Lab, st.Machine), st.Phase, len(st.Nodes), st.Dir)
+					if err := printNodesTable(os.Stdout, st, ls); err != nil {
+						return err
+					}
+					fmt.Println()
+				}
+				out = append(out, sj)
+			}
+			if output == "json" {
+				return printJSON(os.Stdout, out)
+			}
+			if len(states) == 0 {
+				fmt.Println("no lab is up")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}

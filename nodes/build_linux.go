@@ -1,0 +1,494 @@
+package nodes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/netemu/netemu/topo"
+)
+
+// Build builds machine's share of lab (see BuildOptions) and returns its
+// state, saved on disk with Phase "building" (the caller marks it up with
+// MarkUp once its own stages ran). The state file is written before any
+// kernel object exists, so `down` works whenever Build dies. On failure or
+// a cancelled ctx everything built so far is removed before it returns.
+func Build(ctx context.Context, lab *topo.Lab, opts BuildOptions) (*State, error) {
+	log := opts.Log
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	log = log.Named("build").With("lab", lab.Name)
+	sh, err := planShare(lab, opts.Machine)
+	if err != nil {
+		return nil, err
+	}
+	if len(sh.cross) > 0 && opts.CrossLink == nil {
+		l := lab.Links[sh.cross[0]]
+		ma, mb := nodeMachine(lab, l.A.Node), nodeMachine(lab, l.B.Node)
+		return nil, fmt.Errorf("link %s crosses machines %s/%s: cross-machine links are not supported by this build", linkName(l), ma, mb)
+	}
+	if nl := needsNetem(lab, sh); len(nl) > 0 {
+		if err := checkNetem(); err != nil {
+			return nil, fmt.Errorf("link %s: delay/loss need the netem qdisc, which this kernel lacks (sch_netem): %w", linkName(nl[0]), err)
+		}
+	}
+	for _, n := range sh.nodes {
+		if HasMountNS(n) {
+			if _, err := exec.LookPath("unshare"); err != nil {
+				return nil, fmt.Errorf("node %q: a mount namespace needs unshare(1) from util-linux: %w", n.Name, err)
+			}
+			break
+		}
+	}
+	sup := opts.Supervisor
+	if sup == "" {
+		if sup, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("find the netemu binary: %w", err)
+		}
+	}
+
+	dir := StateDir(lab.Name, opts.Machine)
+	if _, err := os.Stat(StatePath(dir)); err == nil {
+		return nil, fmt.Errorf("lab %s is already up (run `netemu down %s` first)", ShareName(lab.Name, opts.Machine), lab.Name)
+	}
+	st := &State{
+		Lab:        lab.Name,
+		Machine:    opts.Machine,
+		Dir:        dir,
+		Created:    time.Now().UTC(),
+		Model:      lab,
+		Phase:      PhaseBuilding,
+		Supervisor: sup,
+	}
+	for _, n := range sh.nodes {
+		st.Nodes = append(st.Nodes, n.Name)
+	}
+	if err := SaveState(st); err != nil {
+		return nil, err
+	}
+
+	b := &builder{lab: lab, st: st, sh: sh, log: log, opts: opts}
+	b.workers = opts.Workers
+	if b.workers <= 0 {
+		b.workers = defaultWorkers()
+	}
+	b.total = 2*len(sh.nodes) + len(sh.local) + len(sh.cross)
+	start := time.Now()
+	if err := b.run(ctx); err != nil {
+		log.Warn("build failed, removing what was built", "error", err)
+		if derr := Down(context.Background(), lab.Name, opts.Machine, log); derr != nil {
+			err = errors.Join(err, fmt.Errorf("rollback: %w", derr))
+		}
+		return nil, err
+	}
+	log.Info("built", "nodes", len(sh.nodes), "links", len(sh.local)+len(sh.cross), "took", time.Since(start))
+	return st, nil
+}
+
+func nodeMachine(lab *topo.Lab, node string) string {
+	if n := lab.Node(node); n != nil {
+		return n.Machine
+	}
+	return "?"
+}
+
+type builder struct {
+	lab     *topo.Lab
+	st      *State
+	sh      *share
+	log     hclog.Logger
+	opts    BuildOptions
+	workers int
+
+	mu    sync.Mutex
+	done  int
+	total int
+}
+
+func (b *builder) tick() {
+	if b.opts.Progress == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done++
+	b.opts.Progress(b.done, b.total)
+}
+
+func (b *builder) run(ctx context.Context) error {
+	if err := prepareMounts(b.st.Dir); err != nil {
+		return err
+	}
+	nodesPhase := func(ctx context.Context, i int) error { return b.createNode(b.sh.nodes[i]) }
+	if err := runPool(ctx, b.workers, len(b.sh.nodes), nodesPhase, b.tick); err != nil {
+		return err
+	}
+	links := append(append([]int{}, b.sh.local...), b.sh.cross...)
+	linkPhase := func(ctx context.Context, i int) error { return b.createLink(ctx, links[i]) }
+	if err := runPool(ctx, b.workers, len(links), linkPhase, b.tick); err != nil {
+		return err
+	}
+	cfgPhase := func(ctx context.Context, i int) error { return b.configureNode(b.sh.nodes[i]) }
+	return runPool(ctx, b.workers, len(b.sh.nodes), cfgPhase, b.tick)
+}
+
+// prepareMounts makes /run/netns a shared mount point as `ip netns` does
+// (so namespace mounts propagate into mount namespaces and their removal
+// too), and the share's ns directory a private bind mount of itself, which
+// mount namespace files require.
+func prepareMounts(dir string) error {
+	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
+		return fmt.Errorf("create /run/netns: %w", err)
+	}
+	if err := unix.Mount("", "/run/netns", "none", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
+		if !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("make /run/netns shared: %w", err)
+		}
+		if err := unix.Mount("/run/netns", "/run/netns", "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind /run/netns: %w", err)
+		}
+		if err := unix.Mount("", "/run/netns", "none", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("make /run/netns shared: %w", err)
+		}
+	}
+	nsd := NsDir(dir)
+	if err := os.MkdirAll(nsd, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", nsd, err)
+	}
+	if err := unix.Mount(nsd, nsd, "none", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", nsd, err)
+	}
+	if err := unix.Mount("", nsd, "none", unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make %s private: %w", nsd, err)
+	}
+	return nil
+}
+
+// createNode makes the node's network and UTS namespaces (and an
+// instance's mount namespace) and pins them with bind mounts.
+func (b *builder) createNode(n *topo.Node) error {
+	if err := os.MkdirAll(NodeDir(b.st.Dir, n.Name), 0o755); err != nil {
+		return fmt.Errorf("node %q: %w", n.Name, err)
+	}
+	netnsPath := NetnsPath(b.lab.Name, n.Name)
+	utsPath := UTSPath(b.st.Dir, n.Name)
+	for _, p := range []string{netnsPath, utsPath} {
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
+		if err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("node %q: %s already exists (a lab of this name is half up: run `netemu down %s`)", n.Name, p, b.lab.Name)
+			}
+			return fmt.Errorf("node %q: %w", n.Name, err)
+		}
+		f.Close()
+	}
+	errc := make(chan error, 1)
+	go func() {
+		// This thread enters new namespaces and is never unlocked: Go
+		// ends the thread with the goroutine, so no other goroutine ever
+		// runs in these namespaces by accident.
+		runtime.LockOSThread()
+		errc <- inNewNamespaces(n, netnsPath, utsPath)
+	}()
+	if err := <-errc; err != nil {
+		return fmt.Errorf("node %q: %w", n.Name, err)
+	}
+	if HasMountNS(n) {
+		mnt := MntPath(b.st.Dir, n.Name)
+		f, err := os.OpenFile(mnt, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
+		if err != nil {
+			return fmt.Errorf("node %q: %w", n.Name, err)
+		}
+		f.Close()
+		// A mount namespace cannot be made from a multi-threaded Go
+		// program (unshare(CLONE_NEWNS) needs an unshared fs struct), so
+		// util-linux does it. Slave propagation: the host's later mounts
+		// (new /run/netns entries, their removal) reach the node; the
+		// node's own mounts never reach the host.
+		out, err := exec.Command("unshare", "--mount="+mnt, "--propagation", "slave", "true").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("node %q: create mount namespace: %w: %s", n.Name, err, out)
+		}
+	}
+	b.log.Trace("node created", "node", n.Name)
+	return nil
+}
+
+// inNewNamespaces runs on a locked thread that dies afterwards.
+func inNewNamespaces(n *topo.Node, netnsPath, utsPath string) error {
+	if err := unix.Unshare(unix.CLONE_NEWNET | unix.CLONE_NEWUTS); err != nil {
+		return fmt.Errorf("unshare: %w", err)
+	}
+	if err := unix.Sethostname([]byte(n.Hostname)); err != nil {
+		return fmt.Errorf("set hostname %q: %w", n.Hostname, err)
+	}
+	tid := unix.Gettid()
+	if err := unix.Mount(fmt.Sprintf("/proc/self/task/%d/ns/net", tid), netnsPath, "none", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind netns to %s: %w", netnsPath, err)
+	}
+	if err := unix.Mount(fmt.Sprintf("/proc/self/task/%d/ns/uts", tid), utsPath, "none", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind uts ns to %s: %w", utsPath, err)
+	}
+	// /proc/sys/net is the opening thread's network namespace: this one.
+	sysctls := map[string]string{}
+	if n.Forwarding {
+		sysctls["net/ipv4/ip_forward"] = "1"
+		// Asymmetric paths are normal between routers; strict reverse
+		// path filtering would drop them. "default" covers interfaces
+		// created from now on.
+		sysctls["net/ipv4/conf/all/rp_filter"] = "0"
+		sysctls["net/ipv4/conf/default/rp_filter"] = "0"
+	}
+	for k, v := range sysctls {
+		if err := os.WriteFile(filepath.Join("/proc/sys", k), []byte(v), 0o644); err != nil {
+			return fmt.Errorf("sysctl %s=%s: %w", k, v, err)
+		}
+	}
+	return nil
+}
+
+// nsHandle opens a netlink handle bound to the node's network namespace.
+func nsHandle(lab, node string) (*netlink.Handle, netns.NsHandle, error) {
+	ns, err := netns.GetFromPath(NetnsPath(lab, node))
+	if err != nil {
+		return nil, 0, fmt.Errorf("node %q: open netns: %w", node, err)
+	}
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	if err != nil {
+		ns.Close()
+		return nil, 0, fmt.Errorf("node %q: netlink in netns: %w", node, err)
+	}
+	return h, ns, nil
+}
+
+// createLink makes a veth pair whose ends are born in their namespaces
+// with their final names, so nothing ever appears in the host namespace.
+func (b *builder) createLink(ctx context.Context, idx int) error {
+	l := b.lab.Links[idx]
+	var localEnd, remoteEnd topo.Endpoint
+	mine := map[string]bool{}
+	for _, n := range b.sh.nodes {
+		mine[n.Name] = true
+	}
+	if !mine[l.A.Node] || !mine[l.B.Node] {
+		localEnd, remoteEnd = l.A, l.B
+		if !mine[l.A.Node] {
+			localEnd, remoteEnd = l.B, l.A
+		}
+		return b.opts.CrossLink.BuildCrossLink(ctx, b.lab, idx, localEnd, remoteEnd, NetnsPath(b.lab.Name, localEnd.Node))
+	}
+	ha, nsa, err := nsHandle(b.lab.Name, l.A.Node)
+	if err != nil {
+		return err
+	}
+	defer nsa.Close()
+	defer ha.Close()
+	nsb, err := netns.GetFromPath(NetnsPath(b.lab.Name, l.B.Node))
+	if err != nil {
+		return fmt.Errorf("link %s: open netns of %q: %w", linkName(l), l.B.Node, err)
+	}
+	defer nsb.Close()
+	veth := &netlink.Veth{
+		LinkAttrs:     netlink.LinkAttrs{Name: l.A.Iface},
+		PeerName:      l.B.Iface,
+		PeerNamespace: netlink.NsFd(int(nsb)),
+	}
+	if err := ha.LinkAdd(veth); err != nil {
+		return fmt.Errorf("link %s: add veth %s:%s–%s:%s: %w", linkName(l), l.A.Node, l.A.Iface, l.B.Node, l.B.Iface, err)
+	}
+	return nil
+}
+
+// configureNode sets everything inside one node once its links exist:
+// lo, addresses, interfaces up, shaping, routes, per-port sysctls.
+func (b *builder) configureNode(n *topo.Node) error {
+	h, ns, err := nsHandle(b.lab.Name, n.Name)
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	defer h.Close()
+	lo, err := h.LinkByName("lo")
+	if err != nil {
+		return fmt.Errorf("node %q: find lo: %w", n.Name, err)
+	}
+	if err := h.LinkSetUp(lo); err != nil {
+		return fmt.Errorf("node %q: set lo up: %w", n.Name, err)
+	}
+	if n.Loopback.IsValid() {
+		if err := h.AddrAdd(lo, &netlink.Addr{IPNet: prefixNet(n.Loopback)}); err != nil {
+			return fmt.Errorf("node %q: add loopback %s: %w", n.Name, n.Loopback, err)
+		}
+	}
+	var proxyARP []string
+	for _, ifc := range n.Interfaces {
+		link, err := h.LinkByName(ifc.Name)
+		if err != nil {
+			if b.isRemote(ifc.Peer) {
+				continue // the cross-link hook configures it
+			}
+			return fmt.Errorf("node %q: find %s: %w", n.Name, ifc.Name, err)
+		}
+		addr := &netlink.Addr{IPNet: prefixNet(ifc.Addr)}
+		if ifc.HostRoute {
+			addr.Flags = unix.IFA_F_NOPREFIXROUTE
+		}
+		if err := h.AddrAdd(link, addr); err != nil {
+			return fmt.Errorf("node %q: add %s to %s: %w", n.Name, ifc.Addr, ifc.Name, err)
+		}
+		if err := b.shape(h, n, ifc, link); err != nil {
+			return err
+		}
+		if err := h.LinkSetUp(link); err != nil {
+			return fmt.Errorf("node %q: set %s up: %w", n.Name, ifc.Name, err)
+		}
+		if ifc.HostRoute {
+			peer := b.peerAddr(ifc)
+			if peer.IsValid() {
+				r := &netlink.Route{
+					LinkIndex: link.Attrs().Index,
+					Dst:       &net.IPNet{IP: peer.AsSlice(), Mask: net.CIDRMask(32, 32)},
+					Scope:     netlink.SCOPE_LINK,
+				}
+				if err := h.RouteReplace(r); err != nil {
+					return fmt.Errorf("node %q: route %s/32 dev %s: %w", n.Name, peer, ifc.Name, err)
+				}
+			}
+			proxyARP = append(proxyARP, ifc.Name)
+		}
+	}
+	for _, r := range n.Routes {
+		route := &netlink.Route{Dst: prefixNet(r.To.Masked()), Gw: r.Via.AsSlice()}
+		if err := h.RouteReplace(route); err != nil {
+			return fmt.Errorf("node %q: route %s via %s: %w", n.Name, r.To, r.Via, err)
+		}
+	}
+	if len(proxyARP) > 0 {
+		if err := sysctlsIn(ns, n.Name, proxyARP); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sysctlsIn turns proxy ARP on for the given ports of a node, from a
+// thread that enters the node's namespace and then dies with it.
+func sysctlsIn(ns netns.NsHandle, node string, ports []string) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends inside the namespace
+		errc <- func() error {
+			if err := netns.Set(ns); err != nil {
+				return fmt.Errorf("node %q: enter netns: %w", node, err)
+			}
+			for _, p := range ports {
+				k := filepath.Join("/proc/sys/net/ipv4/conf", p, "proxy_arp")
+				if err := os.WriteFile(k, []byte("1"), 0o644); err != nil {
+					return fmt.Errorf("node %q: proxy_arp on %s: %w", node, p, err)
+				}
+			}
+			return nil
+		}()
+	}()
+	return <-errc
+}
+
+func (b *builder) isRemote(node string) bool {
+	for _, n := range b.sh.nodes {
+		if n.Name == node {
+			return false
+		}
+	}
+	return true
+}
+
+// peerAddr is the address of the other end of ifc's link.
+func (b *builder) peerAddr(ifc *topo.Interface) netipAddr {
+	if ifc.Link < 0 || ifc.Link >= len(b.lab.Links) {
+		return netipAddr{}
+	}
+	l := b.lab.Links[ifc.Link]
+	if l.A.Node == ifc.Peer && l.A.Iface == ifc.PeerIface {
+		return l.A.Addr.Addr()
+	}
+	return l.B.Addr.Addr()
+}
+
+// shape applies the link's bandwidth (tbf) or delay/loss (netem) to this
+// end; both ends get the same, so the link is shaped both ways.
+func (b *builder) shape(h *netlink.Handle, n *topo.Node, ifc *topo.Interface, link netlink.Link) error {
+	if ifc.Link < 0 || ifc.Link >= len(b.lab.Links) {
+		return nil
+	}
+	l := b.lab.Links[ifc.Link]
+	attrs := netlink.QdiscAttrs{LinkIndex: link.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT}
+	var q netlink.Qdisc
+	switch {
+	case l.Delay > 0 || l.Loss > 0:
+		na := netlink.NetemQdiscAttrs{
+			Latency: uint32(l.Delay / time.Microsecond),
+			Loss:    float32(l.Loss),
+			Rate64:  l.Bandwidth / 8,
+		}
+		q = netlink.NewNetem(attrs, na)
+	case l.Bandwidth > 0:
+		rate := l.Bandwidth / 8 // bytes per second
+		burst := uint32(max(rate/100, 3200))
+		q = &netlink.Tbf{
+			QdiscAttrs: attrs,
+			Rate:       rate,
+			Buffer:     netlink.Xmittime(rate, burst),
+			Limit:      burst + uint32(rate/20),
+		}
+	default:
+		return nil
+	}
+	if err := h.QdiscReplace(q); err != nil {
+		return fmt.Errorf("node %q: shape %s (link %s): %w", n.Name, ifc.Name, linkName(l), err)
+	}
+	return nil
+}
+
+// checkNetem tries a netem qdisc in a scratch namespace that dies with
+// its thread.
+func checkNetem() error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the scratch namespace dies with the thread
+		errc <- func() error {
+			if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+				return fmt.Errorf("scratch netns: %w", err)
+			}
+			h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			lo, err := h.LinkByName("lo")
+			if err != nil {
+				return err
+			}
+			if err := h.LinkSetUp(lo); err != nil {
+				return err
+			}
+			q := netlink.NewNetem(netlink.QdiscAttrs{LinkIndex: lo.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT},
+				netlink.NetemQdiscAttrs{Latency: 1000})
+			return h.QdiscAdd(q)
+		}()
+	}()
+	return <-errc
+}

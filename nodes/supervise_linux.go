@@ -1,0 +1,169 @@
+package nodes
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Back-off of a restarting program: 1 s doubling to 30 s, back to 1 s once
+// a run lasted 30 s. A program that dies at once is never respawned faster
+// than once a second.
+const (
+	backoffMin    = time.Second
+	backoffMax    = 30 * time.Second
+	backoffStable = 30 * time.Second
+	stopGrace     = 5 * time.Second
+)
+
+// nextBackoff is the wait before the next start after a run of uptime
+// that followed a wait of prev.
+func nextBackoff(prev, uptime time.Duration) time.Duration {
+	if uptime >= backoffStable || prev <= 0 {
+		return backoffMin
+	}
+	return min(2*prev, backoffMax)
+}
+
+// Supervise is `netemu supervise`: it runs the configured program, restarts
+// it with back-off when asked, keeps the status file current, and when ctx
+// ends (SIGTERM) stops the program — SIGTERM to its process group, SIGKILL
+// after 5 s — and returns.
+func Supervise(ctx context.Context, cfgPath string, log hclog.Logger) error {
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return fmt.Errorf("supervise: %w", err)
+	}
+	var cfg SuperviseConfig
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return fmt.Errorf("supervise: %s: %w", cfgPath, err)
+	}
+	if len(cfg.Argv) == 0 {
+		return fmt.Errorf("supervise: %s: no command", cfgPath)
+	}
+	log = log.Named("supervise").With("node", cfg.Node, "process", cfg.Spec.Name)
+	s := &SupervisedStatus{Supervisor: os.Getpid(), State: SupStarting, Since: time.Now().UTC()}
+	write := func() {
+		if err := writeSupervised(cfg.Status, s); err != nil {
+			log.Warn("write status", "error", err)
+		}
+	}
+	var wait time.Duration
+	for {
+		if _, err := os.Stat(cfg.Netns); err != nil {
+			// The lab is gone: nothing to restart into.
+			s.State, s.PID = SupStopped, 0
+			write()
+			return fmt.Errorf("supervise %s/%s: namespace gone: %w", cfg.Node, cfg.Spec.Name, err)
+		}
+		cmd := exec.Command(cfg.Argv[0], cfg.Argv[1:]...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		cmd.Env = processEnv(cfg.Spec.Env)
+		// Its own process group, so stopping reaches its children too.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		started := time.Now()
+		err := cmd.Start()
+		if err != nil {
+			s.LastExit = "start: " + err.Error()
+			log.Warn("start failed", "error", err)
+		} else {
+			s.PID, s.State, s.Since = cmd.Process.Pid, SupRunning, started.UTC()
+			s.NextStart = time.Time{}
+			write()
+			log.Info("started", "pid", s.PID)
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			select {
+			case err = <-exited:
+			case <-ctx.Done():
+				stopGroup(cmd.Process.Pid, exited, log)
+				s.State, s.PID, s.LastExit = SupStopped, 0, "stopped by netemu"
+				write()
+				return nil
+			}
+			s.LastExit = exitText(err)
+			log.Info("exited", "status", s.LastExit)
+		}
+		s.PID = 0
+		if !cfg.Spec.Restart {
+			s.State = SupExited
+			write()
+			<-ctx.Done() // stay, so status shows how it ended, until stopped
+			return nil
+		}
+		wait = nextBackoff(wait, time.Since(started))
+		s.Restarts++
+		s.State, s.NextStart = SupBackoff, time.Now().Add(wait).UTC()
+		write()
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			s.State = SupStopped
+			write()
+			return nil
+		}
+	}
+}
+
+// stopGroup sends SIGTERM to the program's process group, then SIGKILL
+// after the grace period.
+func stopGroup(pid int, exited <-chan error, log hclog.Logger) {
+	_ = syscall.Kill(-pid, syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(stopGrace):
+		log.Warn("program ignored SIGTERM, killing it", "pid", pid)
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		<-exited
+	}
+	// Stragglers of the group that outlived their leader.
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+}
+
+func exitText(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ProcessState.String()
+	}
+	return err.Error()
+}
+
+// processEnv is the program's environment: a fixed PATH and what the spec
+// sets; nothing leaks from whoever ran `netemu up`.
+func processEnv(extra map[string]string) []string {
+	env := map[string]string{
+		"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"LANG": "C.UTF-8",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+func writeSupervised(path string, s *SupervisedStatus) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
