@@ -9,9 +9,13 @@ import (
 type Config struct {
 	// Interfaces are the interfaces RIP speaks on.
 	Interfaces []Interface `json:"interfaces"`
-	// Originate are the router's own routes, advertised with metric 1 (its
-	// connected subnets and its loopback, as FRR's redistribute connected).
-	Originate []netip.Prefix `json:"originate"`
+	// Connected are all the router's interfaces: their subnets are
+	// originated with metric 1 while the interface is up (as FRR's
+	// redistribute connected).
+	Connected []Interface `json:"connected"`
+	// Originate are routes originated with metric 1 whatever the links do
+	// (the loopback /32).
+	Originate []netip.Prefix `json:"originate,omitempty"`
 	Update    time.Duration  `json:"update"`
 	Timeout   time.Duration  `json:"timeout"`
 	Garbage   time.Duration  `json:"garbage"`
