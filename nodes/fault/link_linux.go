@@ -203,50 +203,66 @@ func (in *Injector) clearEnd(e *endHandle, up bool) error {
 	return nil
 }
 
-// dropPriority marks our filter among any others on the clsact hook.
-const dropPriority = 1
-
-// dropAll drops every frame leaving the end: a clsact qdisc (beside any
-// root qdisc, e.g. the tbf of a bandwidth limit) with a matchall filter
-// whose action is drop. Both ends doing it silences both directions.
+// dropAll makes the end drop every frame it sends, ARP included, with a
+// blackhole qdisc: this kernel has no tc classifiers or gact action to
+// filter with, and no netem. A bandwidth-limited end keeps its tbf root
+// and gets the blackhole as tbf's inner qdisc, so the repair only swaps
+// the inner qdisc back. Both ends doing it silences both directions.
 func dropAll(e *endHandle) error {
-	idx := e.link.Attrs().Index
-	q := &netlink.Clsact{QdiscAttrs: netlink.QdiscAttrs{
-		LinkIndex: idx,
-		Handle:    netlink.MakeHandle(0xffff, 0),
-		Parent:    netlink.HANDLE_CLSACT,
+	parent, err := dropParent(e)
+	if err != nil {
+		return err
+	}
+	q := &netlink.GenericQdisc{QdiscType: "blackhole", QdiscAttrs: netlink.QdiscAttrs{
+		LinkIndex: e.link.Attrs().Index,
+		Parent:    parent,
 	}}
-	if err := e.h.QdiscAdd(q); err != nil && !errors.Is(err, unix.EEXIST) {
-		return fmt.Errorf("node %q: add clsact qdisc on %s: %w", e.node, e.link.Attrs().Name, err)
-	}
-	f := &netlink.MatchAll{
-		FilterAttrs: netlink.FilterAttrs{
-			LinkIndex: idx,
-			Parent:    netlink.HANDLE_MIN_EGRESS,
-			Priority:  dropPriority,
-			Protocol:  unix.ETH_P_ALL,
-		},
-		Actions: []netlink.Action{&netlink.GenericAction{ActionAttrs: netlink.ActionAttrs{Action: netlink.TC_ACT_SHOT}}},
-	}
-	if err := e.h.FilterReplace(f); err != nil {
-		return fmt.Errorf("node %q: add drop filter on %s: %w", e.node, e.link.Attrs().Name, err)
+	if err := e.h.QdiscReplace(q); err != nil {
+		return fmt.Errorf("node %q: add blackhole qdisc on %s: %w", e.node, e.link.Attrs().Name, err)
 	}
 	return nil
 }
 
-// undropAll removes the clsact qdisc and with it the drop filter; a link
-// without one is fine.
-func undropAll(e *endHandle) error {
-	q := &netlink.Clsact{QdiscAttrs: netlink.QdiscAttrs{
-		LinkIndex: e.link.Attrs().Index,
-		Handle:    netlink.MakeHandle(0xffff, 0),
-		Parent:    netlink.HANDLE_CLSACT,
-	}}
-	err := e.h.QdiscDel(q)
-	if err == nil || errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) {
-		return nil
+// dropParent is where the blackhole goes: under a tbf root, else the root.
+func dropParent(e *endHandle) (uint32, error) {
+	qs, err := e.h.QdiscList(e.link)
+	if err != nil {
+		return 0, fmt.Errorf("node %q: list qdiscs of %s: %w", e.node, e.link.Attrs().Name, err)
 	}
-	return fmt.Errorf("node %q: remove clsact qdisc on %s: %w", e.node, e.link.Attrs().Name, err)
+	for _, q := range qs {
+		if tbf, ok := q.(*netlink.Tbf); ok && tbf.Attrs().Parent == netlink.HANDLE_ROOT {
+			major, _ := netlink.MajorMinor(tbf.Attrs().Handle)
+			return netlink.MakeHandle(major, 1), nil
+		}
+	}
+	return netlink.HANDLE_ROOT, nil
+}
+
+// undropAll removes a blackhole qdisc from the end, if it has one: at the
+// root it is deleted (the device's default qdisc comes back); under a tbf
+// it is replaced by a plain FIFO, since tbf with no inner qdisc would drop
+// everything. A link without one is fine.
+func undropAll(e *endHandle) error {
+	qs, err := e.h.QdiscList(e.link)
+	if err != nil {
+		return fmt.Errorf("node %q: list qdiscs of %s: %w", e.node, e.link.Attrs().Name, err)
+	}
+	for _, q := range qs {
+		if q.Type() != "blackhole" {
+			continue
+		}
+		attrs := netlink.QdiscAttrs{LinkIndex: e.link.Attrs().Index, Parent: q.Attrs().Parent, Handle: q.Attrs().Handle}
+		if q.Attrs().Parent == netlink.HANDLE_ROOT {
+			err = e.h.QdiscDel(&netlink.GenericQdisc{QdiscType: "blackhole", QdiscAttrs: attrs})
+		} else {
+			attrs.Handle = 0
+			err = e.h.QdiscReplace(&netlink.GenericQdisc{QdiscType: "pfifo_fast", QdiscAttrs: attrs})
+		}
+		if err != nil && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("node %q: remove blackhole qdisc on %s: %w", e.node, e.link.Attrs().Name, err)
+		}
+	}
+	return nil
 }
 
 // restoreRoutes re-adds the node's static routes through the link (the
