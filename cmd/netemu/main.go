@@ -56,6 +56,10 @@ var commandConstructors = []func(*globals) *cobra.Command{
 	newValidateCmd,
 	newExecCmd,
 	newSuperviseCmd,
+	newSSHCmd,
+	newLogsCmd,
+	newSGCmd,
+	newInstanceCmd,
 }
 
 func main() {

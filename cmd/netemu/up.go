@@ -43,7 +43,10 @@ type upStage struct {
 // One line each; owners add theirs: firewall (issue 3), services (issue 4),
 // routing (issues 5/6), converge (issue 7).
 func upStages() []upStage {
-	return []upStage{}
+	return []upStage{
+		fwStage(),
+		servicesStage(),
+	}
 }
 
 func newUpCmd(g *globals) *cobra.Command {

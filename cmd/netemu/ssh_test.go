@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/netemu/netemu/nodes"
+)
+
+func TestSSHCommand(t *testing.T) {
+	addr := netip.MustParseAddr("203.0.113.129")
+	got := sshCommand("/s/keys/my-key.pem", "/s/known_hosts", "ec2-user", addr, []string{"uptime", "-p"})
+	want := []string{"ssh", "-F", "/dev/null", "-i", "/s/keys/my-key.pem", "-o", "IdentitiesOnly=yes",
+		"-o", "UserKnownHostsFile=/s/known_hosts", "-o", "GlobalKnownHostsFile=/dev/null",
+		"-o", "StrictHostKeyChecking=accept-new", "ec2-user@203.0.113.129", "--", "uptime", "-p"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+	if got := sshCommand("k", "kh", "ec2-user", addr, nil); got[len(got)-1] != "ec2-user@203.0.113.129" {
+		t.Fatalf("interactive: %q", got)
+	}
+}
+
+func TestPrintLogs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name+".log")
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	st := &nodes.State{Processes: []nodes.ProcessState{
+		{Node: "web", Spec: nodes.ProcessSpec{Name: "sshd"}, LogFile: write("sshd", "Server listening on 0.0.0.0 port 22.\n")},
+		{Node: "web", Spec: nodes.ProcessSpec{Name: "smtpd"}, LogFile: write("smtpd", "info: OpenSMTPD 6.8.0p2 starting\n")},
+		{Node: "db", Spec: nodes.ProcessSpec{Name: "mariadbd"}, LogFile: write("mariadbd", "ready for connections\n")},
+	}}
+	var b bytes.Buffer
+	if err := printLogs(&b, st, "web", "sshd"); err != nil || b.String() != "Server listening on 0.0.0.0 port 22.\n" {
+		t.Fatalf("one process: %q %v", b.String(), err)
+	}
+	b.Reset()
+	if err := printLogs(&b, st, "web", ""); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "==> sshd (") || !strings.Contains(b.String(), "==> smtpd (") || strings.Contains(b.String(), "ready for") {
+		t.Fatalf("all of web:\n%s", b.String())
+	}
+	if err := printLogs(&b, st, "web", "nope"); err == nil || !strings.Contains(err.Error(), "sshd, smtpd") {
+		t.Fatalf("unknown process: %v", err)
+	}
+	if err := printLogs(&b, st, "mac", ""); err == nil {
+		t.Fatal("node without processes: want an error")
+	}
+}
