@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -101,10 +102,14 @@ func (b *builder) indexBlocks(body *hclsyntax.Body) {
 // errf records an error diagnostic.
 func (b *builder) errf(subject *hcl.Range, summary, format string, args ...any) {
 	r := *subject
+	detail := fmt.Sprintf(format, args...)
+	if !strings.HasSuffix(detail, ".") && !strings.HasSuffix(detail, "?") {
+		detail += "."
+	}
 	b.diags = append(b.diags, &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  summary,
-		Detail:   fmt.Sprintf(format, args...),
+		Detail:   detail,
 		Subject:  &r,
 	})
 }

@@ -245,7 +245,7 @@ func (b *builder) sgRules(sg *SecurityGroup, raws []*sgRuleHCL, dir string) []SG
 			}
 		}
 		if sources != 1 {
-			b.errf(&r.DefRange, "Invalid rule", "A %s rule of security_group %q needs exactly one of cidr, cidrs or security_group.", dir, sg.Name)
+			b.errf(&r.DefRange, "Invalid rule", "security_group %q, %s rule: give exactly one of cidr, cidrs or security_group.", sg.Name, dir)
 		}
 		if r.CIDR != nil {
 			if p, prob := parsePrefix(*r.CIDR); prob != "" {

@@ -383,11 +383,12 @@ func (b *builder) staticRoutes(n *Node, raws []*routeHCL) {
 		to, prob := parsePrefix(r.To)
 		if prob != "" {
 			b.errf(attr(r.Body, "to", r.DefRange), "Invalid CIDR", "route to: %s", prob)
-			continue
 		}
-		via, prob := parseAddr(r.Via)
-		if prob != "" {
-			b.errf(attr(r.Body, "via", r.DefRange), "Invalid address", "route via: %s", prob)
+		via, prob2 := parseAddr(r.Via)
+		if prob2 != "" {
+			b.errf(attr(r.Body, "via", r.DefRange), "Invalid address", "route via: %s", prob2)
+		}
+		if prob != "" || prob2 != "" {
 			continue
 		}
 		if !connected(n, via) {

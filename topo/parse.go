@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sort"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -70,18 +71,46 @@ func ParseWith(src []byte, filename string, opts Options) (*Lab, error) {
 	p := hclparse.NewParser()
 	f, diags := p.ParseHCL(src, filename)
 	if diags.HasErrors() {
+		sortDiags(diags)
 		return nil, &DiagError{Diags: diags, Files: p.Files()}
 	}
 	var raw fileHCL
 	diags = append(diags, gohcl.DecodeBody(f.Body, nil, &raw)...)
 	if diags.HasErrors() {
+		sortDiags(diags)
 		return nil, &DiagError{Diags: diags, Files: p.Files()}
 	}
 	b := newBuilder(f, opts)
 	lab := b.build(&raw)
 	diags = append(diags, b.diags...)
 	if diags.HasErrors() {
+		sortDiags(diags)
 		return nil, &DiagError{Diags: diags, Files: p.Files()}
 	}
 	return lab, nil
+}
+
+// sortDiags puts diagnostics in file order, whatever phase found them (gohcl
+// reports in map order), so output is stable and reads top to bottom.
+func sortDiags(d hcl.Diagnostics) {
+	key := func(x *hcl.Diagnostic) (string, int) {
+		if x.Subject == nil {
+			return "", -1
+		}
+		return x.Subject.Filename, x.Subject.Start.Byte
+	}
+	sort.SliceStable(d, func(i, j int) bool {
+		fi, bi := key(d[i])
+		fj, bj := key(d[j])
+		if fi != fj {
+			return fi < fj
+		}
+		if bi != bj {
+			return bi < bj
+		}
+		if d[i].Summary != d[j].Summary {
+			return d[i].Summary < d[j].Summary
+		}
+		return d[i].Detail < d[j].Detail
+	})
 }

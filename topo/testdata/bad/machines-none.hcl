@@ -1,0 +1,6 @@
+lab "nomachines" {}
+autonomous_system "isp" { asn = 64500 }
+router "r1" {
+  as      = "isp"
+  machine = "m1"
+}

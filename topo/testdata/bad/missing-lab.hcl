@@ -1,0 +1,2 @@
+autonomous_system "isp" { asn = 64500 }
+router "r1" { as = "isp" }

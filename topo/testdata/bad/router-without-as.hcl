@@ -1,0 +1,2 @@
+lab "noas" {}
+router "lonely" {}

@@ -1,0 +1,3 @@
+lab "syntax" {
+  timers = "fast
+}
