@@ -22,7 +22,9 @@ type nodeColumn struct {
 
 // nodeColumns lists the extra columns, one line each, added by their owners.
 func nodeColumns() []nodeColumn {
-	return []nodeColumn{}
+	return []nodeColumn{
+		{header: "PUBLIC IP", value: awsPublicIP},
+	}
 }
 
 // printNodesTable prints one line per node of the share: name, kind,
