@@ -1,0 +1,242 @@
+package converge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/netemu/netemu/topo"
+)
+
+// errNoDaemon marks a daemon the agent does not run (404 on its path).
+var errNoDaemon = errors.New("daemon not running")
+
+// agentGet asks the agent behind sock for path and decodes the JSON answer.
+func agentGet(ctx context.Context, sock, path string, v any) error {
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}
+	defer tr.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://agent"+path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return errNoDaemon
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("GET %s: %s: %s", path, resp.Status, strings.TrimSpace(string(b)))
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("GET %s: decode: %w", path, err)
+	}
+	return nil
+}
+
+// agentStatus is the part of GET /status the check needs.
+type agentStatus struct {
+	Node       string    `json:"node"`
+	LastChange time.Time `json:"last_change"`
+}
+
+// ripStatus is the part of GET /rip the check needs.
+type ripStatus struct {
+	Neighbours []struct {
+		Address   netip.Addr `json:"address"`
+		Iface     string     `json:"iface"`
+		LastHeard time.Time  `json:"last_heard"`
+	} `json:"neighbours"`
+}
+
+// AgentSocket is where a router's agent listens, inside the state dir.
+func AgentSocket(nodeDir string) string { return filepath.Join(nodeDir, "agent.sock") }
+
+// Ask reads one agent's view through its control socket. The BGP part is
+// read loosely (any list of objects with a peer address and a state), so
+// the check does not break when the BGP daemon's status grows.
+func Ask(ctx context.Context, node, nodeDir string) View {
+	v := View{Node: node}
+	sock := AgentSocket(nodeDir)
+	var st agentStatus
+	if err := agentGet(ctx, sock, "/status", &st); err != nil {
+		v.Err = err
+		return v
+	}
+	v.LastChange = st.LastChange
+	var rs ripStatus
+	switch err := agentGet(ctx, sock, "/rip", &rs); {
+	case errors.Is(err, errNoDaemon):
+	case err != nil:
+		v.Err = err
+		return v
+	default:
+		for _, n := range rs.Neighbours {
+			v.RIPNeighbours = append(v.RIPNeighbours, RIPNeighbour{Addr: n.Address, Iface: n.Iface, LastHeard: n.LastHeard})
+		}
+	}
+	var raw json.RawMessage
+	switch err := agentGet(ctx, sock, "/bgp", &raw); {
+	case errors.Is(err, errNoDaemon):
+	case err != nil:
+		v.Err = err
+		return v
+	default:
+		v.BGPSessions = parseBGPSessions(raw)
+	}
+	return v
+}
+
+// parseBGPSessions finds the sessions in a /bgp answer: the first list of
+// objects (at the top or under "sessions", "peers" or "neighbors") whose
+// elements carry a peer address and a state.
+func parseBGPSessions(raw json.RawMessage) []BGPSession {
+	var list []map[string]any
+	if json.Unmarshal(raw, &list) != nil {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return nil
+		}
+		for _, k := range []string{"sessions", "peers", "neighbors", "neighbours"} {
+			if json.Unmarshal(obj[k], &list) == nil && len(list) > 0 {
+				break
+			}
+		}
+	}
+	var out []BGPSession
+	for _, m := range list {
+		var s BGPSession
+		for _, k := range []string{"peer", "address", "neighbor", "peer_address", "remote_addr"} {
+			if str, ok := m[k].(string); ok {
+				if a, err := netip.ParseAddr(str); err == nil {
+					s.Peer = a
+					break
+				}
+			}
+		}
+		for _, k := range []string{"state", "fsm_state", "session_state"} {
+			if str, ok := m[k].(string); ok {
+				s.State = str
+				break
+			}
+		}
+		for _, k := range []string{"peer_as", "asn", "remote_as", "peer_asn"} {
+			if f, ok := m[k].(float64); ok {
+				s.ASN = uint32(f)
+				break
+			}
+		}
+		if s.Peer.IsValid() && s.State != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Gather asks every listed agent at once.
+func Gather(ctx context.Context, stateDir func(node string) string, nodes []string) []View {
+	views := make([]View, len(nodes))
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			views[i] = Ask(ctx, n, stateDir(n))
+		}()
+	}
+	wg.Wait()
+	return views
+}
+
+// WaitOptions tune Wait.
+type WaitOptions struct {
+	// Nodes are the routers whose agents are asked (AgentNodes, limited to
+	// this machine's share).
+	Nodes []string
+	// NodeDir gives a node's directory (its agent.sock).
+	NodeDir func(node string) string
+	// Quiet is the quiet period (QuietPeriod of the lab's timers when 0).
+	Quiet time.Duration
+	// Faults reads the faults in force; nil means none.
+	Faults func() (Faults, error)
+	// Poll is the interval between checks (200 ms when 0).
+	Poll time.Duration
+	// Progress, when set, sees every check's result.
+	Progress func(Result)
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// NotConvergedError is Wait's error when the context ends first: it names
+// what has not converged.
+type NotConvergedError struct {
+	Waited time.Duration
+	Last   Result
+	Cause  error
+}
+
+func (e *NotConvergedError) Error() string {
+	return fmt.Sprintf("routing has not converged after %s: %s", e.Waited.Round(time.Millisecond), e.Last.Summary())
+}
+
+func (e *NotConvergedError) Unwrap() error { return e.Cause }
+
+// Wait polls the agents until the lab has converged or ctx ends (give it
+// a deadline). It returns the converged result and how long it waited.
+func Wait(ctx context.Context, lab *topo.Lab, o WaitOptions) (Result, time.Duration, error) {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	quiet := o.Quiet
+	if quiet <= 0 {
+		quiet = QuietPeriod(lab.Timers)
+	}
+	poll := o.Poll
+	if poll <= 0 {
+		poll = 200 * time.Millisecond
+	}
+	start := now()
+	var last Result
+	for {
+		var f Faults
+		var ferr error
+		if o.Faults != nil {
+			f, ferr = o.Faults()
+		}
+		if ferr != nil {
+			return last, now().Sub(start), fmt.Errorf("read faults: %w", ferr)
+		}
+		askCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		views := Gather(askCtx, o.NodeDir, o.Nodes)
+		cancel()
+		last = Check(lab, views, f, quiet, now())
+		SortProblems(last.Problems)
+		if o.Progress != nil {
+			o.Progress(last)
+		}
+		if last.Converged {
+			return last, now().Sub(start), nil
+		}
+		select {
+		case <-ctx.Done():
+			return last, now().Sub(start), &NotConvergedError{Waited: now().Sub(start), Last: last, Cause: ctx.Err()}
+		case <-time.After(poll):
+		}
+	}
+}
