@@ -78,18 +78,21 @@ func sshArgv(st *nodes.State, name, user string, private bool, remote []string) 
 		}
 	}
 	key, _ := svc.LabKeyPaths(st.Dir, n.Instance.KeyPair)
-	return sshCommand(key, svc.KnownHostsPath(st.Dir), user, addr, remote), client, nil
+	return sshCommand(key, svc.KnownHostsPath(st.Dir), name, user, addr, remote), client, nil
 }
 
-// sshCommand is the client's command line: the lab's own known_hosts (host
-// keys persist across instance stop/start, so it stays valid), nothing from
-// the invoking user's ssh configuration.
-func sshCommand(key, knownHosts, user string, addr netip.Addr, remote []string) []string {
+// sshCommand is the client's command line: the lab's own known_hosts, with
+// the host key filed under the instance's name rather than its address —
+// the public IP changes at every stop/start but the host key persists, so
+// the entry stays valid and a changed key is still caught. Nothing comes
+// from the invoking user's ssh configuration.
+func sshCommand(key, knownHosts, instance, user string, addr netip.Addr, remote []string) []string {
 	argv := []string{"ssh", "-F", "/dev/null", "-i", key,
 		"-o", "IdentitiesOnly=yes",
 		"-o", "UserKnownHostsFile=" + knownHosts,
 		"-o", "GlobalKnownHostsFile=/dev/null",
 		"-o", "StrictHostKeyChecking=accept-new",
+		"-o", "HostKeyAlias=" + instance,
 		user + "@" + addr.String()}
 	if len(remote) > 0 {
 		argv = append(argv, "--")

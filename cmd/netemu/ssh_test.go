@@ -14,14 +14,14 @@ import (
 
 func TestSSHCommand(t *testing.T) {
 	addr := netip.MustParseAddr("203.0.113.129")
-	got := sshCommand("/s/keys/my-key.pem", "/s/known_hosts", "ec2-user", addr, []string{"uptime", "-p"})
+	got := sshCommand("/s/keys/my-key.pem", "/s/known_hosts", "web", "ec2-user", addr, []string{"uptime", "-p"})
 	want := []string{"ssh", "-F", "/dev/null", "-i", "/s/keys/my-key.pem", "-o", "IdentitiesOnly=yes",
 		"-o", "UserKnownHostsFile=/s/known_hosts", "-o", "GlobalKnownHostsFile=/dev/null",
-		"-o", "StrictHostKeyChecking=accept-new", "ec2-user@203.0.113.129", "--", "uptime", "-p"}
+		"-o", "StrictHostKeyChecking=accept-new", "-o", "HostKeyAlias=web", "ec2-user@203.0.113.129", "--", "uptime", "-p"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
-	if got := sshCommand("k", "kh", "ec2-user", addr, nil); got[len(got)-1] != "ec2-user@203.0.113.129" {
+	if got := sshCommand("k", "kh", "web", "ec2-user", addr, nil); got[len(got)-1] != "ec2-user@203.0.113.129" {
 		t.Fatalf("interactive: %q", got)
 	}
 }
