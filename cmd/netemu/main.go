@@ -60,6 +60,8 @@ var commandConstructors = []func(*globals) *cobra.Command{
 	newLogsCmd,
 	newSGCmd,
 	newInstanceCmd,
+	newAgentCmd,
+	newRIPCmd,
 }
 
 func main() {

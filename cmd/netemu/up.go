@@ -46,6 +46,7 @@ func upStages() []upStage {
 	return []upStage{
 		fwStage(),
 		servicesStage(),
+		routingStage(),
 	}
 }
 

@@ -1,0 +1,149 @@
+package rip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/routing/fib"
+	"golang.org/x/sys/unix"
+)
+
+// udpTransport is one UDP socket on port 520 per RIP interface, bound to
+// the interface, joined to 224.0.0.9 there, sending with TTL 1.
+type udpTransport struct {
+	log   hclog.Logger
+	mu    sync.Mutex // guards conns
+	conns map[string]*net.UDPConn
+	recv  chan Datagram
+	done  chan struct{}
+	wg    sync.WaitGroup
+}
+
+func ifaceSockopts(fd int, name string, index int) error {
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return fmt.Errorf("SO_REUSEADDR: %w", err)
+	}
+	if err := unix.SetsockoptString(fd, unix.SOL_SOCKET, unix.SO_BINDTODEVICE, name); err != nil {
+		return fmt.Errorf("SO_BINDTODEVICE: %w", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, 1); err != nil {
+		return fmt.Errorf("IP_MULTICAST_TTL: %w", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TTL, 1); err != nil {
+		return fmt.Errorf("IP_TTL: %w", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, 0); err != nil {
+		return fmt.Errorf("IP_MULTICAST_LOOP: %w", err)
+	}
+	// Only the groups joined on this socket, not every socket's.
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_ALL, 0); err != nil {
+		return fmt.Errorf("IP_MULTICAST_ALL: %w", err)
+	}
+	mreq := &unix.IPMreqn{Multiaddr: MulticastGroup.As4(), Ifindex: int32(index)}
+	if err := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF, mreq); err != nil {
+		return fmt.Errorf("IP_MULTICAST_IF: %w", err)
+	}
+	if err := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, mreq); err != nil {
+		return fmt.Errorf("join %s: %w", MulticastGroup, err)
+	}
+	return nil
+}
+
+func (t *udpTransport) open(name string, index int) error {
+	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		if err := c.Control(func(fd uintptr) { serr = ifaceSockopts(int(fd), name, index) }); err != nil {
+			return err
+		}
+		return serr
+	}}
+	pc, err := lc.ListenPacket(context.Background(), "udp4", fmt.Sprintf("0.0.0.0:%d", Port))
+	if err != nil {
+		return fmt.Errorf("rip: listen on %s: %w", name, err)
+	}
+	conn := pc.(*net.UDPConn)
+	_ = conn.SetReadBuffer(4 << 20)
+	t.mu.Lock()
+	t.conns[name] = conn
+	t.mu.Unlock()
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		buf := make([]byte, 65536)
+		for {
+			n, src, err := conn.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				if !errors.Is(err, net.ErrClosed) {
+					t.log.Warn("receive", "iface", name, "error", err)
+				}
+				return
+			}
+			select {
+			case t.recv <- Datagram{Iface: name, Src: src, Data: append([]byte(nil), buf[:n]...)}:
+			case <-t.done:
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+// Send sends b out of iface.
+func (t *udpTransport) Send(iface string, dst netip.AddrPort, b []byte) error {
+	t.mu.Lock()
+	conn := t.conns[iface]
+	t.mu.Unlock()
+	if conn == nil {
+		return fmt.Errorf("rip: no socket on %s", iface)
+	}
+	_, err := conn.WriteToUDPAddrPort(b, dst)
+	return err
+}
+
+func (t *udpTransport) close() error {
+	close(t.done)
+	t.mu.Lock()
+	var errs []error
+	for _, c := range t.conns {
+		errs = append(errs, c.Close())
+	}
+	t.mu.Unlock()
+	t.wg.Wait()
+	return errors.Join(errs...)
+}
+
+// New builds the daemon on UDP sockets in the current network namespace
+// (the agent runs inside its router's).
+func New(cfg Config, log hclog.Logger, f fib.FIB, ev routing.Emitter) (*Daemon, error) {
+	t := &udpTransport{log: log.Named("rip"), conns: map[string]*net.UDPConn{}, recv: make(chan Datagram, 1024), done: make(chan struct{})}
+	index := map[string]int{}
+	for _, i := range append(append([]Interface(nil), cfg.Connected...), cfg.Interfaces...) {
+		if _, ok := index[i.Name]; ok {
+			continue
+		}
+		ifi, err := net.InterfaceByName(i.Name)
+		if err != nil {
+			return nil, fmt.Errorf("rip: interface %s: %w", i.Name, err)
+		}
+		index[i.Name] = ifi.Index
+	}
+	for _, i := range cfg.Interfaces {
+		if err := t.open(i.Name, index[i.Name]); err != nil {
+			_ = t.close()
+			return nil, err
+		}
+	}
+	d := NewWithTransport(cfg, log, t, t.recv, f, ev)
+	for name, idx := range index {
+		d.e.setIndex(name, idx)
+	}
+	d.close = t.close
+	return d, nil
+}
