@@ -285,7 +285,7 @@ func (s *Session) ourOpen() *Open {
 
 func (s *Session) reader(c net.Conn, out chan<- rxEvent) {
 	for {
-		m, err := ReadMessage(c, Options{AS4: s.as4.Load()})
+		m, err := readMessage(c, s.Options)
 		select {
 		case out <- rxEvent{conn: c, msg: m, err: err}:
 		case <-s.done:

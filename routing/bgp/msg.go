@@ -242,6 +242,12 @@ type Options struct {
 // sent garbage and the session must end with its NOTIFICATION; other errors
 // are I/O errors.
 func ReadMessage(r io.Reader, opts Options) (Message, error) {
+	return readMessage(r, func() Options { return opts })
+}
+
+// readMessage takes the options once the header is in: a session learns
+// them from the OPEN while its reader already waits for the next message.
+func readMessage(r io.Reader, opts func() Options) (Message, error) {
 	var hdr [HeaderLen]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, err
@@ -255,7 +261,7 @@ func ReadMessage(r io.Reader, opts Options) (Message, error) {
 	if _, err := io.ReadFull(r, buf[HeaderLen:]); err != nil {
 		return nil, err
 	}
-	return DecodeMessage(buf, opts)
+	return DecodeMessage(buf, opts())
 }
 
 func checkHeader(b []byte) (int, error) {
