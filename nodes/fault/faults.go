@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -42,6 +43,8 @@ type Fault struct {
 	B     string    `json:"b,omitempty"`
 	Node  string    `json:"node,omitempty"`
 	Since time.Time `json:"since"`
+	// Spec is a stopped agent's process, to start it again as it was.
+	Spec *nodes.ProcessSpec `json:"spec,omitempty"`
 }
 
 // Record is one injection or repair, kept for the timeline.
@@ -151,8 +154,24 @@ func (f *File) NodeStopped(node string) bool {
 	return false
 }
 
+// StoppedSpec returns the process spec recorded when node's agent was
+// stopped, or nil.
+func (f *File) StoppedSpec(node string) *nodes.ProcessSpec {
+	for _, x := range f.Active {
+		if x.Kind == KindNodeStop && x.Node == node {
+			return x.Spec
+		}
+	}
+	return nil
+}
+
 // apply records r and updates the faults in force.
 func (f *File) apply(r Record) {
+	f.applyWith(r, nil)
+}
+
+// applyWith is apply with the spec of a stopped agent.
+func (f *File) applyWith(r Record, spec *nodes.ProcessSpec) {
 	f.History = append(f.History, r)
 	if len(f.History) > maxHistory {
 		f.History = append([]Record(nil), f.History[len(f.History)-maxHistory:]...)
@@ -168,7 +187,7 @@ func (f *File) apply(r Record) {
 	f.Active = keep
 	switch r.Kind {
 	case KindLinkDown, KindLinkSilent, KindNodeStop:
-		f.Active = append(f.Active, Fault{Kind: r.Kind, A: r.A, B: r.B, Node: r.Node, Since: r.Time})
+		f.Active = append(f.Active, Fault{Kind: r.Kind, A: r.A, B: r.B, Node: r.Node, Since: r.Time, Spec: spec})
 	}
 }
 
