@@ -1,0 +1,359 @@
+package bgp
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// Default LOCAL_PREF and the Gao–Rexford preferences by relationship.
+const (
+	DefaultLocalPref = 100
+	lpCustomer       = 200
+	lpPeer           = 100
+	lpProvider       = 50
+)
+
+// Relationships (the peer's role seen from us).
+const (
+	RelCustomer = "customer"
+	RelPeer     = "peer"
+	RelProvider = "provider"
+)
+
+// relTagLocal1 marks netemu's relationship tag: a large community
+// (our ASN, relTagLocal1, 1 customer | 2 peer | 3 provider) that travels
+// over iBGP so every border router knows where a route entered the AS.
+const relTagLocal1 = 0x6e65 // "ne"
+
+func relCode(rel string) uint32 {
+	switch rel {
+	case RelCustomer:
+		return 1
+	case RelPeer:
+		return 2
+	case RelProvider:
+		return 3
+	}
+	return 0
+}
+
+// PeerInfo describes where a path came from; nil for a local path.
+type PeerInfo struct {
+	Name     string     `json:"name"`
+	Addr     netip.Addr `json:"addr"`
+	AS       uint32     `json:"as"`
+	RouterID netip.Addr `json:"router_id"`
+	IBGP     bool       `json:"ibgp"`
+	Rel      string     `json:"relationship,omitempty"`
+}
+
+// Path is one route to a prefix in the Loc-RIB.
+type Path struct {
+	Prefix netip.Prefix
+	From   *PeerInfo  // nil: originated here
+	Attrs  *PathAttrs // after import policy
+	Since  time.Time
+	// Next-hop resolution, filled by the daemon: Reachable false makes
+	// the path ineligible.
+	Reachable bool
+	Gateway   netip.Addr
+	LinkIndex int
+	IGPCost   uint32
+}
+
+func (p *Path) local() bool { return p.From == nil }
+func (p *Path) ebgp() bool  { return p.From != nil && !p.From.IBGP }
+
+func (p *Path) localPref() uint32 {
+	if p.Attrs.HasLocalPref {
+		return p.Attrs.LocalPref
+	}
+	return DefaultLocalPref
+}
+
+func (p *Path) med() uint32 {
+	if p.Attrs.HasMED {
+		return p.Attrs.MED
+	}
+	return 0
+}
+
+// Better reports whether a is preferred to b (RFC 4271 §9.1.2 and the
+// usual tie-breaks) and names the step that decided.
+func Better(a, b *Path) (bool, string) {
+	if a.Reachable != b.Reachable {
+		return a.Reachable, "next hop reachable"
+	}
+	if a.local() != b.local() {
+		return a.local(), "locally originated"
+	}
+	if x, y := a.localPref(), b.localPref(); x != y {
+		return x > y, "local-pref"
+	}
+	if x, y := a.Attrs.ASPath.Len(), b.Attrs.ASPath.Len(); x != y {
+		return x < y, "as-path length"
+	}
+	if x, y := a.Attrs.Origin, b.Attrs.Origin; x != y {
+		return x < y, "origin"
+	}
+	if a.Attrs.ASPath.First() == b.Attrs.ASPath.First() {
+		if x, y := a.med(), b.med(); x != y {
+			return x < y, "med"
+		}
+	}
+	if a.ebgp() != b.ebgp() {
+		return a.ebgp(), "ebgp over ibgp"
+	}
+	if a.IGPCost != b.IGPCost {
+		return a.IGPCost < b.IGPCost, "igp cost"
+	}
+	if a.From == nil || b.From == nil {
+		return a.From == nil, "local"
+	}
+	if c := a.From.RouterID.Compare(b.From.RouterID); c != 0 {
+		return c < 0, "router-id"
+	}
+	return a.From.Addr.Compare(b.From.Addr) < 0, "peer address"
+}
+
+// Dest is every path to one prefix.
+type Dest struct {
+	Paths []*Path
+	Best  *Path // nil when no path is eligible
+}
+
+// RIB is the Loc-RIB: every accepted path per prefix and the best one.
+// It is not safe for concurrent use; the daemon owns it.
+type RIB struct {
+	dests map[netip.Prefix]*Dest
+}
+
+// NewRIB returns an empty RIB.
+func NewRIB() *RIB { return &RIB{dests: map[netip.Prefix]*Dest{}} }
+
+func sameSource(a, b *PeerInfo) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Addr == b.Addr
+}
+
+// Add inserts or replaces the path from p.From for p.Prefix and reports
+// whether the best path changed.
+func (r *RIB) Add(p *Path) bool {
+	d := r.dests[p.Prefix]
+	if d == nil {
+		d = &Dest{}
+		r.dests[p.Prefix] = d
+	}
+	i := slices.IndexFunc(d.Paths, func(q *Path) bool { return sameSource(q.From, p.From) })
+	if i >= 0 {
+		d.Paths[i] = p
+	} else {
+		d.Paths = append(d.Paths, p)
+	}
+	return r.decide(d, p.Prefix)
+}
+
+// Remove drops the path from src for prefix and reports whether the best
+// path changed.
+func (r *RIB) Remove(prefix netip.Prefix, src *PeerInfo) bool {
+	d := r.dests[prefix]
+	if d == nil {
+		return false
+	}
+	i := slices.IndexFunc(d.Paths, func(q *Path) bool { return sameSource(q.From, src) })
+	if i < 0 {
+		return false
+	}
+	d.Paths = slices.Delete(d.Paths, i, i+1)
+	return r.decide(d, prefix)
+}
+
+// Redecide re-runs the decision for prefix (after next hops changed).
+func (r *RIB) Redecide(prefix netip.Prefix) bool {
+	d := r.dests[prefix]
+	if d == nil {
+		return false
+	}
+	return r.decide(d, prefix)
+}
+
+func (r *RIB) decide(d *Dest, prefix netip.Prefix) bool {
+	old := d.Best
+	var best *Path
+	for _, p := range d.Paths {
+		if best == nil {
+			best = p
+			continue
+		}
+		if ok, _ := Better(p, best); ok {
+			best = p
+		}
+	}
+	if best != nil && !best.Reachable {
+		best = nil
+	}
+	d.Best = best
+	if len(d.Paths) == 0 {
+		delete(r.dests, prefix)
+	}
+	return old != best
+}
+
+// Dest returns the destination for prefix, or nil.
+func (r *RIB) Dest(prefix netip.Prefix) *Dest { return r.dests[prefix] }
+
+// Prefixes returns every prefix with at least one path, sorted.
+func (r *RIB) Prefixes() []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(r.dests))
+	for p := range r.dests {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b netip.Prefix) int {
+		if c := a.Addr().Compare(b.Addr()); c != 0 {
+			return c
+		}
+		return a.Bits() - b.Bits()
+	})
+	return out
+}
+
+// Len is the number of prefixes.
+func (r *RIB) Len() int { return len(r.dests) }
+
+// Local is what import and export need to know about this speaker.
+type Local struct {
+	ASN      uint32
+	RouterID netip.Addr
+}
+
+// ImportResult says what became of a received route.
+type ImportResult int
+
+// Import outcomes.
+const (
+	ImportAccepted ImportResult = iota
+	ImportLoop
+	ImportFirstAS
+	ImportPolicy
+	ImportOwnNextHop
+)
+
+// Import turns a received route into the attributes the Loc-RIB keeps:
+// loop detection, eBGP LOCAL_PREF handling, relationship preference and
+// tag, then the import policy. raw is not modified.
+func Import(l Local, from *PeerConfig, prefix netip.Prefix, raw *PathAttrs, pols *Policies) (*PathAttrs, ImportResult) {
+	if raw.ASPath.Contains(l.ASN) {
+		return nil, ImportLoop
+	}
+	if raw.NextHop == from.LocalAddr {
+		return nil, ImportOwnNextHop
+	}
+	a := raw.Clone()
+	if !from.IBGP() {
+		if first := a.ASPath.First(); first != from.PeerAS {
+			return nil, ImportFirstAS
+		}
+		// LOCAL_PREF is ours to set on eBGP routes (RFC 4271 §5.1.5).
+		a.HasLocalPref, a.LocalPref = true, DefaultLocalPref
+		if code := relCode(from.Relationship); code != 0 {
+			a.LocalPref = map[uint32]uint32{1: lpCustomer, 2: lpPeer, 3: lpProvider}[code]
+			a.LargeComms = append(a.LargeComms, LargeCommunity{l.ASN, relTagLocal1, code})
+		}
+	} else if !a.HasLocalPref {
+		a.HasLocalPref, a.LocalPref = true, DefaultLocalPref
+	}
+	if from.Import != "" && pols != nil {
+		if !pols.Apply(from.Import, prefix, a, l.ASN) {
+			return nil, ImportPolicy
+		}
+	}
+	return a, ImportAccepted
+}
+
+// learnedFromCustomer reports whether a path entered our AS from a
+// customer (or was originated here).
+func learnedFromCustomer(l Local, p *Path) bool {
+	if p.local() {
+		return true
+	}
+	return slices.Contains(p.Attrs.LargeComms, LargeCommunity{l.ASN, relTagLocal1, 1})
+}
+
+// Export decides whether best goes to peer to and with what attributes
+// (nil: do not send; withdraw if sent before). It applies NO_ADVERTISE /
+// NO_EXPORT, the iBGP split horizon, Gao–Rexford, eBGP prepend and
+// next-hop-self, then the export policy.
+func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *PathAttrs {
+	if best == nil || !best.Reachable {
+		return nil
+	}
+	if best.From != nil && best.From.Addr == to.PeerAddr {
+		return nil
+	}
+	a := best.Attrs
+	if a.HasCommunity(CommNoAdvertise) {
+		return nil
+	}
+	ibgp := to.IBGP()
+	if !ibgp && (a.HasCommunity(CommNoExport) || a.HasCommunity(CommNoExportSubconfed)) {
+		return nil
+	}
+	if ibgp && best.From != nil && best.From.IBGP {
+		return nil // iBGP split horizon: full mesh, no reflection
+	}
+	if !ibgp && (to.Relationship == RelPeer || to.Relationship == RelProvider) && !learnedFromCustomer(l, best) {
+		return nil // valley-free: only own and customer routes go up or sideways
+	}
+	out := a.Clone()
+	out.MPReach, out.MPUnreach = nil, nil
+	// Unknown optional transitive attributes travel on marked partial;
+	// unknown non-transitive ones stop here.
+	out.Unknown = out.Unknown[:0]
+	for _, u := range a.Unknown {
+		if u.Flags&FlagTransitive != 0 {
+			u.Flags |= FlagPartial
+			out.Unknown = append(out.Unknown, u)
+		}
+	}
+	if len(out.Unknown) == 0 {
+		out.Unknown = nil
+	}
+	if best.local() {
+		out.HasOrigin, out.HasASPath = true, true
+	}
+	if ibgp {
+		if !out.HasLocalPref {
+			out.HasLocalPref, out.LocalPref = true, DefaultLocalPref
+		}
+		// next-hop-self for routes from outside the AS and our own.
+		if best.From == nil || !best.From.IBGP {
+			out.NextHop = to.LocalAddr
+		}
+	} else {
+		out.HasLocalPref, out.LocalPref = false, 0
+		// MED is not passed on to another AS (RFC 4271 §5.1.4).
+		if !best.local() {
+			out.HasMED, out.MED = false, 0
+		}
+		out.ASPath = out.ASPath.Prepend(l.ASN, 1)
+		out.NextHop = to.LocalAddr
+		out.LargeComms = slices.DeleteFunc(out.LargeComms, func(c LargeCommunity) bool {
+			return c.Global == l.ASN && c.Local1 == relTagLocal1
+		})
+		if len(out.LargeComms) == 0 {
+			out.LargeComms = nil
+		}
+	}
+	if to.Export != "" && pols != nil {
+		if !pols.Apply(to.Export, best.Prefix, out, l.ASN) {
+			return nil
+		}
+	}
+	if ibgp && to.Export == "" {
+		return out
+	}
+	return out
+}
