@@ -208,6 +208,22 @@ func TestAWSFirewallHandBuilt(t *testing.T) {
 			t.Errorf("mac said %q, want %q", got, want)
 		}
 	})
+	t.Run("hairpin through the gateway", func(t *testing.T) {
+		// To a public IP of the VPC, traffic goes out through the gateway
+		// and comes back translated both ways, as on AWS: the server sees
+		// the client's public IP.
+		got, err := awsConnect(t, lab.Name, "web", webPub, 22)
+		if err != nil {
+			t.Fatalf("web -> its own public IP: %v", err)
+		}
+		if want := "web saw " + webPub.String(); !strings.HasPrefix(got, want) {
+			t.Errorf("web said %q, want %q", got, want)
+		}
+		// So a rule referencing web-sg (private IPs) does not match it.
+		if _, err := awsConnect(t, lab.Name, "web", dbPub, 3306); err == nil {
+			t.Error("web reached db:3306 through db's public IP: db-sg admits web-sg's private IPs only")
+		}
+	})
 	t.Run("icmp follows the rules", func(t *testing.T) {
 		if err := awsPing(lab.Name, "mac", webPub); err != nil {
 			t.Errorf("mac ping web (web-sg allows icmp from anywhere): %v", err)
