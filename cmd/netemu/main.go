@@ -62,6 +62,11 @@ var commandConstructors = []func(*globals) *cobra.Command{
 	newInstanceCmd,
 	newAgentCmd,
 	newRIPCmd,
+	newLinkCmd,
+	newNodeCmd,
+	newWaitCmd,
+	newEventsCmd,
+	newTraceCmd,
 }
 
 func main() {

@@ -47,6 +47,7 @@ func upStages() []upStage {
 		fwStage(),
 		servicesStage(),
 		routingStage(),
+		convergeStage(),
 	}
 }
 

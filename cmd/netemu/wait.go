@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+
+	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/fault"
+	"github.com/netemu/netemu/routing/converge"
+	"github.com/netemu/netemu/topo"
+)
+
+// defaultWaitTimeout is long enough for every session to come up and every
+// silent failure to be noticed: a route timeout and a hold time, twice.
+func defaultWaitTimeout(t topo.Timers) time.Duration {
+	d := 2 * (t.RIPTimeout + t.BGPHold)
+	if d < time.Minute {
+		d = time.Minute
+	}
+	return d
+}
+
+// faultsOf reads the share's faults file into the convergence check's
+// terms.
+func faultsOf(st *nodes.State) (converge.Faults, error) {
+	f, err := fault.Load(st.Dir)
+	if err != nil {
+		return converge.Faults{}, err
+	}
+	out := converge.Faults{Links: map[[2]string]converge.LinkFault{}, Stopped: map[string]bool{}}
+	for _, x := range f.Active {
+		switch x.Kind {
+		case fault.KindNodeStop:
+			out.Stopped[x.Node] = true
+		case fault.KindLinkDown, fault.KindLinkSilent:
+			out.Links[converge.LinkKey(x.A, x.B)] = converge.LinkFault{Silent: x.Kind == fault.KindLinkSilent, Since: x.Since}
+		}
+	}
+	if last, ok := f.LastChange(); ok {
+		out.Last = last.Time
+	}
+	return out, nil
+}
+
+// waitConverged waits until the share's routing has converged or timeout
+// passes (0: derived from the timers), and says so on w. `netemu wait`
+// and the last stage of `netemu up` use it.
+func waitConverged(ctx context.Context, st *nodes.State, log hclog.Logger, timeout, quiet time.Duration, w io.Writer) error {
+	lab := st.Model
+	if timeout <= 0 {
+		timeout = defaultWaitTimeout(lab.Timers)
+	}
+	var agents []string
+	for _, n := range converge.AgentNodes(lab) {
+		if slices.Contains(st.Nodes, n) {
+			agents = append(agents, n)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	log = log.Named("wait")
+	lastSummary := ""
+	res, took, err := converge.Wait(ctx, lab, converge.WaitOptions{
+		Nodes:   agents,
+		NodeDir: st.NodeDir,
+		Quiet:   quiet,
+		Faults:  func() (converge.Faults, error) { return faultsOf(st) },
+		Progress: func(r converge.Result) {
+			if s := r.Summary(); s != lastSummary {
+				log.Debug("not converged yet", "state", s)
+				lastSummary = s
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("routing converged in %s", took.Round(10*time.Millisecond))
+	if f, ferr := fault.Load(st.Dir); ferr == nil {
+		if last, ok := f.LastChange(); ok && res.LastChange.After(last.Time) {
+			msg += fmt.Sprintf(" (last routing change %s after %s)", res.LastChange.Sub(last.Time).Round(time.Millisecond), last)
+		}
+	}
+	fmt.Fprintln(w, msg)
+	return nil
+}
+
+// convergeStage is the last stage of `netemu up`: it returns only when
+// routing has converged, and prints how long that took.
+func convergeStage() upStage {
+	return upStage{
+		name: "converge",
+		run: func(ctx context.Context, r *upRun) error {
+			if r.lab.Daemons == "none" {
+				return nil
+			}
+			return waitConverged(ctx, r.state, r.log, 0, 0, os.Stdout)
+		},
+	}
+}
+
+func newWaitCmd(g *globals) *cobra.Command {
+	var timeout, quiet time.Duration
+	cmd := &cobra.Command{
+		Use:   "wait [LAB]",
+		Short: "Wait until routing has converged; print how long it took",
+		Long: "Converged: every agent answers, every BGP session that can be up is Established, every\n" +
+			"RIP neighbour across a working link is heard, sessions across a silently failed link are\n" +
+			"down, and no RIB or kernel table changed for a quiet period derived from the timers.\n" +
+			"On the deadline it fails, naming each router and session or neighbour not converged.",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := ""
+			if len(args) == 1 {
+				name = args[0]
+			}
+			st, err := selectShare(g, name)
+			if err != nil {
+				return err
+			}
+			return waitConverged(cmd.Context(), st, g.logger(), timeout, quiet, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long (default: derived from the lab's timers)")
+	cmd.Flags().DurationVar(&quiet, "quiet", 0, "how long no routing change must happen (default: derived from the timers)")
+	return cmd
+}
