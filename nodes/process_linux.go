@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/netemu/netemu/topo"
 )
 
 // nsenterArgs is the nsenter command line (without the program) that
@@ -41,7 +43,27 @@ func Command(st *State, node string, argv ...string) *exec.Cmd {
 		return &exec.Cmd{Path: "nsenter", Args: append([]string{"nsenter"}, argv...), Err: err}
 	}
 	args := append(append(pre, "--"), argv...)
-	return exec.Command(args[0], args[1:]...)
+	cmd := exec.Command(args[0], args[1:]...)
+	if home := hostHome(st, node); home != "" {
+		cmd.Dir = home
+	}
+	return cmd
+}
+
+// hostHome is the directory a command on a host starts in: the host's
+// home under its node dir when services made one (the lab's key pair sits
+// there, so `ssh -i my-key.pem …` works as written), else "" (keep the
+// caller's). Instances have their own /home in their mount namespace.
+func hostHome(st *State, node string) string {
+	n, err := st.Node(node)
+	if err != nil || n.Kind != topo.KindHost {
+		return ""
+	}
+	home := filepath.Join(NodeDir(st.Dir, node), "home")
+	if fi, err := os.Stat(home); err == nil && fi.IsDir() {
+		return home
+	}
+	return ""
 }
 
 // Exec replaces the running program with argv inside node's namespaces, so
@@ -56,7 +78,14 @@ func Exec(st *State, node string, argv ...string) error {
 		return fmt.Errorf("node %q: no command", node)
 	}
 	args := append(append(pre, "--"), argv...)
-	if err := syscall.Exec(args[0], args, os.Environ()); err != nil {
+	env := os.Environ()
+	if home := hostHome(st, node); home != "" {
+		if err := os.Chdir(home); err != nil {
+			return fmt.Errorf("node %q: %w", node, err)
+		}
+		env = append(env, "HOME="+home)
+	}
+	if err := syscall.Exec(args[0], args, env); err != nil {
 		return fmt.Errorf("node %q: exec %s: %w", node, args[0], err)
 	}
 	return nil
