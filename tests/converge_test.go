@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/fault"
 	"github.com/netemu/netemu/routing/converge"
+	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -269,4 +271,115 @@ func TestConvergeTraceBlackholeAndLoop(t *testing.T) {
 	if p.Result != converge.Loop {
 		t.Fatalf("loop:\n%s", p.Format())
 	}
+}
+
+// cvTracePath runs `netemu trace -o json` and decodes the path.
+func cvTracePath(t *testing.T, lab, from, to string) converge.Path {
+	t.Helper()
+	var p converge.Path
+	out := netemu(t, "--lab", lab, "trace", from, to, "-o", "json")
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("trace -o json: %v\n%s", err, out)
+	}
+	return p
+}
+
+func cvPathNodes(p converge.Path) string {
+	var s []string
+	for _, h := range p.Hops {
+		s = append(s, h.Node)
+	}
+	return strings.Join(s, " ")
+}
+
+// TestConvergeStaticSeedCLI drives link down/up (carrier and silent),
+// trace, events and wait through the CLI on the static seed lab: with
+// static routes only, a cut of transit-a–aws-edge blackholes the traffic
+// at transit-a until the link comes back.
+func TestConvergeStaticSeedCLI(t *testing.T) {
+	labtest.RequireRoot(t)
+	file, _ := labtest.ExampleFile(t, "aws-ssh-static", "cvst")
+	lab := upLab(t, file)
+
+	before := cvTracePath(t, lab, "mac", "web")
+	if before.Result != converge.Reached || !strings.Contains(cvPathNodes(before), "home-core transit-a aws-edge") {
+		t.Fatalf("before: %+v", before)
+	}
+	if last := before.Hops[len(before.Hops)-1]; last.Node != "web" || last.Dst.String() != "10.0.1.10" {
+		t.Errorf("the IGW's NAT was not followed: last hop %+v", last)
+	}
+	pub := before.Dst.String()
+	ping := func() bool {
+		_, err := execErr(t, lab, "mac", "ping", "-c1", "-W1", pub)
+		return err == nil
+	}
+	labtest.Eventually(t, 10*time.Second, "mac pings web's public IP", ping)
+
+	netemu(t, "--lab", lab, "link", "down", "transit-a", "aws-edge")
+	cut := cvTracePath(t, lab, "mac", "web")
+	if cut.Result != converge.Blackhole || cut.Hops[len(cut.Hops)-1].Node != "transit-a" {
+		t.Fatalf("after the cut: %+v", cut)
+	}
+	if ping() {
+		t.Error("ping crossed a cut link")
+	}
+	out := netemu(t, "--lab", lab, "events")
+	if !strings.Contains(out, "link-down transit-a–aws-edge") {
+		t.Errorf("events do not show the failure:\n%s", out)
+	}
+	out = netemu(t, "--lab", lab, "wait", "--timeout", "30s")
+	if !strings.Contains(out, "routing converged in") {
+		t.Errorf("wait: %s", out)
+	}
+
+	netemu(t, "--lab", lab, "link", "up", "transit-a", "aws-edge")
+	if back := cvTracePath(t, lab, "mac", "web"); cvPathNodes(back) != cvPathNodes(before) {
+		t.Fatalf("after the repair: %s, want %s", cvPathNodes(back), cvPathNodes(before))
+	}
+	labtest.Eventually(t, 10*time.Second, "ping after the repair", ping)
+
+	netemu(t, "--lab", lab, "link", "down", "--silent", "transit-a", "aws-edge")
+	for _, n := range []string{"transit-a", "aws-edge"} {
+		node := st(t, lab).Model.Node(n)
+		for _, i := range node.Interfaces {
+			if i.Peer == "transit-a" || i.Peer == "aws-edge" {
+				if out := execIn(t, lab, n, "ip", "link", "show", i.Name); !strings.Contains(out, "LOWER_UP") {
+					t.Errorf("%s %s lost carrier on a silent failure:\n%s", n, i.Name, out)
+				}
+			}
+		}
+	}
+	if p := cvTracePath(t, lab, "mac", "web"); p.Result != converge.Reached || !strings.Contains(p.Format(), "["+fault.KindLinkSilent+"]") {
+		t.Errorf("trace during a silent failure should still follow the tables and flag the link:\n%s", p.Format())
+	}
+	if ping() {
+		t.Error("ping crossed a silent link")
+	}
+	netemu(t, "--lab", lab, "link", "up", "transit-a", "aws-edge")
+	labtest.Eventually(t, 10*time.Second, "ping after the silent failure's repair", ping)
+
+	var tl converge.Timeline
+	out = netemu(t, "--lab", lab, "events", "--since", "10m", "-o", "json")
+	if err := json.Unmarshal([]byte(out), &tl); err != nil {
+		t.Fatalf("events -o json: %v\n%s", err, out)
+	}
+	var injected []string
+	for _, e := range tl.Entries {
+		if e.Kind == converge.KindInject {
+			injected = append(injected, e.Detail)
+		}
+	}
+	if len(injected) != 4 || tl.RefLabel != "link-up transit-a–aws-edge" {
+		t.Errorf("timeline: ref %q, injections %q", tl.RefLabel, injected)
+	}
+}
+
+// st loads the running lab's state.
+func st(t *testing.T, lab string) *nodes.State {
+	t.Helper()
+	s, err := nodes.LoadState(lab, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
