@@ -183,6 +183,11 @@ func applyPolicyRoutes(lab *topo.Lab, vpc *topo.VPC, nsPath string, rs []SubnetR
 			ours[r.Priority] = true
 		}
 		existing, err := h.RuleList(netlink.FAMILY_V4)
+		// A dump interrupted by a concurrent change is retried a few times
+		// (the set of rules is small and the namespace quiet).
+		for try := 0; errors.Is(err, netlink.ErrDumpInterrupted) && try < 5; try++ {
+			existing, err = h.RuleList(netlink.FAMILY_V4)
+		}
 		if err != nil {
 			return fmt.Errorf("list rules: %w", err)
 		}
