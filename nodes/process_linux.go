@@ -148,7 +148,9 @@ func StartProcess(st *State, node string, spec ProcessSpec) (ProcessState, error
 	if spec.User != "" {
 		// setpriv runs after nsenter, so the user is looked up in the
 		// node's own /etc/passwd when it has a mount namespace.
-		argv = append(argv, "setpriv", "--reuid="+spec.User, "--regid="+spec.User, "--init-groups", "--")
+		// The group is the user's primary group there (id -g), not a
+		// group of the same name, which Debian's nobody lacks.
+		argv = append(argv, "/bin/sh", "-c", `exec setpriv --reuid="$0" --regid="$(id -g "$0")" --init-groups -- "$@"`, spec.User)
 	}
 	argv = append(argv, spec.Command...)
 

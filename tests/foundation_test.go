@@ -329,6 +329,16 @@ func TestFoundationSupervisedProcesses(t *testing.T) {
 		t.Errorf("crasher state %q", state)
 	}
 
+	// A process with a User runs as that user, in the node's UTS namespace.
+	ps, err := nodes.StartProcess(st, "h2", nodes.ProcessSpec{Name: "who", Command: []string{"sh", "-c", "echo $(id -un) $(hostname); exec sleep 1000"}, User: "nobody"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	labtest.Eventually(t, 10*time.Second, "who's log", func() bool {
+		data, _ := os.ReadFile(ps.LogFile)
+		return strings.Contains(string(data), "nobody h2")
+	})
+
 	pid, _, _ = proc("h1", "sleeper")
 	if err := nodes.StopProcess(st, "h1", "sleeper"); err != nil {
 		t.Fatal(err)
