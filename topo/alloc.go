@@ -71,23 +71,33 @@ func (a *allocator) take() (netip.Prefix, bool) {
 	}
 	n := uint64(1) << (a.bits - a.pool.Bits())
 	step := uint64(1) << (32 - a.bits)
-	for ; a.next < n; a.next++ {
-		c := netip.PrefixFrom(u32ToAddr(addrToU32(a.pool.Addr())+uint32(a.next*step)), a.bits)
-		if overlapsAny(c, a.taken) {
+	base := uint64(addrToU32(a.pool.Addr()))
+	for a.next < n {
+		c := netip.PrefixFrom(u32ToAddr(uint32(base+a.next*step)), a.bits)
+		q, hit := overlapping(c, a.taken)
+		if !hit {
+			a.next++
+			a.taken = append(a.taken, c)
+			return c, true
+		}
+		// Jump past the whole taken prefix, not one block at a time, so
+		// a large taken range inside a large pool costs one step.
+		end := uint64(addrToU32(lastAddr(q))) + 1
+		if end <= base+a.next*step {
+			a.next++
 			continue
 		}
-		a.next++
-		a.taken = append(a.taken, c)
-		return c, true
+		a.next = (end - base + step - 1) / step
 	}
 	return netip.Prefix{}, false
 }
 
-func overlapsAny(p netip.Prefix, list []netip.Prefix) bool {
+// overlapping returns the first prefix of list that overlaps p.
+func overlapping(p netip.Prefix, list []netip.Prefix) (netip.Prefix, bool) {
 	for _, q := range list {
 		if q.IsValid() && p.Overlaps(q) {
-			return true
+			return q, true
 		}
 	}
-	return false
+	return netip.Prefix{}, false
 }
