@@ -62,9 +62,13 @@ func Update(stateDir string, fn func(*File) error) error {
 	return save(stateDir, f)
 }
 
-// record stamps and stores one injection or repair.
+// record stores one injection or repair, stamped now unless the caller
+// stamped it already (with the time the change began, so that what the
+// agents saw in the meantime is not before the failure).
 func (in *Injector) record(r Record) error {
-	r.Time = in.now()
+	if r.Time.IsZero() {
+		r.Time = in.now()
+	}
 	return Update(in.StateDir, func(f *File) error {
 		f.apply(r)
 		return nil
@@ -131,6 +135,7 @@ func (in *Injector) openLink(a, b string) (*topo.Link, []*endHandle, error) {
 // send, ARP included, while the carrier stays up: only hold timers and
 // route timeouts can notice.
 func (in *Injector) LinkDown(a, b string, silent bool) error {
+	began := in.now()
 	l, ends, err := in.openLink(a, b)
 	if err != nil {
 		return err
@@ -160,12 +165,13 @@ func (in *Injector) LinkDown(a, b string, silent bool) error {
 		}
 	}
 	in.log().Info("link fault injected", "kind", kind, "a", l.A.Node, "b", l.B.Node)
-	return in.record(Record{Kind: kind, A: l.A.Node, B: l.B.Node})
+	return in.record(Record{Time: began, Kind: kind, A: l.A.Node, B: l.B.Node})
 }
 
 // LinkUp removes whichever fault the link between a and b has and puts
 // back the static routes the kernel flushed when an end went down.
 func (in *Injector) LinkUp(a, b string) error {
+	began := in.now()
 	l, ends, err := in.openLink(a, b)
 	if err != nil {
 		return err
@@ -186,7 +192,7 @@ func (in *Injector) LinkUp(a, b string) error {
 		}
 	}
 	in.log().Info("link repaired", "a", l.A.Node, "b", l.B.Node)
-	return in.record(Record{Kind: KindLinkUp, A: l.A.Node, B: l.B.Node})
+	return in.record(Record{Time: began, Kind: KindLinkUp, A: l.A.Node, B: l.B.Node})
 }
 
 // clearEnd removes the drop filter and, when up, sets the end admin up.

@@ -51,6 +51,7 @@ func (in *Injector) NodeStop(st *nodes.State, node string) error {
 	if !ok {
 		return fmt.Errorf("node %q runs no agent (is the lab's daemons setting \"none\"?)", node)
 	}
+	began := in.now()
 	if pid := p.PID; pid > 0 && ourSupervisor(pid, st.Dir) {
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 			return fmt.Errorf("node %q: kill agent supervisor %d: %w", node, pid, err)
@@ -73,7 +74,7 @@ func (in *Injector) NodeStop(st *nodes.State, node string) error {
 	spec := p.Spec
 	in.log().Info("agent crashed on purpose", "node", node)
 	return Update(in.StateDir, func(f *File) error {
-		f.applyWith(Record{Time: in.now(), Kind: KindNodeStop, Node: node}, &spec)
+		f.applyWith(Record{Time: began, Kind: KindNodeStop, Node: node}, &spec)
 		return nil
 	})
 }
@@ -94,11 +95,12 @@ func (in *Injector) NodeStart(st *nodes.State, node string) error {
 	if spec == nil {
 		return fmt.Errorf("node %q: no stopped agent recorded (use `netemu node stop %s` first)", node, node)
 	}
+	began := in.now()
 	if _, err := nodes.StartProcess(st, node, *spec); err != nil {
 		return fmt.Errorf("node %q: start agent: %w", node, err)
 	}
 	in.log().Info("agent restarted", "node", node)
-	return in.record(Record{Kind: KindNodeStart, Node: node})
+	return in.record(Record{Time: began, Kind: KindNodeStart, Node: node})
 }
 
 // supervised is the part of a supervisor's status file we need.
