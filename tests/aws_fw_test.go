@@ -171,6 +171,8 @@ func TestAWSFirewallHandBuilt(t *testing.T) {
 	awsListen(t, lab.Name, "db", 3306)
 	awsListen(t, lab.Name, "db", 22)
 	awsListen(t, lab.Name, "mac", 80)
+	awsListen(t, lab.Name, "app", 22)
+	appIP := lab.Node("app").Instance.PrivateIP
 
 	t.Run("internet to web ssh connects, client address preserved", func(t *testing.T) {
 		got, err := awsConnect(t, lab.Name, "mac", webPub, 22)
@@ -235,7 +237,7 @@ func TestAWSFirewallHandBuilt(t *testing.T) {
 			t.Errorf("web ping db: %v", err)
 		}
 	})
-	t.Run("private subnet has no Internet route", func(t *testing.T) {
+	t.Run("private subnet: no Internet route, network ACL in number order", func(t *testing.T) {
 		if err := awsPing(lab.Name, "app", macIP); err == nil {
 			t.Error("app (private subnet) reached the Internet")
 		}
@@ -244,7 +246,15 @@ func TestAWSFirewallHandBuilt(t *testing.T) {
 		if _, err := awsConnect(t, lab.Name, "app", dbIP, 3306); err != nil {
 			t.Errorf("app -> db 3306: %v", err)
 		}
-		// priv-acl #100 denies ssh from db into the private subnet.
+		// priv-acl #100 denies ssh from db into the private subnet, #200
+		// allows the rest of the VPC: numbered order, before the SGs (app is
+		// in web-sg, which allows 22 from anywhere).
+		if _, err := awsConnect(t, lab.Name, "web", appIP, 22); err != nil {
+			t.Errorf("web -> app:22 (ACL #200 allows): %v", err)
+		}
+		if _, err := awsConnect(t, lab.Name, "db", appIP, 22); err == nil {
+			t.Error("db -> app:22 connected: ACL #100 denies it")
+		}
 		out, err := exec.Command("ip", "-n", awsNS(lab.Name, "prod-router"), "rule").Output()
 		if err != nil || !strings.Contains(string(out), "from 10.0.2.0/24 lookup 102") {
 			t.Errorf("ip rule in the VPC router: %v\n%s", err, out)
