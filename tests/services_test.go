@@ -25,6 +25,7 @@ import (
 
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/svc"
+	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -427,4 +428,116 @@ func svcHasAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestInstanceProcessRunsInItsView: a `process` block with user =
+// "ec2-user" runs as the instance's own login user (an account the host
+// does not have), with its env, inside the instance's view; the host's
+// files are untouched.
+func TestInstanceProcessRunsInItsView(t *testing.T) {
+	svcNeedRoot(t)
+	lab := labtest.UniqueName("svcproc")
+	src := fmt.Sprintf(`lab %q {
+  daemons = "none"
+}
+autonomous_system "aws" {
+  asn = 16509
+  igp = "static"
+}
+router "edge" {
+  as = "aws"
+}
+vpc "v" {
+  cidr           = "10.0.0.0/16"
+  edge           = "edge"
+  public_ip_pool = "203.0.113.0/28"
+}
+subnet "s" {
+  vpc    = "v"
+  cidr   = "10.0.1.0/24"
+  public = true
+}
+instance "app" {
+  subnet     = "s"
+  private_ip = "10.0.1.10"
+  public_ip  = "none"
+  process "sleeper" {
+    command = ["sleep", "1000"]
+    user    = "ec2-user"
+    env     = { GREETING = "hi" }
+  }
+}
+`, lab)
+	hostFiles := map[string][]byte{}
+	for _, f := range []string{"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/hostname", "/etc/hosts"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hostFiles[f] = data
+	}
+	upLab(t, labtest.WriteFile(t, lab+".hcl", []byte(src)))
+
+	var ps string
+	labtest.Eventually(t, 30*time.Second, "sleeper to run", func() bool {
+		ps, _ = execErr(t, lab, "app", "ps", "-C", "sleep", "-o", "pid=,user=,args=")
+		return strings.Contains(ps, "ec2-user") && strings.Contains(ps, "sleep 1000")
+	})
+	// ps sees every process of the machine (no pid namespace): take ours.
+	pid := ""
+	for _, line := range strings.Split(ps, "\n") {
+		if f := strings.Fields(line); len(f) >= 3 && f[1] == "ec2-user" && strings.Contains(line, "sleep 1000") {
+			pid = f[0]
+		}
+	}
+	env, err := os.ReadFile("/proc/" + pid + "/environ")
+	if err != nil || !bytes.Contains(env, []byte("GREETING=hi\x00")) {
+		t.Errorf("sleeper's environment lacks GREETING=hi: %q %v", env, err)
+	}
+	if out := execIn(t, lab, "app", "cat", "/etc/hostname"); strings.TrimSpace(out) != "ip-10-0-1-10" {
+		t.Errorf("/etc/hostname in app = %q", out)
+	}
+	if out := execIn(t, lab, "app", "stat", "-c", "%U %a", "/home/ec2-user"); strings.TrimSpace(out) != "ec2-user 700" {
+		t.Errorf("/home/ec2-user in app: %q", out)
+	}
+	for f, data := range hostFiles {
+		now, err := os.ReadFile(f)
+		if err != nil || !bytes.Equal(now, data) {
+			t.Errorf("host %s changed", f)
+		}
+	}
+}
+
+// TestStaleSSHDPidFile: a pid file left by a crashed sshd (pointing at a
+// live, unrelated pid) does not stop the next start.
+func TestStaleSSHDPidFile(t *testing.T) {
+	l := newSvcLab(t)
+	l.st.Model.Nodes[2].Services = nil // db: no MariaDB needed here
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := svc.Up(ctx, l.st, l.r, svcLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Crash: kill sshd hard, so its pid file stays, then point the file at
+	// pid 1.
+	l.r.mu.Lock()
+	cmd := l.r.procs["web/sshd"]
+	delete(l.r.procs, "web/sshd")
+	l.r.mu.Unlock()
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if out, err := l.in("web", "sh", "-c", "echo 1 > /run/sshd.pid && cat /run/sshd.pid"); err != nil || strings.TrimSpace(out) != "1" {
+		t.Fatalf("write stale pid file: %v %q", err, out)
+	}
+	if err := svc.StopInstance(l.st, l.r, "web"); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.StartInstance(ctx, l.st, l.r, "web", svcLogger(t)); err != nil {
+		t.Fatalf("start after a stale pid file: %v", err)
+	}
+	out, err := l.stdout("mac", l.sshArgs(res.Keys["my-key"], "ec2-user@10.0.1.10", "whoami")...)
+	if err != nil || strings.TrimSpace(out) != "ec2-user" {
+		t.Fatalf("ssh after restart: %v %q", err, out)
+	}
 }
