@@ -44,6 +44,14 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		// web-sg empty: references to it become comment lines.
+		{"web-app-stopped", func(l *topo.Lab, st *fw.State) {
+			for _, n := range []string{"web", "app"} {
+				if err := st.Stop(l, n); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			lab := fwtest.Lab("t")
