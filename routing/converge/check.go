@@ -143,7 +143,8 @@ func runsRIP(lab *topo.Lab, a, b *topo.Node) bool {
 // Check decides whether the lab has converged: every agent answers; every
 // RIP neighbour across a working link is heard; every BGP session that can
 // be up is Established; across a silently failed link neither is any more
-// (the protocols have noticed); and nothing changed for the quiet period.
+// or to a stopped router (the protocols have noticed); and nothing changed
+// for the quiet period.
 func Check(lab *topo.Lab, views []View, f Faults, quiet time.Duration, now time.Time) Result {
 	res := Result{LastChange: f.Last}
 	timeout := lab.Timers.RIPTimeout
@@ -185,7 +186,7 @@ func checkRIP(lab *topo.Lab, n *topo.Node, v View, f Faults, timeout time.Durati
 	var out []Problem
 	for _, i := range n.Interfaces {
 		peer := lab.Node(i.Peer)
-		if peer == nil || !runsRIP(lab, n, peer) || f.Stopped[peer.Name] {
+		if peer == nil || !runsRIP(lab, n, peer) {
 			continue
 		}
 		pi := peer.Interface(i.PeerIface)
@@ -202,6 +203,9 @@ func checkRIP(lab *topo.Lab, n *topo.Node, v View, f Faults, timeout time.Durati
 		what := fmt.Sprintf("rip neighbour %s (%s on %s)", addr, peer.Name, i.Name)
 		lf, faulted := f.link(n.Name, peer.Name)
 		switch {
+		case f.Stopped[peer.Name] && heard:
+			out = append(out, Problem{n.Name, what, "still heard from a stopped router (waiting for the route timeout)"})
+		case f.Stopped[peer.Name]:
 		case faulted && lf.Silent && heard:
 			out = append(out, Problem{n.Name, what, "still heard across a silent link (waiting for the route timeout)"})
 		case !faulted && !heard:
@@ -220,6 +224,10 @@ func checkBGP(lab *topo.Lab, n *topo.Node, v View, f Faults) []Problem {
 			what += " (" + owner + ")"
 		}
 		if owner != "" && f.Stopped[owner] {
+			// A crashed peer's sockets close, or its hold timer expires.
+			if s.Established() {
+				out = append(out, Problem{n.Name, what, "still Established with a stopped router"})
+			}
 			continue
 		}
 		if direct := connectedVia(n, s.Peer); direct != nil && owner != "" {

@@ -114,8 +114,17 @@ func TestCheck(t *testing.T) {
 			v := healthy()
 			v[0] = View{Node: "home-core", Err: errors.New("gone")}
 			v[1].BGPSessions[0].State = "Active"
+			v[2].BGPSessions[0].State = "Idle"
 			return v
 		}, Faults{Stopped: map[string]bool{"home-core": true}}, now, true, nil},
+		{"session to a stopped router still up", func() []View {
+			v := healthy()
+			v[0] = View{Node: "home-core", Err: errors.New("gone")}
+			return v
+		}, Faults{Stopped: map[string]bool{"home-core": true}}, now, false, []string{"transit-a: bgp session 100.64.0.1 (home-core): still Established", "transit-b: bgp session 100.64.0.5 (home-core): still Established"}},
+		{"rip neighbour of a stopped router still heard", healthy,
+			Faults{Stopped: map[string]bool{"transit-b": true}}, now, false,
+			[]string{"aws-edge: bgp session 100.64.0.17 (transit-b): still Established", "home-core: bgp session 100.64.0.6 (transit-b): still Established", "transit-a: bgp session 100.127.0.4 (transit-b): still Established", "transit-a: rip neighbour 100.64.0.10 (transit-b on eth1): still heard from a stopped router"}},
 		{"external peer nobody answers", func() []View {
 			v := healthy()
 			v[3].BGPSessions = append(v[3].BGPSessions, BGPSession{Peer: ip("192.0.2.99"), State: "Active"})
