@@ -92,6 +92,11 @@ func waitConverged(ctx context.Context, st *nodes.State, log hclog.Logger, timeo
 	return nil
 }
 
+// convergeTimeoutEnv overrides how long `up` waits for convergence (the
+// default is derived from the timers), e.g. for tests of labs that never
+// converge.
+const convergeTimeoutEnv = "NETEMU_CONVERGE_TIMEOUT"
+
 // convergeStage is the last stage of `netemu up`: it returns only when
 // routing has converged, and prints how long that took.
 func convergeStage() upStage {
@@ -101,7 +106,15 @@ func convergeStage() upStage {
 			if r.lab.Daemons == "none" {
 				return nil
 			}
-			return waitConverged(ctx, r.state, r.log, 0, 0, os.Stdout)
+			var timeout time.Duration
+			if v := os.Getenv(convergeTimeoutEnv); v != "" {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					return fmt.Errorf("%s=%q: %w", convergeTimeoutEnv, v, err)
+				}
+				timeout = d
+			}
+			return waitConverged(ctx, r.state, r.log, timeout, 0, os.Stdout)
 		},
 	}
 }
