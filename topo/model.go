@@ -102,6 +102,8 @@ type Node struct {
 	// Machine is where the node runs in a multi-host lab ("" when the lab
 	// has no machines).
 	Machine string `json:"machine,omitempty"`
+	// Placed is set when Place chose Machine (the file did not pin it).
+	Placed bool `json:"placed,omitempty"`
 	// AS is the autonomous system of a router ("" otherwise).
 	AS string `json:"as,omitempty"`
 	// Loopback is a router's /32 on lo (invalid when none).

@@ -87,6 +87,9 @@ func ParseWith(src []byte, filename string, opts Options) (*Lab, error) {
 		sortDiags(diags)
 		return nil, &DiagError{Diags: diags, Files: p.Files()}
 	}
+	// Every machine of a multi-host lab needs the same complete placement,
+	// so it is part of the model, not a step callers may forget.
+	Place(lab)
 	return lab, nil
 }
 
