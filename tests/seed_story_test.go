@@ -223,6 +223,23 @@ func TestSeedStory(t *testing.T) {
 		}
 	})
 
+	t.Run("interactive prompt", func(t *testing.T) {
+		if _, err := exec.LookPath("script"); err != nil {
+			t.Skip("needs script(1) for a terminal (package bsdutils)")
+		}
+		// `netemu ssh web` on a terminal: a login shell with the
+		// instance's prompt; what is typed reaches it.
+		cmd := exec.Command("script", "-qec", buildNetemu(t)+" --lab "+lab+" ssh web", "/dev/null")
+		cmd.Stdin = strings.NewReader("echo marker-$((6*7))\nexit\n")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("interactive netemu ssh web: %v\n%s", err, out)
+		}
+		if !bytes.Contains(out, []byte("[ec2-user@ip-10-0-1-10 ~]$ ")) || !bytes.Contains(out, []byte("marker-42")) {
+			t.Fatalf("interactive session lacks the prompt or the command's output:\n%s", out)
+		}
+	})
+
 	t.Run("logs", func(t *testing.T) {
 		out := netemu(t, "--lab", lab, "logs", "web", "sshd")
 		if !strings.Contains(out, "Accepted publickey for ec2-user from "+macAddr) {
