@@ -186,6 +186,27 @@ func AssertGone(t testing.TB, lab string) {
 	if p := Supervisors(lab); len(p) > 0 {
 		t.Errorf("lab %s: supervisors left: %v", lab, p)
 	}
+	if p := ProcessesNaming(nodes.StateDir(lab, "") + "/"); len(p) > 0 {
+		t.Errorf("lab %s: processes naming its state dir left: %v", lab, p)
+	}
+}
+
+// ProcessesNaming lists pids whose command line contains s (e.g. a lab's
+// state dir: sshd -f <nodedir>/sshd/sshd_config).
+func ProcessesNaming(s string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		var pid int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil || pid == os.Getpid() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(data), s) {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
 
 // Namespaces lists the lab's network namespaces in /run/netns.
