@@ -1,0 +1,802 @@
+package bgp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/routing/fib"
+	"github.com/netemu/netemu/topo"
+)
+
+// Config is the BGP part of a router agent's configuration.
+type Config struct {
+	Node        string             `json:"node"`
+	ASN         uint32             `json:"asn"`
+	RouterID    netip.Addr         `json:"router_id"`
+	Peers       []PeerConfig       `json:"peers"`
+	Originate   []netip.Prefix     `json:"originate,omitempty"`
+	Policies    []*topo.Policy     `json:"policies,omitempty"`
+	PrefixLists []*topo.PrefixList `json:"prefix_lists,omitempty"`
+	// Port is the TCP port to listen on and connect to (0: 179).
+	Port int `json:"port,omitempty"`
+}
+
+// ConfigFor derives a router's BGP configuration from the model; nil when
+// the router has no BGP session.
+func ConfigFor(lab *topo.Lab, node string) (*Config, error) {
+	n := lab.Node(node)
+	if n == nil {
+		return nil, fmt.Errorf("bgp: no node %q", node)
+	}
+	sessions := lab.BGPSessions(node)
+	if len(sessions) == 0 {
+		return nil, nil
+	}
+	cfg := &Config{Node: node, ASN: sessions[0].LocalAS, RouterID: routerID(n),
+		Originate: lab.BGPOriginated(node), Policies: lab.Policies, PrefixLists: lab.PrefixLists}
+	t := lab.Timers
+	for _, s := range sessions {
+		name := s.Peer
+		if name == "" {
+			name = s.PeerAddr.String()
+		}
+		cfg.Peers = append(cfg.Peers, PeerConfig{
+			Name: name, LocalAS: s.LocalAS, PeerAS: s.PeerAS, LocalAddr: s.LocalAddr, PeerAddr: s.PeerAddr,
+			RouterID: cfg.RouterID, Iface: s.Iface, Passive: s.Passive,
+			Hold: t.BGPHold, Keepalive: t.BGPKeepalive, ConnectRetry: t.BGPConnectRetry,
+			Relationship: s.Relationship, Import: s.Import, Export: s.Export, Description: s.Description,
+		})
+	}
+	if _, err := NewPolicies(cfg.Policies, cfg.PrefixLists); err != nil {
+		return nil, fmt.Errorf("bgp %s: %w", node, err)
+	}
+	return cfg, nil
+}
+
+// routerID is the loopback, else the highest interface address.
+func routerID(n *topo.Node) netip.Addr {
+	if n.Loopback.IsValid() {
+		return n.Loopback.Addr()
+	}
+	var id netip.Addr
+	for _, i := range n.Interfaces {
+		if a := i.Addr.Addr(); a.Is4() && (!id.IsValid() || id.Less(a)) {
+			id = a
+		}
+	}
+	return id
+}
+
+// Resolved is how a next hop is reached.
+type Resolved struct {
+	Gateway   netip.Addr
+	LinkIndex int
+	Cost      uint32
+}
+
+// Resolver finds how the kernel reaches a next hop (the IGP's routes or a
+// connected subnet).
+type Resolver interface {
+	Resolve(nh netip.Addr) (Resolved, bool)
+}
+
+// Kernel metrics of BGP routes: an eBGP route beats iBGP's; both leave
+// RIP's (1–16) routes to the same prefix in charge of the AS's inside.
+const (
+	metricEBGP = 20
+	metricIBGP = 200
+)
+
+// coalesce is how long changes gather before they go to the kernel and to
+// peers as one batch.
+const coalesce = 5 * time.Millisecond
+
+type peerState struct {
+	sess *Session
+	cfg  *PeerConfig
+	info *PeerInfo
+	up   bool
+	// Adj-RIB-In before policy, per prefix.
+	adjIn    map[netip.Prefix]*PathAttrs
+	accepted int
+	// Adj-RIB-Out: the encoded attributes last sent per prefix.
+	adjOut   map[netip.Prefix]string
+	fullSync bool
+	resend   bool
+	eorSent  bool
+	flaps    int
+}
+
+// Daemon is the BGP speaker of one router.
+type Daemon struct {
+	cfg    Config
+	log    hclog.Logger
+	fib    fib.FIB
+	events routing.Emitter
+	pols   *Policies
+	local  Local
+	dial   Dialer
+	res    Resolver
+
+	mu sync.Mutex // guards the fields below
+	rib       *RIB
+	peers     []*peerState
+	byAddr    map[netip.Addr]*peerState
+	dirty     map[netip.Prefix]struct{}
+	installed map[netip.Prefix]fib.Route
+	nhCache   map[netip.Addr]nhEntry
+	started   time.Time
+
+	kick chan struct{}
+}
+
+type nhEntry struct {
+	r  Resolved
+	ok bool
+}
+
+// New builds a daemon; Run starts it. fibw receives the best routes; log
+// is the agent's (already carrying the node).
+func New(cfg Config, log hclog.Logger, fibw fib.FIB, events routing.Emitter) (*Daemon, error) {
+	return newDaemon(cfg, log, fibw, events, nil, nil)
+}
+
+func newDaemon(cfg Config, log hclog.Logger, fibw fib.FIB, events routing.Emitter, dial Dialer, res Resolver) (*Daemon, error) {
+	pols, err := NewPolicies(cfg.Policies, cfg.PrefixLists)
+	if err != nil {
+		return nil, fmt.Errorf("bgp: %w", err)
+	}
+	if events == nil {
+		events = routing.Discard{}
+	}
+	if cfg.Port == 0 {
+		cfg.Port = 179
+	}
+	d := &Daemon{
+		cfg: cfg, log: log.Named("bgp"), fib: fibw, events: events, pols: pols,
+		local: Local{ASN: cfg.ASN, RouterID: cfg.RouterID},
+		dial:  dial, res: res,
+		rib: NewRIB(), byAddr: map[netip.Addr]*peerState{}, dirty: map[netip.Prefix]struct{}{},
+		installed: map[netip.Prefix]fib.Route{}, nhCache: map[netip.Addr]nhEntry{},
+		kick: make(chan struct{}, 1),
+	}
+	if d.dial == nil {
+		d.dial = d.tcpDial
+	}
+	for i := range cfg.Peers {
+		pc := &d.cfg.Peers[i]
+		if pc.Hold == 0 && pc.Keepalive == 0 {
+			pc.Hold, pc.Keepalive = 90*time.Second, 30*time.Second
+		}
+		if pc.ConnectRetry == 0 {
+			pc.ConnectRetry = 5 * time.Second
+		}
+		if !pc.RouterID.IsValid() {
+			pc.RouterID = cfg.RouterID
+		}
+		ps := &peerState{cfg: pc, adjIn: map[netip.Prefix]*PathAttrs{}, adjOut: map[netip.Prefix]string{}}
+		ps.sess = newSession(*pc, d, d.dial, d.log)
+		d.peers = append(d.peers, ps)
+		d.byAddr[pc.PeerAddr] = ps
+	}
+	for _, p := range cfg.Originate {
+		d.rib.Add(&Path{Prefix: p.Masked(), Attrs: &PathAttrs{HasOrigin: true, HasASPath: true, Origin: OriginIGP},
+			Reachable: true, Since: time.Now()})
+	}
+	return d, nil
+}
+
+// Name implements the agent's Daemon.
+func (d *Daemon) Name() string { return "bgp" }
+
+// Run runs the sessions, the listener and the batcher until ctx ends.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.mu.Lock()
+	d.started = time.Now()
+	d.mu.Unlock()
+	d.events.Emit(routing.Event{Daemon: "bgp", Kind: routing.EventStart, Detail: fmt.Sprintf("AS %d id %v", d.cfg.ASN, d.cfg.RouterID)})
+	var wg sync.WaitGroup
+	if err := d.platformStart(ctx, &wg); err != nil {
+		return err
+	}
+	d.runCore(ctx)
+	wg.Wait()
+	return nil
+}
+
+// runCore runs the sessions and the batcher until ctx ends.
+func (d *Daemon) runCore(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, p := range d.peers {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.sess.Run(ctx) }()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); d.batcher(ctx) }()
+	d.markAll()
+	<-ctx.Done()
+	wg.Wait()
+}
+
+// LinkChanged drops the directly connected sessions of an interface that
+// lost its carrier (fast external fail-over) and re-resolves next hops.
+func (d *Daemon) LinkChanged(ev routing.LinkEvent) {
+	if !ev.Up {
+		for _, p := range d.peers {
+			if p.cfg.Iface != "" && p.cfg.Iface == ev.Name {
+				p.sess.Reset("interface " + ev.Name + " down")
+			}
+		}
+	}
+	d.RoutesChanged()
+}
+
+// RoutesChanged re-resolves every next hop (the IGP's routes moved).
+func (d *Daemon) RoutesChanged() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.nhCache = map[netip.Addr]nhEntry{}
+	for _, prefix := range d.rib.Prefixes() {
+		dest := d.rib.Dest(prefix)
+		changed := false
+		for _, p := range dest.Paths {
+			if p.From == nil {
+				continue
+			}
+			old := *p
+			d.resolve(p)
+			if old.Reachable != p.Reachable || old.Gateway != p.Gateway || old.LinkIndex != p.LinkIndex || old.IGPCost != p.IGPCost {
+				changed = true
+			}
+		}
+		if changed {
+			d.rib.Redecide(prefix)
+			d.dirty[prefix] = struct{}{}
+		}
+	}
+	d.kickLocked()
+}
+
+func (d *Daemon) kickLocked() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (d *Daemon) markAll() {
+	d.mu.Lock()
+	for _, p := range d.rib.Prefixes() {
+		d.dirty[p] = struct{}{}
+	}
+	d.kickLocked()
+	d.mu.Unlock()
+}
+
+// resolve fills p's next-hop fields; d.mu held.
+func (d *Daemon) resolve(p *Path) {
+	nh := p.Attrs.NextHop
+	if p.From == nil {
+		p.Reachable = true
+		return
+	}
+	e, ok := d.nhCache[nh]
+	if !ok {
+		if d.res != nil {
+			e.r, e.ok = d.res.Resolve(nh)
+		}
+		d.nhCache[nh] = e
+	}
+	p.Reachable, p.Gateway, p.LinkIndex, p.IGPCost = e.ok, e.r.Gateway, e.r.LinkIndex, e.r.Cost
+}
+
+// session hooks: called from each session's goroutine.
+
+func (d *Daemon) established(s *Session, open *Open) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p := d.byAddr[s.cfg.PeerAddr]
+	p.up, p.fullSync, p.eorSent = true, true, false
+	p.info = &PeerInfo{Name: p.cfg.Name, Addr: p.cfg.PeerAddr, AS: p.cfg.PeerAS, RouterID: open.BGPID,
+		IBGP: p.cfg.IBGP(), Rel: p.cfg.Relationship}
+	p.adjOut = map[netip.Prefix]string{}
+	d.log.Info("session established", "peer", p.cfg.PeerAddr, "as", p.cfg.PeerAS)
+	d.events.Emit(routing.Event{Daemon: "bgp", Kind: routing.EventSessionUp, Peer: p.cfg.PeerAddr,
+		Iface: p.cfg.Iface, Detail: fmt.Sprintf("AS %d", p.cfg.PeerAS)})
+	d.kickLocked()
+}
+
+func (d *Daemon) down(s *Session, reason string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p := d.byAddr[s.cfg.PeerAddr]
+	p.up = false
+	p.flaps++
+	for prefix := range p.adjIn {
+		if d.rib.Remove(prefix, p.info) {
+			d.dirty[prefix] = struct{}{}
+		}
+	}
+	p.adjIn = map[netip.Prefix]*PathAttrs{}
+	p.accepted = 0
+	p.adjOut = map[netip.Prefix]string{}
+	d.log.Info("session down", "peer", p.cfg.PeerAddr, "reason", reason)
+	d.events.Emit(routing.Event{Daemon: "bgp", Kind: routing.EventSessionDown, Peer: p.cfg.PeerAddr,
+		Iface: p.cfg.Iface, Detail: reason})
+	d.kickLocked()
+}
+
+func (d *Daemon) refresh(s *Session) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p := d.byAddr[s.cfg.PeerAddr]
+	p.resend = true
+	d.kickLocked()
+}
+
+func (d *Daemon) update(s *Session, u *Update) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p := d.byAddr[s.cfg.PeerAddr]
+	if !p.up {
+		return
+	}
+	d.applyUpdate(p, u)
+	d.kickLocked()
+}
+
+// applyUpdate runs one (decoded, RFC 7606-checked) UPDATE through
+// Adj-RIB-In, import and the decision; d.mu held.
+func (d *Daemon) applyUpdate(p *peerState, u *Update) {
+	for _, w := range u.AllWithdrawn() {
+		if _, ok := p.adjIn[w]; !ok {
+			continue
+		}
+		delete(p.adjIn, w)
+		if d.rib.Dest(w) != nil && slices.ContainsFunc(d.rib.Dest(w).Paths, func(q *Path) bool { return sameSource(q.From, p.info) }) {
+			p.accepted--
+		}
+		if d.rib.Remove(w, p.info) {
+			d.dirty[w] = struct{}{}
+		}
+	}
+	if u.Attrs == nil {
+		return
+	}
+	raw := u.Attrs
+	nlri := u.NLRI
+	if raw.MPReach != nil && raw.MPReach.ipv4Unicast() {
+		nlri = append(slices.Clone(nlri), raw.MPReach.NLRI...)
+		if len(u.NLRI) == 0 && len(raw.MPReach.NextHop) == 4 {
+			raw = raw.Clone()
+			raw.NextHop = netip.AddrFrom4([4]byte(u.Attrs.MPReach.NextHop))
+		}
+	}
+	if len(nlri) == 0 {
+		return
+	}
+	if raw.MPReach != nil || raw.MPUnreach != nil {
+		raw = raw.Clone() // drop the MP attributes: the prefixes are in hand
+	}
+	// Without an import policy the outcome is the same for every prefix:
+	// import once and share the attributes.
+	var shared *PathAttrs
+	var sharedRes ImportResult
+	if p.cfg.Import == "" {
+		shared, sharedRes = Import(d.local, p.cfg, netip.Prefix{}, raw, d.pols)
+	}
+	now := time.Now()
+	for _, prefix := range nlri {
+		_, had := p.adjIn[prefix]
+		wasAccepted := had && d.rib.Dest(prefix) != nil &&
+			slices.ContainsFunc(d.rib.Dest(prefix).Paths, func(q *Path) bool { return sameSource(q.From, p.info) })
+		p.adjIn[prefix] = raw
+		a, res := shared, sharedRes
+		if p.cfg.Import != "" {
+			a, res = Import(d.local, p.cfg, prefix, raw, d.pols)
+		}
+		if res != ImportAccepted {
+			if wasAccepted {
+				p.accepted--
+			}
+			if d.rib.Remove(prefix, p.info) {
+				d.dirty[prefix] = struct{}{}
+			}
+			continue
+		}
+		if !wasAccepted {
+			p.accepted++
+		}
+		path := &Path{Prefix: prefix, From: p.info, Attrs: a, Since: now}
+		d.resolve(path)
+		if d.rib.Add(path) {
+			d.dirty[prefix] = struct{}{}
+		} else if best := d.rib.Dest(prefix).Best; best == path {
+			// Same best source, new attributes: peers must hear of it.
+			d.dirty[prefix] = struct{}{}
+		}
+	}
+}
+
+// reimport re-applies import policy to a peer's Adj-RIB-In; d.mu held.
+func (d *Daemon) reimport(p *peerState) {
+	byAttrs := map[*PathAttrs][]netip.Prefix{}
+	for prefix, raw := range p.adjIn {
+		byAttrs[raw] = append(byAttrs[raw], prefix)
+	}
+	for raw, nlri := range byAttrs {
+		d.applyUpdate(p, &Update{Attrs: raw, NLRI: nlri})
+	}
+}
+
+// SoftReset re-applies every peer's import policy and asks the peers that
+// support it to resend their routes (ROUTE-REFRESH).
+func (d *Daemon) SoftReset() {
+	d.mu.Lock()
+	for _, p := range d.peers {
+		if p.up {
+			d.reimport(p)
+			if p.sess.peerOpenRR() {
+				if b, err := EncodeMessage(&RouteRefresh{AFI: AFIIPv4, SAFI: SAFIUnicast}, p.sess.Options()); err == nil {
+					go p.sess.Send(b)
+				}
+			}
+		}
+	}
+	d.kickLocked()
+	d.mu.Unlock()
+}
+
+func (s *Session) peerOpenRR() bool {
+	o := s.peerOpen
+	return o != nil && o.RouteRefresh()
+}
+
+// batcher turns dirty prefixes into kernel routes and UPDATEs, a few
+// milliseconds' worth at a time.
+func (d *Daemon) batcher(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.kick:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(coalesce):
+		}
+		d.flush()
+	}
+}
+
+type outMsg struct {
+	p    *peerState
+	msgs [][]byte
+}
+
+func (d *Daemon) flush() {
+	d.mu.Lock()
+	dirty := make([]netip.Prefix, 0, len(d.dirty))
+	for p := range d.dirty {
+		dirty = append(dirty, p)
+	}
+	d.dirty = map[netip.Prefix]struct{}{}
+	slices.SortFunc(dirty, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr())*64 + a.Bits() - b.Bits() })
+
+	// Kernel.
+	var install, remove []fib.Route
+	for _, prefix := range dirty {
+		var best *Path
+		if dst := d.rib.Dest(prefix); dst != nil {
+			best = dst.Best
+		}
+		old, had := d.installed[prefix]
+		if best == nil || best.From == nil {
+			if had {
+				remove = append(remove, old)
+				delete(d.installed, prefix)
+			}
+			continue
+		}
+		r := fib.Route{Prefix: prefix, Gateway: best.Gateway, LinkIndex: best.LinkIndex, Metric: metricEBGP, Protocol: fib.ProtoBGP}
+		if best.From.IBGP {
+			r.Metric = metricIBGP
+		}
+		if had && old == r {
+			continue
+		}
+		if had && old.Metric != r.Metric {
+			remove = append(remove, old)
+		}
+		install = append(install, r)
+		d.installed[prefix] = r
+	}
+	if len(dirty) > 0 && len(dirty) <= 64 {
+		for _, prefix := range dirty {
+			detail := "withdrawn"
+			if dst := d.rib.Dest(prefix); dst != nil && dst.Best != nil {
+				detail = describeBest(dst.Best)
+			}
+			d.events.Emit(routing.Event{Daemon: "bgp", Kind: routing.EventBestChange, Prefix: prefix, Detail: detail})
+		}
+	} else if len(dirty) > 64 {
+		d.events.Emit(routing.Event{Daemon: "bgp", Kind: routing.EventBestChange, Detail: fmt.Sprintf("%d prefixes", len(dirty))})
+	}
+
+	// Peers.
+	var out []outMsg
+	for _, p := range d.peers {
+		if !p.up {
+			continue
+		}
+		var msgs [][]byte
+		switch {
+		case p.fullSync:
+			msgs = d.exportPrefixes(p, d.rib.Prefixes())
+			p.fullSync = false
+		case p.resend:
+			// ROUTE-REFRESH: resend the whole Adj-RIB-Out as it is.
+			saved := p.adjOut
+			p.adjOut = map[netip.Prefix]string{}
+			msgs = d.exportPrefixes(p, d.rib.Prefixes())
+			_ = saved
+			p.resend = false
+		default:
+			msgs = d.exportPrefixes(p, dirty)
+		}
+		if !p.eorSent {
+			if b, err := EncodeMessage(&Update{}, p.sess.Options()); err == nil {
+				msgs = append(msgs, b)
+			}
+			p.eorSent = true
+		}
+		if len(msgs) > 0 {
+			out = append(out, outMsg{p, msgs})
+		}
+	}
+	d.mu.Unlock()
+
+	if d.fib != nil {
+		if len(remove) > 0 {
+			if err := d.fib.Delete(remove); err != nil {
+				d.log.Warn("kernel delete", "error", err)
+			}
+		}
+		if len(install) > 0 {
+			if err := d.fib.Replace(install); err != nil {
+				d.log.Warn("kernel install", "error", err)
+			}
+		}
+	}
+	for _, o := range out {
+		if err := o.p.sess.Send(o.msgs...); err != nil {
+			d.log.Debug("send", "peer", o.p.cfg.PeerAddr, "error", err)
+		}
+	}
+}
+
+func describeBest(p *Path) string {
+	from := "local"
+	if p.From != nil {
+		from = p.From.Addr.String()
+	}
+	return fmt.Sprintf("via %s path [%s]", from, p.Attrs.ASPath)
+}
+
+// exportPrefixes diffs the Adj-RIB-Out of p for prefixes and encodes the
+// UPDATEs, grouping prefixes that share attributes; d.mu held.
+func (d *Daemon) exportPrefixes(p *peerState, prefixes []netip.Prefix) [][]byte {
+	opts := p.sess.Options()
+	groups := map[string][]netip.Prefix{}
+	attrsOf := map[string]*PathAttrs{}
+	var order []string
+	var withdraw []netip.Prefix
+	for _, prefix := range prefixes {
+		var best *Path
+		if dst := d.rib.Dest(prefix); dst != nil {
+			best = dst.Best
+		}
+		a := Export(d.local, p.cfg, best, d.pols)
+		old, had := p.adjOut[prefix]
+		if a == nil {
+			if had {
+				withdraw = append(withdraw, prefix)
+				delete(p.adjOut, prefix)
+			}
+			continue
+		}
+		key := string(a.encode(opts))
+		if had && old == key {
+			continue
+		}
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+			attrsOf[key] = a
+		}
+		groups[key] = append(groups[key], prefix)
+	}
+	var msgs [][]byte
+	if len(withdraw) > 0 {
+		m, err := SplitUpdate(withdraw, nil, nil, opts)
+		if err != nil {
+			d.log.Warn("encode withdrawals", "error", err)
+		}
+		msgs = append(msgs, m...)
+	}
+	for _, key := range order {
+		m, err := SplitUpdate(nil, attrsOf[key], groups[key], opts)
+		if err != nil {
+			d.log.Warn("encode update", "peer", p.cfg.PeerAddr, "error", err)
+			continue
+		}
+		msgs = append(msgs, m...)
+		for _, prefix := range groups[key] {
+			p.adjOut[prefix] = key // one string shared by the group
+		}
+	}
+	return msgs
+}
+
+// PeerStatus is one line of `netemu bgp NODE`.
+type PeerStatus struct {
+	Name        string     `json:"name"`
+	Addr        netip.Addr `json:"addr"`
+	LocalAddr   netip.Addr `json:"local_addr"`
+	AS          uint32     `json:"as"`
+	IBGP        bool       `json:"ibgp"`
+	State       string     `json:"state"`
+	Uptime      string     `json:"uptime,omitempty"`
+	UpSince     time.Time  `json:"up_since,omitzero"`
+	Received    int        `json:"prefixes_received"`
+	Accepted    int        `json:"prefixes_accepted"`
+	Sent        int        `json:"prefixes_sent"`
+	RouterID    netip.Addr `json:"router_id,omitzero"`
+	Relation    string     `json:"relationship,omitempty"`
+	LastError   string     `json:"last_error,omitempty"`
+	Flaps       int        `json:"flaps"`
+	Description string     `json:"description,omitempty"`
+}
+
+// Status is GET /bgp.
+type Status struct {
+	Node     string       `json:"node"`
+	ASN      uint32       `json:"asn"`
+	RouterID netip.Addr   `json:"router_id"`
+	Prefixes int          `json:"prefixes"`
+	Peers    []PeerStatus `json:"peers"`
+}
+
+// RouteStatus is one path of GET /bgp/routes.
+type RouteStatus struct {
+	Prefix    netip.Prefix `json:"prefix"`
+	Best      bool         `json:"best"`
+	From      string       `json:"from"` // peer address or "local"
+	FromName  string       `json:"from_name,omitempty"`
+	IBGP      bool         `json:"ibgp,omitempty"`
+	NextHop   netip.Addr   `json:"next_hop,omitzero"`
+	Gateway   netip.Addr   `json:"gateway,omitzero"`
+	Reachable bool         `json:"reachable"`
+	ASPath    string       `json:"as_path"`
+	Origin    string       `json:"origin"`
+	MED       *uint32      `json:"med,omitempty"`
+	LocalPref uint32       `json:"local_pref"`
+	Comms     []string     `json:"communities,omitempty"`
+	Large     []string     `json:"large_communities,omitempty"`
+	Since     time.Time    `json:"since"`
+}
+
+// Status snapshots the sessions.
+func (d *Daemon) Status() Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st := Status{Node: d.cfg.Node, ASN: d.cfg.ASN, RouterID: d.cfg.RouterID, Prefixes: d.rib.Len()}
+	for _, p := range d.peers {
+		ps := PeerStatus{Name: p.cfg.Name, Addr: p.cfg.PeerAddr, LocalAddr: p.cfg.LocalAddr, AS: p.cfg.PeerAS, IBGP: p.cfg.IBGP(),
+			State: p.sess.State().String(), Received: len(p.adjIn), Accepted: p.accepted, Sent: len(p.adjOut),
+			Relation: p.cfg.Relationship, Flaps: p.flaps, Description: p.cfg.Description}
+		if p.info != nil {
+			ps.RouterID = p.info.RouterID
+		}
+		if ns := p.sess.upSince.Load(); ns != 0 {
+			ps.UpSince = time.Unix(0, ns)
+			ps.Uptime = time.Since(ps.UpSince).Round(time.Second).String()
+		}
+		ps.LastError, _ = p.sess.lastError.Load().(string)
+		st.Peers = append(st.Peers, ps)
+	}
+	return st
+}
+
+// Routes lists every path (of one prefix when prefix is valid).
+func (d *Daemon) Routes(prefix netip.Prefix) []RouteStatus {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	prefixes := d.rib.Prefixes()
+	if prefix.IsValid() {
+		prefixes = []netip.Prefix{prefix.Masked()}
+	}
+	var out []RouteStatus
+	for _, pr := range prefixes {
+		dst := d.rib.Dest(pr)
+		if dst == nil {
+			continue
+		}
+		for _, p := range dst.Paths {
+			r := RouteStatus{Prefix: pr, Best: p == dst.Best, From: "local", NextHop: p.Attrs.NextHop, Gateway: p.Gateway,
+				Reachable: p.Reachable, ASPath: p.Attrs.ASPath.String(), Origin: p.Attrs.Origin.String(),
+				LocalPref: p.localPref(), Since: p.Since}
+			if p.From != nil {
+				r.From, r.FromName, r.IBGP = p.From.Addr.String(), p.From.Name, p.From.IBGP
+			}
+			if p.Attrs.HasMED {
+				m := p.Attrs.MED
+				r.MED = &m
+			}
+			for _, c := range p.Attrs.Communities {
+				r.Comms = append(r.Comms, FormatCommunity(c))
+			}
+			for _, c := range p.Attrs.LargeComms {
+				r.Large = append(r.Large, c.String())
+			}
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ServeHTTP answers GET /bgp (sessions) and GET /bgp/routes[?prefix=P].
+func (d *Daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		http.Error(w, "GET only", http.StatusMethodNotAllowed)
+		return
+	}
+	var v any
+	switch strings.TrimSuffix(r.URL.Path, "/") {
+	case "/bgp":
+		v = d.Status()
+	case "/bgp/routes":
+		var prefix netip.Prefix
+		if s := r.URL.Query().Get("prefix"); s != "" {
+			var err error
+			if prefix, err = netip.ParsePrefix(s); err != nil {
+				if a, err2 := netip.ParseAddr(s); err2 == nil {
+					prefix = d.longestMatch(a)
+				} else {
+					http.Error(w, err.Error(), http.StatusBadRequest)
+					return
+				}
+			}
+		}
+		v = d.Routes(prefix)
+	case "/bgp/refresh":
+		d.SoftReset()
+		v = map[string]string{"result": "ok"}
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+func (d *Daemon) longestMatch(a netip.Addr) netip.Prefix {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for bits := 32; bits >= 0; bits-- {
+		p, _ := a.Prefix(bits)
+		if d.rib.Dest(p) != nil {
+			return p
+		}
+	}
+	return netip.PrefixFrom(a, 32)
+}
