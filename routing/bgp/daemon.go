@@ -127,7 +127,7 @@ type Daemon struct {
 	dial   Dialer
 	res    Resolver
 
-	mu sync.Mutex // guards the fields below
+	mu        sync.Mutex // guards the fields below
 	rib       *RIB
 	peers     []*peerState
 	byAddr    map[netip.Addr]*peerState
