@@ -232,7 +232,10 @@ func (e *engine) linkChanged(now time.Time, name string, up bool) {
 	e.log.Info("interface up", "iface", name)
 	e.originate(now, s)
 	if s.rip {
+		// Ask for the neighbour's table and send ours at once: the
+		// neighbour may see its carrier come back after our request.
 		e.sendRequest(s)
+		s.nextReg = now
 	}
 }
 
@@ -617,7 +620,9 @@ func (e *engine) sendRequest(s *ifaceState) {
 // update would (split horizon applies); a specific one gets its entries
 // filled in.
 func (e *engine) answer(now time.Time, s *ifaceState, src netip.AddrPort, p *Packet) {
-	if !s.up || len(p.Entries) == 0 {
+	// A request arriving proves the link works even if our carrier event
+	// is still on its way: answer it.
+	if len(p.Entries) == 0 {
 		return
 	}
 	if len(p.Entries) == 1 && p.Entries[0].AFI == 0 && p.Entries[0].Metric == Infinity {

@@ -1,0 +1,285 @@
+package tests
+
+// Helpers for the RIP interop tests: namespaces and veth links built with
+// `ip`, netemu's agent, FRR's ripd (with zebra) and BIRD started inside
+// them, everything removed by t.Cleanup.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/netemu/netemu/routing/agent"
+	"github.com/netemu/netemu/routing/rip"
+	"github.com/netemu/netemu/tests/labtest"
+	"github.com/netemu/netemu/topo"
+)
+
+// ripLab is a set of namespaces one test owns.
+type ripLab struct {
+	t    *testing.T
+	name string // unique, used in every namespace name
+	dir  string
+}
+
+func newRIPLab(t *testing.T, prefix string) *ripLab {
+	t.Helper()
+	labtest.RequireRoot(t)
+	l := &ripLab{t: t, name: labtest.UniqueName(prefix), dir: t.TempDir()}
+	return l
+}
+
+func ripCmd(t testing.TB, argv ...string) string {
+	t.Helper()
+	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
+	}
+	return string(out)
+}
+
+// ns is the namespace name of node.
+func (l *ripLab) ns(node string) string { return "ne." + l.name + "." + node }
+
+// node creates a namespace with lo up and the given loopback addresses.
+func (l *ripLab) node(node string, loopbacks ...string) {
+	l.t.Helper()
+	ns := l.ns(node)
+	ripCmd(l.t, "ip", "netns", "add", ns)
+	l.t.Cleanup(func() {
+		// Processes in it were stopped by their own cleanups (registered
+		// later, so run earlier).
+		_ = exec.Command("ip", "netns", "del", ns).Run()
+	})
+	ripCmd(l.t, "ip", "-n", ns, "link", "set", "lo", "up")
+	for _, a := range loopbacks {
+		ripCmd(l.t, "ip", "-n", ns, "addr", "add", a, "dev", "lo")
+	}
+}
+
+// link joins a:aif (address aa) and b:bif (address ba) with a veth pair.
+func (l *ripLab) link(a, aif, aa, b, bif, ba string) {
+	l.t.Helper()
+	ripCmd(l.t, "ip", "-n", l.ns(a), "link", "add", aif, "type", "veth", "peer", "name", bif, "netns", l.ns(b))
+	ripCmd(l.t, "ip", "-n", l.ns(a), "addr", "add", aa, "dev", aif)
+	ripCmd(l.t, "ip", "-n", l.ns(b), "addr", "add", ba, "dev", bif)
+	ripCmd(l.t, "ip", "-n", l.ns(a), "link", "set", aif, "up")
+	ripCmd(l.t, "ip", "-n", l.ns(b), "link", "set", bif, "up")
+}
+
+// start runs argv inside node's namespace until the test ends; its output
+// goes to logName in the test's directory, shown when the test fails.
+func (l *ripLab) start(node, logName string, uid int, argv ...string) *exec.Cmd {
+	l.t.Helper()
+	logPath := filepath.Join(l.dir, logName)
+	f, err := os.Create(logPath)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	cmd := exec.Command("ip", append([]string{"netns", "exec", l.ns(node)}, argv...)...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		l.t.Fatalf("start %v: %v", argv, err)
+	}
+	f.Close()
+	l.t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if l.t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			if len(b) > 12000 {
+				b = append(append(b[:4000:4000], "\n[…]\n"...), b[len(b)-8000:]...)
+			}
+			l.t.Logf("--- %s (last lines) ---\n%s", logName, b)
+		}
+	})
+	return cmd
+}
+
+// agent runs netemu's agent in node with cfg; it returns the agent's
+// control client once the agent answers.
+func (l *ripLab) agent(node string, cfg *agent.Config) *agent.Client {
+	l.t.Helper()
+	cfg.Lab, cfg.Node = l.name, node
+	cfg.NodeDir = filepath.Join(l.dir, node)
+	if err := os.MkdirAll(cfg.NodeDir, 0o755); err != nil {
+		l.t.Fatal(err)
+	}
+	path := filepath.Join(cfg.NodeDir, agent.ConfigName)
+	b, _ := json.Marshal(cfg)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		l.t.Fatal(err)
+	}
+	l.start(node, node+"-agent.log", 0, buildNetemu(l.t), "agent", "--config", path, "--log-level", "debug")
+	c := agent.Dial(filepath.Join(cfg.NodeDir, agent.SocketName))
+	ripEventually(l.t, 10*time.Second, "agent "+node+" answers", func() error {
+		_, err := c.Status(context.Background())
+		return err
+	})
+	return c
+}
+
+// ripAgentConfig is an agent config with RIP on ifaces (name=addr/len) and
+// lo's loopback originated, with fast timers.
+func ripAgentConfig(loopback string, auth *rip.Auth, ifaces ...string) *agent.Config {
+	timers := topo.Timers{RIPUpdate: 5 * time.Second, RIPTimeout: 30 * time.Second, RIPGarbage: 20 * time.Second}
+	rc := &rip.Config{Update: timers.RIPUpdate, Timeout: timers.RIPTimeout, Garbage: timers.RIPGarbage, Auth: auth,
+		Originate: []netip.Prefix{netip.MustParsePrefix(loopback)}}
+	cfg := &agent.Config{Timers: timers, Loopback: netip.MustParsePrefix(loopback), RIP: rc}
+	for _, s := range ifaces {
+		name, addr, _ := strings.Cut(s, "=")
+		i := rip.Interface{Name: name, Addr: netip.MustParsePrefix(addr)}
+		rc.Interfaces = append(rc.Interfaces, i)
+		rc.Connected = append(rc.Connected, i)
+		cfg.Interfaces = append(cfg.Interfaces, agent.Interface{Name: name, Addr: i.Addr})
+	}
+	return cfg
+}
+
+// frr runs zebra and ripd in node with ripdConf (sockets, pid files and
+// logs in a directory of the test owned by frr, never /var/run/frr); it
+// returns a function running vtysh -c CMD against them.
+func (l *ripLab) frr(node, ripdConf string) func(cmd string) (string, error) {
+	l.t.Helper()
+	dir := filepath.Join(l.dir, "frr-"+node)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		l.t.Fatal(err)
+	}
+	u, err := user.Lookup("frr")
+	if err != nil {
+		l.t.Skipf("FRR not installed (no frr user): %v", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	// The test's temp dir is root's 0700: let frr through to its own dir.
+	for d := dir; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		_ = os.Chmod(d, 0o755)
+	}
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o640); err != nil {
+			l.t.Fatal(err)
+		}
+		_ = os.Chown(p, uid, gid)
+		return p
+	}
+	_ = os.Chown(dir, uid, gid)
+	zconf := write("zebra.conf", "hostname "+node+"\n")
+	rconf := write("ripd.conf", ripdConf)
+	zsock := filepath.Join(dir, "zserv.api")
+	l.start(node, node+"-zebra.log", uid, "/usr/lib/frr/zebra", "-f", zconf, "-i", filepath.Join(dir, "zebra.pid"),
+		"-z", zsock, "--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout")
+	ripEventually(l.t, 10*time.Second, "zebra socket", func() error { _, err := os.Stat(zsock); return err })
+	l.start(node, node+"-ripd.log", uid, "/usr/lib/frr/ripd", "-f", rconf, "-i", filepath.Join(dir, "ripd.pid"),
+		"-z", zsock, "--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout")
+	vtysh := func(c string) (string, error) {
+		out, err := exec.Command("ip", "netns", "exec", l.ns(node), "vtysh", "--vty_socket", dir, "-c", c).CombinedOutput()
+		return string(out), err
+	}
+	ripEventually(l.t, 10*time.Second, "ripd answers vtysh", func() error {
+		out, err := vtysh("show ip rip status")
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		return nil
+	})
+	return vtysh
+}
+
+// bird runs BIRD 2 in node with conf; it returns a function running
+// birdc CMD against it.
+func (l *ripLab) bird(node, conf string) func(cmd string) (string, error) {
+	l.t.Helper()
+	dir := filepath.Join(l.dir, "bird-"+node)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		l.t.Fatal(err)
+	}
+	if _, err := exec.LookPath("bird"); err != nil {
+		l.t.Skip("BIRD not installed")
+	}
+	cf := filepath.Join(dir, "bird.conf")
+	if err := os.WriteFile(cf, []byte(conf), 0o644); err != nil {
+		l.t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "bird.ctl")
+	l.start(node, node+"-bird.log", 0, "bird", "-f", "-c", cf, "-s", sock, "-P", filepath.Join(dir, "bird.pid"))
+	birdc := func(c string) (string, error) {
+		out, err := exec.Command("birdc", "-s", sock, c).CombinedOutput()
+		return string(out), err
+	}
+	ripEventually(l.t, 10*time.Second, "bird answers birdc", func() error {
+		out, err := birdc("show status")
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		return nil
+	})
+	return birdc
+}
+
+// kernelRoute is the line of `ip route` for prefix in node ("" if none).
+func (l *ripLab) kernelRoute(node, prefix string) string {
+	out, err := exec.Command("ip", "-n", l.ns(node), "route", "show", "exact", prefix).CombinedOutput()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// ripEventually polls cond until it returns nil or the deadline passes.
+func ripEventually(t testing.TB, d time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	var err error
+	for {
+		if err = cond(); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v: %v", what, d, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// wantLine returns an error unless out has a line containing every part.
+func wantLine(out string, parts ...string) error {
+	for _, line := range strings.Split(out, "\n") {
+		ok := true
+		for _, p := range parts {
+			if !strings.Contains(line, p) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("no line with %q in:\n%s", parts, out)
+}
+
+// noLine returns an error if out has a line containing s.
+func noLine(out, s string) error {
+	if strings.Contains(out, s) {
+		return fmt.Errorf("%q still in:\n%s", s, out)
+	}
+	return nil
+}
