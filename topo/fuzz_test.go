@@ -20,7 +20,7 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(src)
 	}
-	bad, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.hcl"))
+	bad, _ := filepath.Glob(filepath.Join("testdata", "*", "*.hcl"))
 	for _, p := range bad {
 		src, err := os.ReadFile(p)
 		if err != nil {

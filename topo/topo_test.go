@@ -394,3 +394,43 @@ func TestDiagErrorRendersAll(t *testing.T) {
 		t.Errorf("rendered:\n%s", s)
 	}
 }
+
+// TestReferenceFile parses the language reference (every block and
+// attribute once) and spot-checks what each turned into.
+func TestReferenceFile(t *testing.T) {
+	l, err := LoadWith("testdata/good/reference.hcl", Options{LookPath: testLookPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkModel(t, l)
+	if a := l.AS("home-isp"); a.RIPAuth == nil || a.RIPAuth.Type != "md5" || a.RIPAuth.KeyID != 1 || a.IGP != IGPRIP {
+		t.Errorf("home-isp = %+v", a)
+	}
+	gw := l.Node("home-gw")
+	if gw.Interface("wan0") == nil || gw.Machine != "m1" || gw.Placed || len(gw.BGPNeighbors) != 2 {
+		t.Errorf("home-gw = %+v", gw)
+	}
+	if p := l.Node("mac").Processes; len(p) != 1 || p[0].Env["LANG"] != "C" || p[0].User != "nobody" {
+		t.Errorf("mac processes = %+v", p)
+	}
+	web := l.Node("web")
+	if web.Machine != "m2" || len(web.Services) != 2 || web.Instance.KeyPair != "my-key" {
+		t.Errorf("web = %+v", web)
+	}
+	if db := l.Node("db"); db.Instance.PrivateIP != ip("10.0.1.4") || db.Machine != l.Node("aws-edge").Machine || !db.Placed {
+		t.Errorf("db = %+v on %s, edge on %s", db.Instance, db.Machine, l.Node("aws-edge").Machine)
+	}
+	if s := l.Subnet("public"); s.NetworkACL != "public-acl" || !s.Public {
+		t.Errorf("subnet = %+v", s)
+	}
+	sg := l.SecurityGroup("web-sg")
+	if len(sg.Ingress) != 3 || len(sg.Ingress[1].CIDRs) != 2 || sg.Ingress[1].FromPort != 1024 || len(sg.Egress) != 1 {
+		t.Errorf("web-sg = %+v", sg)
+	}
+	if pl := l.PrefixLists[0].Entries[0]; pl.GE != 24 || pl.LE != 28 {
+		t.Errorf("prefix list entry = %+v", pl)
+	}
+	if l.Links[1].Relationship != "provider" || l.Links[2].IGP != true {
+		t.Errorf("links = %+v %+v", l.Links[1], l.Links[2])
+	}
+}
