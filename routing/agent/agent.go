@@ -11,6 +11,7 @@ import (
 	"net/netip"
 
 	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/routing/bgp"
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/netemu/netemu/topo"
 )
@@ -28,7 +29,8 @@ type Config struct {
 	Interfaces []Interface  `json:"interfaces"`
 	// RIP is nil when the router runs no RIP.
 	RIP *rip.Config `json:"rip,omitempty"`
-	// BGP joins here: BGP *bgp.Config `json:"bgp,omitempty"`.
+	// BGP is nil when the router has no BGP session.
+	BGP *bgp.Config `json:"bgp,omitempty"`
 }
 
 // Interface is one of the router's interfaces as the model describes it.

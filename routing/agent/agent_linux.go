@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/routing/bgp"
 	"github.com/netemu/netemu/routing/fib"
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/vishvananda/netlink"
@@ -56,7 +57,13 @@ func newDaemons(cfg *Config, log hclog.Logger, fibw fib.FIB, events routing.Emit
 		}
 		ds = append(ds, d)
 	}
-	// BGP: if cfg.BGP != nil { d, err := bgp.New(*cfg.BGP, log, fibw, events); …; ds = append(ds, d) }
+	if cfg.BGP != nil {
+		d, err := bgp.New(*cfg.BGP, log, fibw, events)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, d)
+	}
 	return ds, nil
 }
 
