@@ -1,6 +1,7 @@
 package nodes
 
 import (
+	"errors"
 	"sort"
 	"strings"
 
@@ -58,7 +59,7 @@ func liveInterfaces(st *State, node string) ([]InterfaceStatus, error) {
 	}
 	defer nsh.Close()
 	defer h.Close()
-	links, err := h.LinkList()
+	links, err := retryDump(h.LinkList)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +73,7 @@ func liveInterfaces(st *State, node string) ([]InterfaceStatus, error) {
 	for _, l := range links {
 		a := l.Attrs()
 		is := InterfaceStatus{Name: a.Name, Up: a.Flags&unix.IFF_UP != 0 && a.OperState != netlink.OperDown, Peer: peers[a.Name]}
-		addrs, err := h.AddrList(l, netlink.FAMILY_ALL)
+		addrs, err := retryDump(func() ([]netlink.Addr, error) { return h.AddrList(l, netlink.FAMILY_ALL) })
 		if err != nil {
 			return nil, err
 		}
@@ -96,4 +97,18 @@ func liveInterfaces(st *State, node string) ([]InterfaceStatus, error) {
 		return a < b
 	})
 	return out, nil
+}
+
+// retryDump repeats a netlink dump the kernel interrupted (the table
+// changed under it), as the results of such a dump may be inconsistent.
+func retryDump[T any](dump func() (T, error)) (T, error) {
+	var v T
+	var err error
+	for range 5 {
+		v, err = dump()
+		if !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return v, err
+		}
+	}
+	return v, err
 }

@@ -379,3 +379,29 @@ func TestFoundationNetemMissing(t *testing.T) {
 	}
 	labtest.AssertGone(t, lab)
 }
+
+// exec passes stdin and the terminal through: a program inside a node
+// reads the caller's stdin and sees a tty when the caller has one.
+func TestFoundationExecTerminal(t *testing.T) {
+	labtest.RequireRoot(t)
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("needs script(1) (bsdutils) to make a terminal")
+	}
+	name := labtest.UniqueName("ftty")
+	lab := upLab(t, labtest.WriteFile(t, name+".hcl", twoHostsHCL(name)))
+
+	cmd := exec.Command(buildNetemu(t), "--lab", lab, "exec", "h1", "--", "cat")
+	cmd.Stdin = strings.NewReader("through stdin\n")
+	if out, err := cmd.Output(); err != nil || string(out) != "through stdin\n" {
+		t.Errorf("stdin: %q, %v", out, err)
+	}
+
+	inner := fmt.Sprintf("%s --lab %s exec h1 -- sh -c 'tty; hostname'", buildNetemu(t), lab)
+	out, err := exec.Command("script", "-qec", inner, "/dev/null").Output()
+	if err != nil {
+		t.Fatalf("script: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`/dev/pts/\d+\s+h1`).Match(out) {
+		t.Errorf("inside a terminal: %q", out)
+	}
+}
