@@ -156,7 +156,9 @@ func newSvcLab(t *testing.T) *svcLab {
 		Services: []*topo.Service{{Kind: "sshd"}, {Kind: "smtp"}}}
 	db := &topo.Node{Name: "db", Kind: topo.KindInstance, Hostname: "ip-10-0-2-20",
 		Instance: &topo.Instance{PrivateIP: netip.MustParseAddr("10.0.2.20"), KeyPair: "my-key"},
-		Services: []*topo.Service{{Kind: "sshd"}, {Kind: "mariadb"}}}
+		// smtp on both instances: OpenSMTPD's control socket sits at a
+		// fixed /run path, so this proves each view has its own /run.
+		Services: []*topo.Service{{Kind: "sshd"}, {Kind: "mariadb"}, {Kind: "smtp"}}}
 	mac := &topo.Node{Name: "mac", Kind: topo.KindHost, Hostname: "mac"}
 	lab := &topo.Lab{Name: labName, ClientHost: "mac", Nodes: []*topo.Node{mac, web, db},
 		KeyPairs: []*topo.KeyPair{{Name: "my-key"}}}
@@ -360,9 +362,11 @@ func TestServicesInOwnNamespaces(t *testing.T) {
 	})
 
 	t.Run("smtp banner", func(t *testing.T) {
-		out, err := l.in("web", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/25; head -1 <&3")
-		if err != nil || !strings.HasPrefix(out, "220 ip-10-0-1-10 ESMTP OpenSMTPD") {
-			t.Fatalf("smtp banner %q: %v", out, err)
+		for node, host := range map[string]string{"web": "ip-10-0-1-10", "db": "ip-10-0-2-20"} {
+			out, err := l.in(node, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/25; head -1 <&3")
+			if err != nil || !strings.HasPrefix(out, "220 "+host+" ESMTP OpenSMTPD") {
+				t.Errorf("smtp banner in %s: %q %v", node, out, err)
+			}
 		}
 	})
 
