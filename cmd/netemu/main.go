@@ -62,6 +62,7 @@ var commandConstructors = []func(*globals) *cobra.Command{
 	newInstanceCmd,
 	newAgentCmd,
 	newRIPCmd,
+	newBGPCmd,
 	newLinkCmd,
 	newNodeCmd,
 	newWaitCmd,

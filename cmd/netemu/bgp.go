@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/netemu/netemu/routing/agent"
+	"github.com/netemu/netemu/routing/bgp"
+	"github.com/spf13/cobra"
+)
+
+// newBGPCmd is `netemu bgp NODE [routes [PREFIX]]`: a router's BGP
+// sessions (like `show bgp summary`) or its paths, from its agent.
+func newBGPCmd(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "bgp NODE [routes [PREFIX|ADDRESS]]",
+		Short: "Show a router's BGP sessions, or every path with the best marked",
+		Args:  cobra.RangeArgs(1, 3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			if len(args) > 1 && args[1] != "routes" {
+				return fmt.Errorf("unknown view %q: want \"routes\"", args[1])
+			}
+			st, err := selectNodeShare(g, args[0])
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
+			defer cancel()
+			c := agent.Dial(filepath.Join(st.NodeDir(args[0]), agent.SocketName))
+			if len(args) == 1 {
+				var s bgp.Status
+				if err := c.Get(ctx, "/bgp", &s); err != nil {
+					return fmt.Errorf("router %s: %w (does it run BGP? is its agent up?)", args[0], err)
+				}
+				if output == "json" {
+					return printJSON(os.Stdout, s)
+				}
+				return printBGPSummary(&s)
+			}
+			path := "/bgp/routes"
+			if len(args) == 3 {
+				path += "?prefix=" + url.QueryEscape(args[2])
+			}
+			var rs []bgp.RouteStatus
+			if err := c.Get(ctx, path, &rs); err != nil {
+				return fmt.Errorf("router %s: %w", args[0], err)
+			}
+			if output == "json" {
+				return printJSON(os.Stdout, rs)
+			}
+			return printBGPRoutes(rs)
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func printBGPSummary(s *bgp.Status) error {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "BGP router %s, AS %d, router ID %s, %d prefixes\n\n", s.Node, s.ASN, s.RouterID, s.Prefixes)
+	fmt.Fprintln(tw, "PEER\tNAME\tAS\tTYPE\tSTATE\tUP/DOWN\tRCVD\tACCEPTED\tSENT\tLAST ERROR")
+	for _, p := range s.Peers {
+		typ := "ebgp"
+		if p.IBGP {
+			typ = "ibgp"
+		}
+		if p.Relation != "" {
+			typ += "/" + p.Relation
+		}
+		up := p.Uptime
+		if up == "" {
+			up = "-"
+		}
+		last := p.LastError
+		if last == "" {
+			last = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", p.Addr, p.Name, p.AS, typ, p.State, up,
+			p.Received, p.Accepted, p.Sent, last)
+	}
+	return tw.Flush()
+}
+
+func printBGPRoutes(rs []bgp.RouteStatus) error {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  PREFIX\tFROM\tNEXT HOP\tLOCPRF\tMED\tPATH\tCOMMUNITIES")
+	for _, r := range rs {
+		mark := " "
+		if r.Best {
+			mark = "*"
+		}
+		if !r.Reachable {
+			mark = "!"
+		}
+		from := r.From
+		if r.FromName != "" && r.FromName != r.From {
+			from += " (" + r.FromName + ")"
+		}
+		if r.IBGP {
+			from += " i"
+		}
+		nh := "-"
+		if r.NextHop.IsValid() {
+			nh = r.NextHop.String()
+		}
+		med := "-"
+		if r.MED != nil {
+			med = strconv.FormatUint(uint64(*r.MED), 10)
+		}
+		comms := strings.Join(append(append([]string{}, r.Comms...), r.Large...), " ")
+		if comms == "" {
+			comms = "-"
+		}
+		path := r.ASPath
+		if path == "" {
+			path = "(local)"
+		}
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%d\t%s\t%s %s\t%s\n", mark, r.Prefix, from, nh, r.LocalPref, med, path, r.Origin, comms)
+	}
+	fmt.Fprintln(tw, "\n* best, ! next hop unreachable, i learned over iBGP")
+	return tw.Flush()
+}
