@@ -395,8 +395,38 @@ func (b *builder) staticRoutes(n *Node, raws []*routeHCL) {
 			b.errf(attr(r.Body, "via", r.DefRange), "Next hop not on a link", "%s %q: the next hop %s is not the address of a neighbour on one of its links.", n.Kind, n.Name, via)
 			continue
 		}
+		// The kernel refuses a second route to the same destination
+		// (including the prefix route of a connected subnet).
+		if i := connectedIface(n, to); i != nil {
+			b.errf(attr(r.Body, "to", r.DefRange), "Route to a connected subnet", "%s %q: %s is the subnet of its interface %s; it needs no route.", n.Kind, n.Name, to, i.Name)
+			continue
+		}
+		if prev, dup := routeTo(n, to); dup {
+			b.errf(attr(r.Body, "to", r.DefRange), "Duplicate route", "%s %q already has a route to %s (%s).", n.Kind, n.Name, to, where(prev.Range))
+			continue
+		}
 		n.Routes = append(n.Routes, Route{To: to, Via: via, Range: r.DefRange})
 	}
+}
+
+// connectedIface is the interface whose subnet is exactly p, or nil.
+func connectedIface(n *Node, p netip.Prefix) *Interface {
+	for _, i := range n.Interfaces {
+		if i.Addr.IsValid() && !i.HostRoute && i.Addr.Masked() == p {
+			return i
+		}
+	}
+	return nil
+}
+
+// routeTo is n's route to exactly p, if any.
+func routeTo(n *Node, p netip.Prefix) (Route, bool) {
+	for _, r := range n.Routes {
+		if r.To == p {
+			return r, true
+		}
+	}
+	return Route{}, false
 }
 
 func hasDefault(n *Node) bool {
@@ -457,6 +487,10 @@ func (b *builder) buildRoutes() {
 			continue
 		}
 		edge, igw, router := b.lab.Node(v.Edge), b.lab.Node(v.IGW), b.lab.Node(v.Router)
+		if prev, dup := routeTo(edge, v.PublicIPPool); dup {
+			b.errf(&prev.Range, "Duplicate route", "router %q: vpc %q already routes its public_ip_pool %s to its internet gateway; remove this route.", v.Edge, v.Name, v.PublicIPPool)
+			continue
+		}
 		edge.Routes = append(edge.Routes, Route{To: v.PublicIPPool, Via: b.peerAddr(ei, v.Edge), Range: v.Range})
 		igw.Routes = append(igw.Routes,
 			Route{To: v.CIDR, Via: b.peerAddr(ir, v.IGW), Range: v.Range},
