@@ -6,12 +6,15 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/fault"
+	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/converge"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
@@ -382,4 +385,322 @@ func st(t *testing.T, lab string) *nodes.State {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// cvNeedBGP skips until BGP runs inside netemu's agent.
+func cvNeedBGP(t *testing.T) {
+	t.Helper()
+	if _, ok := reflect.TypeOf(agent.Config{}).FieldByName("BGP"); !ok {
+		t.Skip("BGP is not part of the agent yet (agent.Config has no BGP field)")
+	}
+}
+
+// cvTransit returns the transit router a path crosses ("" when none).
+func cvTransit(p converge.Path) string {
+	for _, h := range p.Hops {
+		if h.Node == "transit-a" || h.Node == "transit-b" {
+			return h.Node
+		}
+	}
+	return ""
+}
+
+func cvOther(transit string) string {
+	if transit == "transit-a" {
+		return "transit-b"
+	}
+	return "transit-a"
+}
+
+// cvTicker is a long-running TCP connection (an ssh session printing a
+// counter) from mac to web's public IP.
+type cvTicker struct {
+	mu    sync.Mutex
+	lines int
+	done  chan error
+}
+
+func (k *cvTicker) count() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.lines
+}
+
+func cvStartTicker(t *testing.T, lab string) *cvTicker {
+	t.Helper()
+	cmd := exec.Command(buildNetemu(t), "--lab", lab, "ssh", "web", "--", "sh", "-c", "while :; do echo tick; sleep 0.2; done")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	k := &cvTicker{done: make(chan error, 1)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := out.Read(buf)
+			k.mu.Lock()
+			k.lines += strings.Count(string(buf[:n]), "\n")
+			k.mu.Unlock()
+			if err != nil {
+				k.done <- cmd.Wait()
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-k.done
+	})
+	cvEventually(t, 30*time.Second, "the ssh session to print", func() bool { return k.count() > 2 })
+	return k
+}
+
+// alive checks the session is still open and still moving.
+func (k *cvTicker) alive(t *testing.T, when string) {
+	t.Helper()
+	n := k.count()
+	deadline := time.Now().Add(20 * time.Second)
+	for k.count() <= n+2 {
+		select {
+		case err := <-k.done:
+			t.Fatalf("%s: the ssh session ended: %v", when, err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the ssh session is stuck", when)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestConvergeSeedDemo is the issue's demonstration on the seed lab: an
+// ssh session from mac to web survives a cut of the transit link it uses
+// (carrier loss, then a silent failure, then a crash of the transit
+// router's agent); the traffic moves to the other transit and back;
+// events show the timeline and the convergence time.
+func TestConvergeSeedDemo(t *testing.T) {
+	labtest.RequireRoot(t)
+	cvNeedBGP(t)
+	file, _ := labtest.ExampleFile(t, "aws-ssh", "cvseed")
+	lab := upLab(t, file)
+	state := st(t, lab)
+	if state.Model.Timers.BGPHold == 0 {
+		t.Fatal("no BGP hold time in the seed lab")
+	}
+
+	before := cvTracePath(t, lab, "mac", "web")
+	via := cvTransit(before)
+	if before.Result != converge.Reached || via == "" {
+		t.Fatalf("before: %s", before.Format())
+	}
+	back := cvTracePath(t, lab, "web", "mac")
+	t.Logf("mac → web via %s; web → mac via %s", via, cvTransit(back))
+	ssh := cvStartTicker(t, lab)
+
+	// Carrier loss on the link the traffic uses.
+	netemu(t, "--lab", lab, "link", "down", via, "aws-edge")
+	out := netemu(t, "--lab", lab, "wait", "--timeout", "60s")
+	t.Logf("after carrier loss: %s", strings.TrimSpace(out))
+	if p := cvTracePath(t, lab, "mac", "web"); p.Result != converge.Reached || cvTransit(p) != cvOther(via) {
+		t.Fatalf("after the cut the path should cross %s:\n%s", cvOther(via), p.Format())
+	}
+	if p := cvTracePath(t, lab, "web", "mac"); p.Result != converge.Reached || strings.Contains(cvPathNodes(p), "aws-edge "+via) {
+		t.Fatalf("the way back still uses the cut link:\n%s", p.Format())
+	}
+	ssh.alive(t, "after the cut")
+	events := netemu(t, "--lab", lab, "events")
+	for _, want := range []string{"link-down " + via + "–aws-edge", "session-down", "convergence time:"} {
+		if !strings.Contains(events, want) {
+			t.Errorf("events lack %q:\n%s", want, events)
+		}
+	}
+	t.Logf("timeline:\n%s", events)
+	netemu(t, "--lab", lab, "link", "up", via, "aws-edge")
+	netemu(t, "--lab", lab, "wait", "--timeout", "60s")
+	if p := cvTracePath(t, lab, "mac", "web"); cvPathNodes(p) != cvPathNodes(before) {
+		t.Fatalf("after the repair: %s, want %s", cvPathNodes(p), cvPathNodes(before))
+	}
+	ssh.alive(t, "after the repair")
+
+	// Silent failure: only the hold timer notices. Until then wait must
+	// say what it is waiting for.
+	netemu(t, "--lab", lab, "link", "down", "--silent", via, "aws-edge")
+	_, errs, err := runNetemu(t, "--lab", lab, "wait", "--timeout", "1s")
+	if err == nil || !strings.Contains(errs, "still Established across a silent link") {
+		t.Errorf("wait during an unnoticed silent failure: err %v, stderr %s", err, errs)
+	}
+	out = netemu(t, "--lab", lab, "wait", "--timeout", "60s")
+	t.Logf("after the silent failure: %s", strings.TrimSpace(out))
+	var tl converge.Timeline
+	if err := json.Unmarshal([]byte(netemu(t, "--lab", lab, "events", "-o", "json")), &tl); err != nil {
+		t.Fatal(err)
+	}
+	// Bound from the timers: the hold time, plus the triggered updates that
+	// follow, well inside a second hold time.
+	if bound := 2 * state.Model.Timers.BGPHold; tl.Convergence <= 0 || tl.Convergence > bound {
+		t.Errorf("silent failure converged in %s, want within (0, %s]", tl.Convergence, bound)
+	}
+	if p := cvTracePath(t, lab, "mac", "web"); cvTransit(p) != cvOther(via) {
+		t.Fatalf("after the silent failure:\n%s", p.Format())
+	}
+	ssh.alive(t, "after the silent failure")
+	netemu(t, "--lab", lab, "link", "up", via, "aws-edge")
+	netemu(t, "--lab", lab, "wait", "--timeout", "60s")
+
+	// Crash of the transit router's agent: its neighbours must notice and
+	// route around it; restarting it brings the path back.
+	netemu(t, "--lab", lab, "node", "stop", via)
+	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
+	if p := cvTracePath(t, lab, "mac", "web"); cvTransit(p) != cvOther(via) {
+		t.Fatalf("after node stop %s:\n%s", via, p.Format())
+	}
+	ssh.alive(t, "after the node stop")
+	netemu(t, "--lab", lab, "node", "start", via)
+	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
+	if p := cvTracePath(t, lab, "mac", "web"); cvPathNodes(p) != cvPathNodes(before) {
+		t.Fatalf("after node start: %s, want %s", cvPathNodes(p), cvPathNodes(before))
+	}
+	ssh.alive(t, "after the node start")
+}
+
+// TestConvergeUpFailsClearly: a lab that cannot converge (a BGP neighbor
+// nobody answers, so that AS never learns its routes) makes `up` fail,
+// naming the router, the session and its state, and leave nothing.
+func TestConvergeUpFailsClearly(t *testing.T) {
+	labtest.RequireRoot(t)
+	cvNeedBGP(t)
+	src, err := topo.ExampleSource("aws-ssh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab := labtest.UniqueName("cvbad")
+	// 198.51.100.6 is on mac's subnet, where nobody speaks BGP.
+	hcl := strings.Replace(string(labtest.RenameLab(src, lab)), `router "home-gw" {`,
+		`router "home-gw" {
+  bgp {
+    neighbor "198.51.100.6" { asn = 65099 }
+  }`, 1)
+	file := labtest.WriteFile(t, lab+".hcl", []byte(hcl))
+	t.Cleanup(func() {
+		runNetemu(t, "down", lab)
+		labtest.AssertGone(t, lab)
+	})
+	cmd := exec.Command(buildNetemu(t), "up", file)
+	cmd.Env = append(os.Environ(), "NETEMU_CONVERGE_TIMEOUT=20s")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("up of a lab that cannot converge succeeded:\n%s", out)
+	}
+	if !strings.Contains(string(out), "routing has not converged") || !strings.Contains(string(out), "home-gw: bgp session 198.51.100.6") {
+		t.Fatalf("up's error does not name the session:\n%s", out)
+	}
+	labtest.AssertGone(t, lab)
+}
+
+// TestConvergeRIPRing: on a ring of four RIP routers, a cut moves the
+// path the other way round, a silent failure is noticed by the route
+// timeout (and wait says so while it is not), a crashed agent's
+// neighbours route around it, and every repair brings the path back.
+func TestConvergeRIPRing(t *testing.T) {
+	labtest.RequireRoot(t)
+	file, _ := labtest.ExampleFile(t, "rip-ring", "cvring")
+	lab, err := topo.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		runNetemu(t, "down", lab.Name)
+		labtest.AssertGone(t, lab.Name)
+	})
+	out := netemu(t, "up", file)
+	if !strings.Contains(out, "routing converged in") {
+		t.Errorf("up did not report convergence:\n%s", out)
+	}
+	name := lab.Name
+	before := cvTracePath(t, name, "left", "right")
+	if before.Result != converge.Reached || len(before.Hops) != 5 {
+		t.Fatalf("before: %s", before.Format())
+	}
+	first := before.Hops[2].Node // r2 or r4, whichever way round
+	ping := func() bool {
+		_, err := execErr(t, name, "left", "ping", "-c1", "-W1", "10.9.2.2")
+		return err == nil
+	}
+	timeline := func() converge.Timeline {
+		var tl converge.Timeline
+		if err := json.Unmarshal([]byte(netemu(t, "--lab", name, "events", "-o", "json")), &tl); err != nil {
+			t.Fatal(err)
+		}
+		return tl
+	}
+
+	netemu(t, "--lab", name, "link", "down", "r1", first)
+	netemu(t, "--lab", name, "wait", "--timeout", "30s")
+	after := cvTracePath(t, name, "left", "right")
+	if after.Result != converge.Reached || after.Hops[2].Node == first {
+		t.Fatalf("after cutting r1–%s:\n%s", first, after.Format())
+	}
+	if !ping() {
+		t.Error("left cannot reach right after convergence")
+	}
+	tl := timeline()
+	kinds := map[string]bool{}
+	for _, e := range tl.Entries {
+		kinds[string(e.Kind)] = true
+	}
+	for _, k := range []string{"inject", "link-down", "route-withdraw", "fib-install"} {
+		if !kinds[k] {
+			t.Errorf("timeline lacks %s: %v", k, kinds)
+		}
+	}
+	if tl.Convergence <= 0 || tl.Convergence > lab.Timers.RIPTimeout {
+		t.Errorf("carrier loss converged in %s, want within (0, %s]", tl.Convergence, lab.Timers.RIPTimeout)
+	}
+	t.Logf("carrier loss: converged in %s", tl.Convergence)
+	netemu(t, "--lab", name, "link", "up", "r1", first)
+	netemu(t, "--lab", name, "wait", "--timeout", "30s")
+	if p := cvTracePath(t, name, "left", "right"); p.Result != converge.Reached {
+		t.Fatalf("after the repair: %s", p.Format())
+	}
+
+	// Silent: carrier stays, so only the route timeout notices.
+	cur := cvTracePath(t, name, "left", "right").Hops[2].Node
+	netemu(t, "--lab", name, "link", "down", "--silent", "r1", cur)
+	_, errs, err := runNetemu(t, "--lab", name, "wait", "--timeout", "1s")
+	if err == nil || !strings.Contains(errs, "still heard across a silent link") {
+		t.Errorf("wait during an unnoticed silent failure: err %v, stderr %s", err, errs)
+	}
+	netemu(t, "--lab", name, "wait", "--timeout", "90s")
+	if p := cvTracePath(t, name, "left", "right"); p.Hops[2].Node == cur {
+		t.Fatalf("after the silent failure the path still crosses it:\n%s", p.Format())
+	}
+	labtest.Eventually(t, 5*time.Second, "ping after the silent failure", ping)
+	tl = timeline()
+	// Bound from the timers: the route timeout plus one update interval.
+	if bound := lab.Timers.RIPTimeout + lab.Timers.RIPUpdate; tl.Convergence <= 0 || tl.Convergence > bound {
+		t.Errorf("silent failure converged in %s, want within (0, %s]", tl.Convergence, bound)
+	}
+	t.Logf("silent failure: converged in %s", tl.Convergence)
+	netemu(t, "--lab", name, "link", "up", "r1", cur)
+	netemu(t, "--lab", name, "wait", "--timeout", "30s")
+
+	// A crashed agent on the path: its neighbours time it out.
+	cur = cvTracePath(t, name, "left", "right").Hops[2].Node
+	netemu(t, "--lab", name, "node", "stop", cur)
+	netemu(t, "--lab", name, "wait", "--timeout", "90s")
+	// Its kernel still forwards, but nobody routes through it any more.
+	if p := cvTracePath(t, name, "left", "right"); p.Result != converge.Reached || p.Hops[2].Node == cur {
+		t.Fatalf("after node stop %s:\n%s", cur, p.Format())
+	}
+	netemu(t, "--lab", name, "node", "start", cur)
+	netemu(t, "--lab", name, "wait", "--timeout", "30s")
+	if !ping() {
+		t.Error("left cannot reach right after node start")
+	}
+	if out := netemu(t, "--lab", name, "events"); !strings.Contains(out, "node-start "+cur) {
+		t.Errorf("events do not start at the node start:\n%s", out)
+	}
 }
