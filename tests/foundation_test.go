@@ -405,3 +405,75 @@ func TestFoundationExecTerminal(t *testing.T) {
 		t.Errorf("inside a terminal: %q", out)
 	}
 }
+
+func machinesHCL(lab string, cross bool) []byte {
+	s := fmt.Sprintf(`lab %q { daemons = "none" }
+machine "m1" { address = "192.0.2.11" }
+machine "m2" { address = "192.0.2.12" }
+autonomous_system "a" {
+  asn = 64512
+  igp = "static"
+}
+router "r1" {
+  as      = "a"
+  machine = "m1"
+}
+host "h1" { machine = "m1" }
+router "r2" {
+  as      = "a"
+  machine = "m2"
+}
+host "h2" { machine = "m2" }
+link "h1" "r1" { subnet = "10.9.0.0/30" }
+link "h2" "r2" { subnet = "10.9.0.4/30" }
+`, lab)
+	if cross {
+		s += `link "r1" "r2" { subnet = "10.9.0.8/30" }` + "\n"
+	}
+	return []byte(s)
+}
+
+// A multi-host lab: each machine builds only its share; two shares can
+// live on one box; a link between machines needs the cross-machine hook.
+func TestFoundationMachineShares(t *testing.T) {
+	labtest.RequireRoot(t)
+	name := labtest.UniqueName("fmach")
+	file := labtest.WriteFile(t, name+".hcl", machinesHCL(name, false))
+	t.Cleanup(func() {
+		runNetemu(t, "down", name)
+		labtest.AssertGone(t, name)
+		for _, m := range []string{"m1", "m2"} {
+			if _, err := os.Stat(nodes.StateDir(name, m)); err == nil {
+				t.Errorf("share %s@%s left", name, m)
+			}
+		}
+	})
+	if _, errs, err := runNetemu(t, "up", file); err == nil || !strings.Contains(errs, "--machine") {
+		t.Errorf("up of a multi-host lab without --machine: %v %s", err, errs)
+	}
+	netemu(t, "up", "--machine", "m1", file)
+	if got := labtest.Namespaces(name); len(got) != 2 {
+		t.Errorf("m1's share built %v, want h1 and r1 only", got)
+	}
+	netemu(t, "up", "--machine", "m2", file)
+	execIn(t, name+"@m1", "h1", "ping", "-c1", "-W2", "10.9.0.1")
+	execIn(t, name+"@m2", "h2", "ping", "-c1", "-W2", "10.9.0.5")
+	if out := netemu(t, "status", "-o", "json"); !strings.Contains(out, `"machine": "m2"`) {
+		t.Errorf("status lacks the m2 share:\n%s", out)
+	}
+	// `down LAB` removes every share of the lab on this box.
+	netemu(t, "down", name)
+	labtest.AssertGone(t, name)
+
+	cross := labtest.UniqueName("fcross")
+	file = labtest.WriteFile(t, cross+".hcl", machinesHCL(cross, true))
+	_, errs, err := runNetemu(t, "up", "--machine", "m1", file)
+	if err == nil {
+		runNetemu(t, "down", cross)
+		t.Fatal("a link across machines was built without the cross-machine hook")
+	}
+	if !strings.Contains(errs, "link r1–r2 crosses machines m1/m2") {
+		t.Errorf("stderr: %s", errs)
+	}
+	labtest.AssertGone(t, cross)
+}
