@@ -358,12 +358,14 @@ func prepareView(in *instance) error {
 		}
 	}
 	binds = append(binds, bindMount{src: in.path("root", "home"), dst: viewHome})
-	for _, d := range []string{"log", "spool"} {
-		p := in.path("root", "var", d)
+	// Own /var/log (sshd's login records stay out of the host's wtmp) and
+	// /var/spool (OpenSMTPD's queue lives at a fixed path).
+	for _, dst := range []string{viewLog, viewSpool} {
+		p := in.path("root", dst)
 		if err := os.MkdirAll(p, 0o755); err != nil {
 			return fmt.Errorf("create %s: %w", p, err)
 		}
-		binds = append(binds, bindMount{src: p, dst: "/var/" + d})
+		binds = append(binds, bindMount{src: p, dst: dst})
 	}
 	for _, s := range n.Services {
 		k, err := LookupKind(s.Kind)
@@ -437,9 +439,10 @@ func prepareSSHD(in *instance) error {
 	if _, err := EnsureKey(key, key+".pub", "root@"+in.node.Hostname); err != nil {
 		return fmt.Errorf("host key: %w", err)
 	}
+	// A stale pid file after a crash is harmless: sshd -D writes it but
+	// never reads it (TestStaleSSHDPidFile).
 	cfg := SSHDConfig{HostKeys: []string{key}, PidFile: viewSSHDPid, Port: 22}
 	return writeFileInPlace(filepath.Join(dir, "sshd_config"), []byte(cfg.Render()), 0o600)
-	// A stale pid file after a crash is harmless: sshd -D does not read it.
 }
 
 func prepareSMTPD(in *instance) error {
