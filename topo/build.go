@@ -231,6 +231,7 @@ func (b *builder) buildLab(f *fileHCL) {
 		}
 	}
 	l.Timers = TimersFor(l.TimersName)
+	b.buildVXLANPort(raw)
 	if raw.Daemons != nil {
 		if p := oneOf("daemons", *raw.Daemons, DaemonsNetemu, DaemonsFRR, DaemonsNone); p != "" {
 			b.errf(attr(raw.Body, "daemons", raw.DefRange), "Invalid daemons", "%s", p)

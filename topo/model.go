@@ -33,6 +33,9 @@ type Lab struct {
 	// ClientHost is the node `netemu ssh` connects from ("" when the lab has
 	// no host).
 	ClientHost string `json:"client_host,omitempty"`
+	// VXLANPort is the UDP port of the lab's cross-machine tunnels (0: the
+	// IANA port 4789).
+	VXLANPort uint16 `json:"vxlan_port,omitempty"`
 
 	ASes           []*AS            `json:"ases,omitempty"`
 	Nodes          []*Node          `json:"nodes"`

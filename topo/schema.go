@@ -33,6 +33,7 @@ type labHCL struct {
 	Client       *string   `hcl:"client,optional"`
 	LinkPool     *string   `hcl:"link_pool,optional"`
 	LoopbackPool *string   `hcl:"loopback_pool,optional"`
+	VXLANPort    *int      `hcl:"vxlan_port,optional"`
 	Body         hcl.Body  `hcl:",body"`
 	DefRange     hcl.Range `hcl:",def_range"`
 }
