@@ -219,7 +219,12 @@ func (b *builder) createNode(n *topo.Node) error {
 		// util-linux does it. Slave propagation: the host's later mounts
 		// (new /run/netns entries, their removal) reach the node; the
 		// node's own mounts never reach the host.
-		out, err := exec.Command("unshare", "--mount="+mnt, "--propagation", "slave", "true").CombinedOutput()
+		//
+		// Inside, it drops its copies of every lab's private ns directory:
+		// they would pin other nodes' (and other labs') namespaces for as
+		// long as this one lives.
+		script := `while read -r _ _ _ _ mp _; do case "$mp" in "$0"/*/ns) umount -l "$mp";; esac; done < /proc/self/mountinfo`
+		out, err := exec.Command("unshare", "--mount="+mnt, "--propagation", "slave", "/bin/sh", "-c", script, RunDir()).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("node %q: create mount namespace: %w: %s", n.Name, err, out)
 		}
