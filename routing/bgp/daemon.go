@@ -114,6 +114,8 @@ type peerState struct {
 	resend   bool
 	eorSent  bool
 	flaps    int
+	// Counters since the daemon started.
+	updatesIn, refreshIn, refreshOut uint64
 }
 
 // Daemon is the BGP speaker of one router.
@@ -340,6 +342,7 @@ func (d *Daemon) refresh(s *Session) {
 	defer d.mu.Unlock()
 	p := d.byAddr[s.cfg.PeerAddr]
 	p.resend = true
+	p.refreshIn++
 	d.kickLocked()
 }
 
@@ -350,6 +353,7 @@ func (d *Daemon) update(s *Session, u *Update) {
 	if !p.up {
 		return
 	}
+	p.updatesIn++
 	d.applyUpdate(p, u)
 	d.kickLocked()
 }
@@ -447,6 +451,7 @@ func (d *Daemon) SoftReset() {
 			d.reimport(p)
 			if p.sess.peerOpenRR() {
 				if b, err := EncodeMessage(&RouteRefresh{AFI: AFIIPv4, SAFI: SAFIUnicast}, p.sess.Options()); err == nil {
+					p.refreshOut++
 					go p.sess.Send(b)
 				}
 			}
@@ -665,6 +670,9 @@ type PeerStatus struct {
 	LastError   string     `json:"last_error,omitempty"`
 	Flaps       int        `json:"flaps"`
 	Description string     `json:"description,omitempty"`
+	UpdatesIn   uint64     `json:"updates_received"`
+	RefreshIn   uint64     `json:"route_refresh_received"`
+	RefreshOut  uint64     `json:"route_refresh_sent"`
 }
 
 // Status is GET /bgp.
@@ -703,7 +711,8 @@ func (d *Daemon) Status() Status {
 	for _, p := range d.peers {
 		ps := PeerStatus{Name: p.cfg.Name, Addr: p.cfg.PeerAddr, LocalAddr: p.cfg.LocalAddr, AS: p.cfg.PeerAS, IBGP: p.cfg.IBGP(),
 			State: p.sess.State().String(), Received: len(p.adjIn), Accepted: p.accepted, Sent: len(p.adjOut),
-			Relation: p.cfg.Relationship, Flaps: p.flaps, Description: p.cfg.Description}
+			Relation: p.cfg.Relationship, Flaps: p.flaps, Description: p.cfg.Description,
+			UpdatesIn: p.updatesIn, RefreshIn: p.refreshIn, RefreshOut: p.refreshOut}
 		if p.info != nil {
 			ps.RouterID = p.info.RouterID
 		}
