@@ -133,17 +133,24 @@ func (b *builder) run(ctx context.Context) error {
 	if err := prepareMounts(b.st.Dir); err != nil {
 		return err
 	}
+	t := time.Now()
 	nodesPhase := func(ctx context.Context, i int) error { return b.createNode(b.sh.nodes[i]) }
 	if err := runPool(ctx, b.workers, len(b.sh.nodes), nodesPhase, b.tick); err != nil {
 		return err
 	}
+	b.log.Debug("namespaces created", "took", time.Since(t))
+	t = time.Now()
 	links := append(append([]int{}, b.sh.local...), b.sh.cross...)
 	linkPhase := func(ctx context.Context, i int) error { return b.createLink(ctx, links[i]) }
 	if err := runPool(ctx, b.workers, len(links), linkPhase, b.tick); err != nil {
 		return err
 	}
+	b.log.Debug("links created", "took", time.Since(t))
+	t = time.Now()
 	cfgPhase := func(ctx context.Context, i int) error { return b.configureNode(b.sh.nodes[i]) }
-	return runPool(ctx, b.workers, len(b.sh.nodes), cfgPhase, b.tick)
+	err := runPool(ctx, b.workers, len(b.sh.nodes), cfgPhase, b.tick)
+	b.log.Debug("nodes configured", "took", time.Since(t))
+	return err
 }
 
 // prepareMounts makes /run/netns a shared mount point as `ip netns` does
