@@ -102,7 +102,8 @@ func Ask(ctx context.Context, node, nodeDir string) View {
 	return v
 }
 
-// parseBGPSessions finds the sessions in a /bgp answer: the first list of
+// parseBGPSessions finds the sessions in a /bgp answer (bgp.Status:
+// {"peers":[{"addr","as","state"}]}), or in any first list of
 // objects (at the top or under "sessions", "peers" or "neighbors") whose
 // elements carry a peer address and a state.
 func parseBGPSessions(raw json.RawMessage) []BGPSession {
@@ -121,7 +122,7 @@ func parseBGPSessions(raw json.RawMessage) []BGPSession {
 	var out []BGPSession
 	for _, m := range list {
 		var s BGPSession
-		for _, k := range []string{"peer", "address", "neighbor", "peer_address", "remote_addr"} {
+		for _, k := range []string{"addr", "peer", "address", "neighbor", "peer_address", "remote_addr"} {
 			if str, ok := m[k].(string); ok {
 				if a, err := netip.ParseAddr(str); err == nil {
 					s.Peer = a
@@ -135,7 +136,7 @@ func parseBGPSessions(raw json.RawMessage) []BGPSession {
 				break
 			}
 		}
-		for _, k := range []string{"peer_as", "asn", "remote_as", "peer_asn"} {
+		for _, k := range []string{"as", "peer_as", "asn", "remote_as", "peer_asn"} {
 			if f, ok := m[k].(float64); ok {
 				s.ASN = uint32(f)
 				break

@@ -71,6 +71,7 @@ func TestParseBGPSessions(t *testing.T) {
 		`{"sessions":[{"peer":"100.64.0.1","peer_as":64500,"state":"Established"},{"peer":"bad","state":"Idle"}]}`,
 		`[{"address":"100.64.0.1","asn":64500,"state":"Established"}]`,
 		`{"router_id":"1.2.3.4","peers":[{"neighbor":"100.64.0.1","remote_as":64500,"fsm_state":"Established"}]}`,
+		`{"node":"r1","asn":64510,"router_id":"100.127.0.3","prefixes":3,"peers":[{"name":"home-core","addr":"100.64.0.1","local_addr":"100.64.0.2","as":64500,"ibgp":false,"state":"Established","flaps":0}]}`,
 	} {
 		got := parseBGPSessions(json.RawMessage(in))
 		if len(got) != 1 || got[0].Peer != ip("100.64.0.1") || got[0].ASN != 64500 || !got[0].Established() {
