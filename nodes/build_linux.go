@@ -81,7 +81,10 @@ func Build(ctx context.Context, lab *topo.Lab, opts BuildOptions) (*State, error
 		return nil, err
 	}
 
-	b := &builder{lab: lab, st: st, sh: sh, log: log, opts: opts}
+	b := &builder{lab: lab, st: st, sh: sh, log: log, opts: opts, mine: map[string]bool{}}
+	for _, n := range sh.nodes {
+		b.mine[n.Name] = true
+	}
 	b.workers = opts.Workers
 	if b.workers <= 0 {
 		b.workers = defaultWorkers()
@@ -113,6 +116,7 @@ type builder struct {
 	log     hclog.Logger
 	opts    BuildOptions
 	workers int
+	mine    map[string]bool // the share's nodes; read-only once built
 
 	mu    sync.Mutex
 	done  int
@@ -291,14 +295,9 @@ func nsHandle(lab, node string) (*netlink.Handle, netns.NsHandle, error) {
 // with their final names, so nothing ever appears in the host namespace.
 func (b *builder) createLink(ctx context.Context, idx int) error {
 	l := b.lab.Links[idx]
-	var localEnd, remoteEnd topo.Endpoint
-	mine := map[string]bool{}
-	for _, n := range b.sh.nodes {
-		mine[n.Name] = true
-	}
-	if !mine[l.A.Node] || !mine[l.B.Node] {
-		localEnd, remoteEnd = l.A, l.B
-		if !mine[l.A.Node] {
+	if !b.mine[l.A.Node] || !b.mine[l.B.Node] {
+		localEnd, remoteEnd := l.A, l.B
+		if !b.mine[l.A.Node] {
 			localEnd, remoteEnd = l.B, l.A
 		}
 		return b.opts.CrossLink.BuildCrossLink(ctx, b.lab, idx, localEnd, remoteEnd, NetnsPath(b.lab.Name, localEnd.Node))
@@ -419,14 +418,7 @@ func sysctlsIn(ns netns.NsHandle, node string, ports []string) error {
 	return <-errc
 }
 
-func (b *builder) isRemote(node string) bool {
-	for _, n := range b.sh.nodes {
-		if n.Name == node {
-			return false
-		}
-	}
-	return true
-}
+func (b *builder) isRemote(node string) bool { return !b.mine[node] }
 
 // peerAddr is the address of the other end of ifc's link.
 func (b *builder) peerAddr(ifc *topo.Interface) netipAddr {
