@@ -17,6 +17,7 @@ import (
 func newDownCmd(g *globals) *cobra.Command {
 	var all bool
 	var machine string
+	var allMachines bool
 	cmd := &cobra.Command{
 		Use:   "down [LAB]",
 		Short: "Remove a lab: processes, namespaces, files (idempotent; works after a crash)",
@@ -26,11 +27,20 @@ func newDownCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				name = args[0]
 			}
+			if allMachines {
+				// The machines come from the file: here the argument is FILE.
+				lab, err := loadLab(name)
+				if err != nil {
+					return err
+				}
+				return runAllMachines(cmd.Context(), os.Stdout, lab, name, "down", nil)
+			}
 			return runDown(cmd.Context(), g, name, machine, all)
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "remove every lab on this machine")
 	cmd.Flags().StringVar(&machine, "machine", "", "remove only this machine's share of a multi-host lab")
+	cmd.Flags().BoolVar(&allMachines, "all-machines", false, "with FILE instead of LAB: run `down --machine M` on every machine of the file over ssh, in parallel")
 	return cmd
 }
 

@@ -68,6 +68,7 @@ var commandConstructors = []func(*globals) *cobra.Command{
 	newWaitCmd,
 	newEventsCmd,
 	newTraceCmd,
+	newPlacementCmd,
 }
 
 func main() {

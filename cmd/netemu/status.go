@@ -70,6 +70,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 					if err := printNodesTable(os.Stdout, st, ls); err != nil {
 						return err
 					}
+					if err := printTunnels(os.Stdout, st); err != nil {
+						return err
+					}
 					fmt.Println()
 				}
 				out = append(out, sj)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/vxlan"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -44,6 +45,7 @@ type upStage struct {
 // routing (issues 5/6), converge (issue 7).
 func upStages() []upStage {
 	return []upStage{
+		tunnelsStage(),
 		fwStage(),
 		servicesStage(),
 		routingStage(),
@@ -53,6 +55,7 @@ func upStages() []upStage {
 
 func newUpCmd(g *globals) *cobra.Command {
 	var machine string
+	var allMachines bool
 	cmd := &cobra.Command{
 		Use:   "up [FILE]",
 		Short: "Build a lab (default: the embedded seed lab) and start its programs",
@@ -62,10 +65,21 @@ func newUpCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				file = args[0]
 			}
+			if allMachines {
+				if machine != "" {
+					return fmt.Errorf("--all-machines and --machine exclude each other")
+				}
+				lab, err := loadLab(file)
+				if err != nil {
+					return err
+				}
+				return runAllMachines(cmd.Context(), os.Stdout, lab, file, "up", nil)
+			}
 			return runUp(cmd.Context(), g, file, machine)
 		},
 	}
-	cmd.Flags().StringVar(&machine, "machine", "", "build only this machine's share of a multi-host lab")
+	cmd.Flags().StringVar(&machine, "machine", "", "build only this machine's share of a multi-host lab (default: the machine whose address is on this host)")
+	cmd.Flags().BoolVar(&allMachines, "all-machines", false, "run `up --machine M` on every machine of the file over ssh ($NETEMU_SSH, default ssh), in parallel")
 	return cmd
 }
 
@@ -73,6 +87,9 @@ func runUp(ctx context.Context, g *globals, file, machine string) error {
 	log := g.logger()
 	lab, err := loadLab(file)
 	if err != nil {
+		return err
+	}
+	if machine, err = resolveMachine(lab, machine); err != nil {
 		return err
 	}
 	self, err := selfPath()
@@ -114,6 +131,7 @@ func runUp(ctx context.Context, g *globals, file, machine string) error {
 		Log:        log,
 		Progress:   prog.update,
 		Supervisor: self,
+		CrossLink:  vxlan.New(log),
 	})
 	prog.done()
 	if err != nil {
