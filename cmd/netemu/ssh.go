@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -28,11 +29,11 @@ func newSSHCmd(g *globals) *cobra.Command {
 			if len(rest) > 0 && rest[0] == "--" {
 				rest = rest[1:]
 			}
-			st, err := selectNodeShare(g, name)
+			shares, err := sshShares(g, name)
 			if err != nil {
 				return err
 			}
-			argv, client, err := sshArgv(st, name, user, private, rest)
+			st, argv, client, err := sshArgv(shares, name, user, private, rest)
 			if err != nil {
 				return err
 			}
@@ -45,40 +46,93 @@ func newSSHCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// sshArgv builds the ssh command line run inside the client host.
-func sshArgv(st *nodes.State, name, user string, private bool, remote []string) (argv []string, client string, err error) {
-	n, err := st.Node(name)
-	if err != nil {
-		return nil, "", err
+// sshShares returns the running shares on this machine of the one lab
+// that has instance (--lab narrows the choice). In a multi-machine lab the
+// instance and the client host may be in different shares.
+func sshShares(g *globals, instance string) ([]*nodes.State, error) {
+	states, err := nodes.ListStates()
+	if err != nil && len(states) == 0 {
+		return nil, err
+	}
+	byLab := map[string][]*nodes.State{}
+	var labs []string
+	for _, st := range states {
+		if g.lab != "" {
+			lab, machine := nodes.SplitShareName(g.lab)
+			if st.Lab != lab || (machine != "" && st.Machine != machine) {
+				continue
+			}
+		}
+		if st.Model == nil || st.Model.Node(instance) == nil {
+			continue
+		}
+		if byLab[st.Lab] == nil {
+			labs = append(labs, st.Lab)
+		}
+		byLab[st.Lab] = append(byLab[st.Lab], st)
+	}
+	switch len(labs) {
+	case 0:
+		if g.lab != "" {
+			return nil, fmt.Errorf("lab %s is not up here or has no node %q", g.lab, instance)
+		}
+		return nil, fmt.Errorf("no running lab here has a node %q", instance)
+	case 1:
+		return byLab[labs[0]], nil
+	}
+	sort.Strings(labs)
+	return nil, fmt.Errorf("node %s is in several running labs (%s): say which with --lab", instance, strings.Join(labs, ", "))
+}
+
+// sshArgv picks the share holding the client host and builds the ssh
+// command line run inside it.
+func sshArgv(shares []*nodes.State, name, user string, private bool, remote []string) (st *nodes.State, argv []string, client string, err error) {
+	model := shares[0].Model
+	n := model.Node(name)
+	if n == nil {
+		return nil, nil, "", fmt.Errorf("lab %s has no node %q", shares[0].Lab, name)
 	}
 	if n.Kind != topo.KindInstance || n.Instance == nil {
-		return nil, "", fmt.Errorf("%s is a %s, not an instance: use `netemu exec %s`", name, n.Kind, name)
+		return nil, nil, "", fmt.Errorf("%s is a %s, not an instance: use `netemu exec %s`", name, n.Kind, name)
 	}
 	if n.Instance.KeyPair == "" {
-		return nil, "", fmt.Errorf("instance %s has no key_pair: nobody can log in with ssh", name)
+		return nil, nil, "", fmt.Errorf("instance %s has no key_pair: nobody can log in with ssh", name)
 	}
-	client = st.Model.ClientHost
+	client = model.ClientHost
 	if client == "" {
-		return nil, "", fmt.Errorf("lab %s has no client host to ssh from (set `client` in the lab block)", st.Lab)
+		return nil, nil, "", fmt.Errorf("lab %s has no client host to ssh from (set `client` in the lab block)", shares[0].Lab)
 	}
-	if _, err := st.Node(client); err != nil {
-		return nil, "", fmt.Errorf("client host: %w", err)
+	for _, sh := range shares {
+		if _, err := sh.Node(client); err == nil {
+			st = sh
+		}
+	}
+	if st == nil {
+		return nil, nil, "", fmt.Errorf("the lab's client host %s does not run on this machine: run netemu ssh where it does", client)
 	}
 	addr := n.Instance.PrivateIP
 	if !private {
-		aws, err := fw.LoadState(st.Dir)
-		if err != nil {
-			return nil, "", err
-		}
-		if !aws.Running(name) {
-			return nil, "", fmt.Errorf("instance %s is stopped (run `netemu instance start %s`)", name, name)
-		}
-		if ip := aws.PublicIP(name); ip.IsValid() {
-			addr = ip
+		// The instance's public IP is in the aws state of the share that
+		// runs its VPC, which may not be the client's.
+		for _, sh := range shares {
+			aws, err := fw.LoadState(sh.Dir)
+			if err != nil {
+				return nil, nil, "", err
+			}
+			is := aws.Instances[name]
+			if is == nil {
+				continue
+			}
+			if !is.Running {
+				return nil, nil, "", fmt.Errorf("instance %s is stopped (run `netemu instance start %s`)", name, name)
+			}
+			if ip := aws.PublicIP(name); ip.IsValid() {
+				addr = ip
+			}
 		}
 	}
 	key, _ := svc.LabKeyPaths(st.Dir, n.Instance.KeyPair)
-	return sshCommand(key, svc.KnownHostsPath(st.Dir), name, user, addr, remote), client, nil
+	return st, sshCommand(key, svc.KnownHostsPath(st.Dir), name, user, addr, remote), client, nil
 }
 
 // sshCommand is the client's command line: the lab's own known_hosts, with

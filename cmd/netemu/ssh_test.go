@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/topo"
 )
 
 func TestSSHCommand(t *testing.T) {
@@ -78,5 +79,39 @@ func TestCopyFrom(t *testing.T) {
 	off, err = copyFrom(&b, p, off, false, "sshd")
 	if err != nil || off != 4 || b.String() != "new\n" {
 		t.Fatalf("after truncation: %d %v %q", off, err, b.String())
+	}
+}
+
+func TestSSHArgvAcrossShares(t *testing.T) {
+	web := &topo.Node{Name: "web", Kind: topo.KindInstance,
+		Instance: &topo.Instance{PrivateIP: netip.MustParseAddr("10.0.1.10"), KeyPair: "my-key"}}
+	mac := &topo.Node{Name: "mac", Kind: topo.KindHost}
+	model := &topo.Lab{Name: "l", ClientHost: "mac", Nodes: []*topo.Node{mac, web},
+		Machines: []*topo.Machine{{Name: "m1"}, {Name: "m2"}}}
+	m1 := &nodes.State{Lab: "l", Machine: "m1", Dir: t.TempDir(), Model: model, Nodes: []string{"mac"}}
+	m2 := &nodes.State{Lab: "l", Machine: "m2", Dir: t.TempDir(), Model: model, Nodes: []string{"web"}}
+	aws := `{"instances":{"web":{"vpc":"prod","running":true,"private_ip":"10.0.1.10","public_ip":"203.0.113.129"}}}`
+	if err := os.WriteFile(filepath.Join(m2.Dir, "aws.json"), []byte(aws), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, argv, client, err := sshArgv([]*nodes.State{m2, m1}, "web", "ec2-user", false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != m1 || client != "mac" {
+		t.Fatalf("ssh runs in share %s node %s, want m1 mac", st.Machine, client)
+	}
+	if argv[len(argv)-1] != "ec2-user@203.0.113.129" || argv[4] != filepath.Join(m1.Dir, "keys", "my-key.pem") {
+		t.Fatalf("argv %q", argv)
+	}
+	_, argv, _, err = sshArgv([]*nodes.State{m2, m1}, "web", "ec2-user", true, []string{"uptime"})
+	if err != nil || !slices.Contains(argv, "ec2-user@10.0.1.10") {
+		t.Fatalf("--private: %q %v", argv, err)
+	}
+	if _, _, _, err := sshArgv([]*nodes.State{m2}, "web", "ec2-user", false, nil); err == nil {
+		t.Fatal("client host on no local share: want an error")
+	}
+	if _, _, _, err := sshArgv([]*nodes.State{m1}, "mac", "ec2-user", false, nil); err == nil {
+		t.Fatal("ssh to a host: want an error")
 	}
 }

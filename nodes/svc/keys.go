@@ -3,6 +3,7 @@ package svc
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -25,10 +26,25 @@ type KeyFiles struct {
 // PEM form ("-----BEGIN OPENSSH PRIVATE KEY-----", what `ssh -i` reads) and
 // the public key as an authorized_keys line.
 func GenerateKey(comment string) (privPEM, authorized []byte, err error) {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, nil, fmt.Errorf("generate ed25519 key: %w", err)
 	}
+	return encodeKey(priv, comment)
+}
+
+// DerivedKey is the key pair a multi-machine lab uses for key_pair NAME:
+// every machine runs its own `netemu up` with no coordinator, so each must
+// compute the same pair from the file alone. It is therefore no secret from
+// whoever has the lab file — fine for an emulator, and single-machine labs
+// keep random keys.
+func DerivedKey(lab, name string) (privPEM, authorized []byte, err error) {
+	seed := sha256.Sum256([]byte("netemu key_pair v1\x00" + lab + "\x00" + name))
+	return encodeKey(ed25519.NewKeyFromSeed(seed[:]), name)
+}
+
+func encodeKey(priv ed25519.PrivateKey, comment string) (privPEM, authorized []byte, err error) {
+	pub := priv.Public().(ed25519.PublicKey)
 	blk, err := ssh.MarshalPrivateKey(priv, comment)
 	if err != nil {
 		return nil, nil, fmt.Errorf("marshal private key: %w", err)
@@ -54,6 +70,11 @@ func authorizedLine(pub ssh.PublicKey, comment string) []byte {
 // so known_hosts entries and downloaded .pem files stay valid across
 // restarts.
 func EnsureKey(priv, pub, comment string) (KeyFiles, error) {
+	return EnsureKeyWith(priv, pub, comment, func() ([]byte, []byte, error) { return GenerateKey(comment) })
+}
+
+// EnsureKeyWith is EnsureKey with the generator of a new key given.
+func EnsureKeyWith(priv, pub, comment string, generate func() (privPEM, authorized []byte, err error)) (KeyFiles, error) {
 	kf := KeyFiles{Private: priv, Public: pub}
 	data, err := os.ReadFile(priv)
 	switch {
@@ -72,7 +93,7 @@ func EnsureKey(priv, pub, comment string) (KeyFiles, error) {
 	default:
 		return kf, fmt.Errorf("read key %s: %w", priv, err)
 	}
-	privPEM, auth, err := GenerateKey(comment)
+	privPEM, auth, err := generate()
 	if err != nil {
 		return kf, err
 	}

@@ -87,3 +87,27 @@ func TestEnsureKeyRejectsGarbage(t *testing.T) {
 		t.Fatalf("want an error naming %s, got %v", priv, err)
 	}
 }
+
+func TestDerivedKeyIsStablePerLabAndName(t *testing.T) {
+	pub := func(lab, name string) string {
+		priv, auth, err := DerivedKey(lab, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := ssh.ParsePrivateKey(priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(authorizedLine(signer.PublicKey(), name)); got != string(auth) {
+			t.Fatalf("public half %q does not match the private key's %q", auth, got)
+		}
+		return string(auth)
+	}
+	a1, a2 := pub("aws-ssh", "my-key"), pub("aws-ssh", "my-key")
+	if a1 != a2 {
+		t.Fatal("two machines would derive different keys")
+	}
+	if pub("aws-ssh", "other") == a1 || pub("other-lab", "my-key") == a1 {
+		t.Fatal("different labs or key names share a key")
+	}
+}

@@ -146,7 +146,13 @@ func ensureLabKeys(st *nodes.State) (map[string]KeyFiles, error) {
 	keys := map[string]KeyFiles{}
 	for _, kp := range st.Model.KeyPairs {
 		priv, pub := LabKeyPaths(st.Dir, kp.Name)
-		kf, err := EnsureKey(priv, pub, kp.Name)
+		gen := func() ([]byte, []byte, error) { return GenerateKey(kp.Name) }
+		if len(st.Model.Machines) > 0 {
+			// The client host and the instance may be on different
+			// machines: both must hold the same pair.
+			gen = func() ([]byte, []byte, error) { return DerivedKey(st.Model.Name, kp.Name) }
+		}
+		kf, err := EnsureKeyWith(priv, pub, kp.Name, gen)
 		if err != nil {
 			return nil, fmt.Errorf("key pair %q: %w", kp.Name, err)
 		}
