@@ -1,0 +1,594 @@
+// Command bgpbench measures BGP receivers: one feeder (BIRD with N static
+// /24s exported over eBGP, its session disabled until the clock starts)
+// and, one after another in the same run, netemu's agent, gobgpd, BIRD and
+// FRR's bgpd (with zebra) as the receiver. It prints the time from enabling
+// the feeder's session until every prefix is in the receiver's RIB and in
+// its kernel table (counted by protocol over a NETLINK_ROUTE socket in the
+// receiver's namespace; GoBGP does not install), the receivers' peak
+// resident memory and CPU seconds. Root only; every namespace and process
+// it makes is removed before it exits.
+//
+//	go run ./tests/bench/bgpbench [-routes 100000,500000] [-netemu path]
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	protoBGP  = 186
+	protoBIRD = 12
+)
+
+type bench struct {
+	dir    string
+	prefix string
+	routes int
+	netemu string
+	procs  []*exec.Cmd
+	nss    []string
+}
+
+func run(argv ...string) error {
+	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, out)
+	}
+	return nil
+}
+
+func (b *bench) ns(node string) string { return "ne." + b.prefix + "." + node }
+
+func (b *bench) node(node string) error {
+	if err := run("ip", "netns", "add", b.ns(node)); err != nil {
+		return err
+	}
+	b.nss = append(b.nss, b.ns(node))
+	return run("ip", "-n", b.ns(node), "link", "set", "lo", "up")
+}
+
+func (b *bench) link(a, aa, bn, ba string) error {
+	for _, c := range [][]string{
+		{"ip", "-n", b.ns(a), "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", b.ns(bn)},
+		{"ip", "-n", b.ns(a), "addr", "add", aa, "dev", "eth0"},
+		{"ip", "-n", b.ns(bn), "addr", "add", ba, "dev", "eth0"},
+		{"ip", "-n", b.ns(a), "link", "set", "eth0", "up"},
+		{"ip", "-n", b.ns(bn), "link", "set", "eth0", "up"},
+	} {
+		if err := run(c...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bench) start(node, logName string, argv ...string) (*exec.Cmd, error) {
+	f, err := os.Create(filepath.Join(b.dir, logName))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cmd := exec.Command("ip", append([]string{"netns", "exec", b.ns(node)}, argv...)...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	b.procs = append(b.procs, cmd)
+	return cmd, nil
+}
+
+// cleanup stops every process (by pid) and deletes every namespace.
+func (b *bench) cleanup() {
+	for i := len(b.procs) - 1; i >= 0; i-- {
+		p := b.procs[i]
+		_ = p.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = p.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = p.Process.Kill()
+			<-done
+		}
+	}
+	b.procs = nil
+	for _, n := range b.nss {
+		_ = exec.Command("ip", "netns", "del", n).Run()
+	}
+	b.nss = nil
+}
+
+func waitFor(d time.Duration, what string, cond func() error) error {
+	deadline := time.Now().Add(d)
+	for {
+		err := cond()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: not within %v: %w", what, d, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// cpu is a process's user+system CPU time so far.
+func cpu(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
+}
+
+func cpuOf(cmds []*exec.Cmd) time.Duration {
+	var t time.Duration
+	for _, c := range cmds {
+		t += cpu(c.Process.Pid)
+	}
+	return t
+}
+
+// counter counts routes of one protocol in a namespace's main table.
+type counter struct{ h *netlink.Handle }
+
+func newCounter(ns string) (*counter, error) {
+	nh, err := netns.GetFromName(ns)
+	if err != nil {
+		return nil, err
+	}
+	defer nh.Close()
+	h, err := netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, err
+	}
+	_ = h.SetSocketReceiveBufferSize(16<<20, true)
+	return &counter{h: h}, nil
+}
+
+func (c *counter) count(proto int) int {
+	for i := 0; i < 5; i++ {
+		rs, err := c.h.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_MAIN, Protocol: netlink.RouteProtocol(proto)},
+			netlink.RT_FILTER_TABLE|netlink.RT_FILTER_PROTOCOL)
+		if err == nil {
+			return len(rs)
+		}
+		if !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return -1
+		}
+	}
+	return -1
+}
+
+// peakRSS is the largest VmHWM of the processes, in MiB (summed).
+func peakRSS(cmds []*exec.Cmd) float64 {
+	var kb int
+	for _, c := range cmds {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.Process.Pid))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "VmHWM:") {
+				f := strings.Fields(line)
+				if len(f) >= 2 {
+					v, _ := strconv.Atoi(f[1])
+					kb += v
+				}
+			}
+		}
+	}
+	return float64(kb) / 1024
+}
+
+func (b *bench) feederConf() string {
+	var s strings.Builder
+	s.WriteString("router id 192.168.0.1;\nlog stderr { warning, error, fatal };\nprotocol device { scan time 10; }\nprotocol static {\n ipv4;\n")
+	for i := 0; i < b.routes; i++ {
+		fmt.Fprintf(&s, " route %d.%d.%d.0/24 blackhole;\n", 16+i/65536, (i/256)%256, i%256)
+	}
+	s.WriteString("}\nprotocol bgp feed {\n disabled;\n local 192.168.0.1 as 65100;\n neighbor 192.168.0.2 as 65200;\n" +
+		" hold time 90; keepalive time 30; connect retry time 1;\n ipv4 { import none; export all; };\n}\n")
+	return s.String()
+}
+
+type result struct {
+	name   string
+	routes int
+	toRIB  time.Duration
+	toFIB  time.Duration
+	fib    bool
+	cpu    time.Duration
+	rssMiB float64
+	gotRIB int
+	gotFIB int
+	err    error
+}
+
+// receiver starts one receiver in node "r"; rib counts its RIB.
+type receiver struct {
+	name  string
+	proto int // 0: does not install into the kernel
+	start func(b *bench) ([]*exec.Cmd, func() int, error)
+}
+
+func (b *bench) measure(rc receiver) result {
+	res := result{name: rc.name, routes: b.routes, fib: rc.proto != 0}
+	defer b.cleanup()
+	b.prefix = "bgpb" + randHex()
+	for _, n := range []string{"feed", "r"} {
+		if err := b.node(n); err != nil {
+			res.err = err
+			return res
+		}
+	}
+	if err := b.link("feed", "192.168.0.1/30", "r", "192.168.0.2/30"); err != nil {
+		res.err = err
+		return res
+	}
+	cmds, rib, err := rc.start(b)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	conf := filepath.Join(b.dir, "feeder.conf")
+	if err := os.WriteFile(conf, []byte(b.feederConf()), 0o644); err != nil {
+		res.err = err
+		return res
+	}
+	sock := filepath.Join(b.dir, "feeder-"+b.prefix+".ctl")
+	if _, err := b.start("feed", "feeder-"+rc.name+".log", "bird", "-f", "-c", conf, "-s", sock); err != nil {
+		res.err = err
+		return res
+	}
+	birdc := func(c string) error { return run("birdc", "-s", sock, c) }
+	if err := waitFor(60*time.Second, "feeder up", func() error { return birdc("show status") }); err != nil {
+		res.err = err
+		return res
+	}
+	// The feeder's static routes must be loaded before the clock starts.
+	if err := waitFor(60*time.Second, "feeder loaded", func() error {
+		out, err := exec.Command("birdc", "-s", sock, "show route count").CombinedOutput()
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(string(out), fmt.Sprintf("%d of %d routes", b.routes, b.routes)) {
+			return fmt.Errorf("%s", out)
+		}
+		return nil
+	}); err != nil {
+		res.err = err
+		return res
+	}
+	cnt, err := newCounter(b.ns("r"))
+	if err != nil {
+		res.err = err
+		return res
+	}
+	defer cnt.h.Close()
+	cpu0 := cpuOf(cmds)
+	t0 := time.Now()
+	if err := birdc("enable feed"); err != nil {
+		res.err = err
+		return res
+	}
+	deadline := time.Now().Add(time.Duration(b.routes/1000+120) * time.Second)
+	for {
+		if res.toRIB == 0 {
+			if res.gotRIB = rib(); res.gotRIB >= b.routes {
+				res.toRIB = time.Since(t0)
+			}
+		}
+		if res.fib && res.toFIB == 0 {
+			if res.gotFIB = cnt.count(rc.proto); res.gotFIB >= b.routes {
+				res.toFIB = time.Since(t0)
+			}
+		}
+		if res.toRIB != 0 && (!res.fib || res.toFIB != 0) {
+			break
+		}
+		if time.Now().After(deadline) {
+			res.err = fmt.Errorf("timed out: RIB %d, kernel %d of %d", res.gotRIB, res.gotFIB, b.routes)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res.cpu = cpuOf(cmds) - cpu0
+	res.rssMiB = peakRSS(cmds)
+	return res
+}
+
+func randHex() string {
+	x := make([]byte, 3)
+	_, _ = rand.Read(x)
+	return hex.EncodeToString(x)
+}
+
+var firstNumber = regexp.MustCompile(`(\d+) of \d+ routes`)
+
+func netemuReceiver() receiver {
+	return receiver{name: "netemu bgpd", proto: protoBGP, start: func(b *bench) ([]*exec.Cmd, func() int, error) {
+		dir := filepath.Join(b.dir, "netemu-"+b.prefix)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, nil, err
+		}
+		cfg := map[string]any{
+			"lab": b.prefix, "node": "r", "node_dir": dir,
+			"interfaces": []any{map[string]string{"name": "eth0", "addr": "192.168.0.2/30"}},
+			"bgp": map[string]any{
+				"node": "r", "asn": 65200, "router_id": "192.168.0.2",
+				"peers": []any{map[string]any{
+					"name": "feed", "local_as": 65200, "peer_as": 65100, "local_addr": "192.168.0.2", "peer_addr": "192.168.0.1",
+					"router_id": "192.168.0.2", "iface": "eth0", "hold": 90 * time.Second, "keepalive": 30 * time.Second,
+					"connect_retry": time.Second,
+				}},
+			},
+		}
+		js, _ := json.Marshal(cfg)
+		path := filepath.Join(dir, "agent.json")
+		if err := os.WriteFile(path, js, 0o600); err != nil {
+			return nil, nil, err
+		}
+		c, err := b.start("r", "netemu-agent.log", b.netemu, "agent", "--config", path, "--log-level", "warn")
+		if err != nil {
+			return nil, nil, err
+		}
+		sock := filepath.Join(dir, "agent.sock")
+		err = waitFor(10*time.Second, "agent socket", func() error { _, err := os.Stat(sock); return err })
+		rib := func() int {
+			out, err := exec.Command("curl", "-s", "--unix-socket", sock, "http://agent/bgp").Output()
+			if err != nil {
+				return 0
+			}
+			var st struct {
+				Prefixes int `json:"prefixes"`
+			}
+			_ = json.Unmarshal(out, &st)
+			return st.Prefixes
+		}
+		return []*exec.Cmd{c}, rib, err
+	}}
+}
+
+func gobgpReceiver() receiver {
+	return receiver{name: "gobgpd", start: func(b *bench) ([]*exec.Cmd, func() int, error) {
+		conf := filepath.Join(b.dir, "gobgp-"+b.prefix+".toml")
+		s := `[global.config]
+  as = 65200
+  router-id = "192.168.0.2"
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "192.168.0.1"
+    peer-as = 65100
+  [neighbors.timers.config]
+    connect-retry = 1
+`
+		if err := os.WriteFile(conf, []byte(s), 0o644); err != nil {
+			return nil, nil, err
+		}
+		c, err := b.start("r", "gobgpd.log", "gobgpd", "-f", conf, "--api-hosts", "127.0.0.1:50061", "--disable-stdlog")
+		if err != nil {
+			return nil, nil, err
+		}
+		gob := func(args ...string) (string, error) {
+			argv := append([]string{"netns", "exec", b.ns("r"), "gobgp", "-u", "127.0.0.1", "-p", "50061"}, args...)
+			out, err := exec.Command("ip", argv...).CombinedOutput()
+			return string(out), err
+		}
+		err = waitFor(10*time.Second, "gobgpd up", func() error { _, err := gob("global"); return err })
+		re := regexp.MustCompile(`Destination: (\d+)`)
+		rib := func() int {
+			out, err := gob("global", "rib", "summary", "-a", "ipv4")
+			if err != nil {
+				return 0
+			}
+			m := re.FindStringSubmatch(out)
+			if m == nil {
+				return 0
+			}
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+		return []*exec.Cmd{c}, rib, err
+	}}
+}
+
+func birdReceiver() receiver {
+	return receiver{name: "bird", proto: protoBIRD, start: func(b *bench) ([]*exec.Cmd, func() int, error) {
+		conf := filepath.Join(b.dir, "bird-r-"+b.prefix+".conf")
+		s := `router id 192.168.0.2;
+log stderr { warning, error, fatal };
+protocol device { scan time 10; }
+protocol kernel { ipv4 { import none; export all; }; }
+protocol bgp up1 {
+	local 192.168.0.2 as 65200;
+	neighbor 192.168.0.1 as 65100;
+	ipv4 { import all; export none; };
+}
+`
+		if err := os.WriteFile(conf, []byte(s), 0o644); err != nil {
+			return nil, nil, err
+		}
+		sock := filepath.Join(b.dir, "bird-r-"+b.prefix+".ctl")
+		c, err := b.start("r", "bird-r.log", "bird", "-f", "-c", conf, "-s", sock)
+		if err != nil {
+			return nil, nil, err
+		}
+		err = waitFor(10*time.Second, "bird up", func() error { return run("birdc", "-s", sock, "show status") })
+		rib := func() int {
+			out, err := exec.Command("birdc", "-s", sock, "show route count").CombinedOutput()
+			if err != nil {
+				return 0
+			}
+			m := firstNumber.FindStringSubmatch(string(out))
+			if m == nil {
+				return 0
+			}
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+		return []*exec.Cmd{c}, rib, err
+	}}
+}
+
+func frrReceiver() receiver {
+	return receiver{name: "frr bgpd+zebra", proto: protoBGP, start: func(b *bench) ([]*exec.Cmd, func() int, error) {
+		u, err := user.Lookup("frr")
+		if err != nil {
+			return nil, nil, err
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		dir := filepath.Join(b.dir, "frr-"+b.prefix)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, nil, err
+		}
+		_ = os.Chown(dir, uid, gid)
+		write := func(name, s string) string {
+			p := filepath.Join(dir, name)
+			_ = os.WriteFile(p, []byte(s), 0o640)
+			_ = os.Chown(p, uid, gid)
+			return p
+		}
+		zc := write("zebra.conf", "hostname r\n")
+		bc := write("bgpd.conf", "hostname r\nrouter bgp 65200\n bgp router-id 192.168.0.2\n no bgp ebgp-requires-policy\n"+
+			" neighbor 192.168.0.1 remote-as 65100\n neighbor 192.168.0.1 timers connect 1\n")
+		zs := filepath.Join(dir, "zserv.api")
+		z, err := b.start("r", "frr-zebra.log", "/usr/lib/frr/zebra", "-f", zc, "-i", filepath.Join(dir, "zebra.pid"), "-z", zs,
+			"--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout", "--log-level", "warn", "-s", "67108864")
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := waitFor(10*time.Second, "zebra socket", func() error { _, err := os.Stat(zs); return err }); err != nil {
+			return nil, nil, err
+		}
+		bg, err := b.start("r", "frr-bgpd.log", "/usr/lib/frr/bgpd", "-f", bc, "-i", filepath.Join(dir, "bgpd.pid"), "-z", zs,
+			"--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout", "--log-level", "warn")
+		if err != nil {
+			return nil, nil, err
+		}
+		err = waitFor(10*time.Second, "bgpd vty", func() error { _, err := os.Stat(filepath.Join(dir, "bgpd.vty")); return err })
+		rib := func() int {
+			out, err := exec.Command("ip", "netns", "exec", b.ns("r"), "vtysh", "--vty_socket", dir, "-c",
+				"show bgp ipv4 unicast summary json").Output()
+			if err != nil {
+				return 0
+			}
+			var s struct {
+				IPv4Unicast struct {
+					Peers map[string]struct {
+						PfxRcd int `json:"pfxRcd"`
+					} `json:"peers"`
+				} `json:"ipv4Unicast"`
+			}
+			if json.Unmarshal(out, &s) != nil {
+				return 0
+			}
+			n := 0
+			for _, p := range s.IPv4Unicast.Peers {
+				n += p.PfxRcd
+			}
+			return n
+		}
+		return []*exec.Cmd{z, bg}, rib, err
+	}}
+}
+
+func main() {
+	routesFlag := flag.String("routes", "100000,500000", "prefix counts the feeder announces, comma-separated")
+	bin := flag.String("netemu", "", "netemu binary (default: build ./cmd/netemu)")
+	only := flag.String("only", "", "run only receivers whose name contains this")
+	flag.Parse()
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "bgpbench: needs root (builds network namespaces)")
+		os.Exit(2)
+	}
+	dir, err := os.MkdirTemp("", "bgpbench-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(dir)
+	_ = os.Chmod(dir, 0o755)
+	b := &bench{dir: dir, netemu: *bin}
+	if b.netemu == "" {
+		b.netemu = filepath.Join(dir, "netemu")
+		cmd := exec.Command("go", "build", "-o", b.netemu, "./cmd/netemu")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "build netemu: %v\n%s", err, out.String())
+			os.Exit(1)
+		}
+	}
+	var results []result
+	for _, rs := range strings.Split(*routesFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(rs))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bad -routes %q\n", rs)
+			os.Exit(2)
+		}
+		b.routes = n
+		for _, rc := range []receiver{netemuReceiver(), gobgpReceiver(), birdReceiver(), frrReceiver()} {
+			if *only != "" && !strings.Contains(rc.name, *only) {
+				continue
+			}
+			r := b.measure(rc)
+			if r.err != nil {
+				fmt.Fprintf(os.Stderr, "%s (%d): %v\n", rc.name, n, r.err)
+				for _, name := range []string{"netemu-agent.log", "gobgpd.log", "frr-zebra.log", "frr-bgpd.log", "bird-r.log", "feeder-" + rc.name + ".log"} {
+					if lb, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(lb) > 0 {
+						if len(lb) > 3000 {
+							lb = lb[len(lb)-3000:]
+						}
+						fmt.Fprintf(os.Stderr, "--- %s\n%s\n", name, lb)
+					}
+				}
+			}
+			results = append(results, r)
+			fmt.Fprintf(os.Stderr, "done: %s %d\n", rc.name, n)
+		}
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "RECEIVER\tPREFIXES\tTIME TO RIB\tTIME TO KERNEL\tPEAK RSS MiB\tCPU SECONDS\tBYTES/ROUTE\n")
+	for _, r := range results {
+		fibs := "n/a"
+		if r.fib {
+			fibs = r.toFIB.Round(time.Millisecond).String()
+		}
+		if r.err != nil {
+			fmt.Fprintf(tw, "%s\t%d\tfailed (RIB %d, kernel %d)\t\t%.0f\t%.2f\t-\n", r.name, r.routes, r.gotRIB, r.gotFIB, r.rssMiB, r.cpu.Seconds())
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%s\t%.0f\t%.2f\t%.0f\n", r.name, r.routes, r.toRIB.Round(time.Millisecond), fibs, r.rssMiB,
+			r.cpu.Seconds(), r.rssMiB*1024*1024/float64(r.routes))
+	}
+	_ = tw.Flush()
+}
