@@ -57,7 +57,15 @@ type allocator struct {
 }
 
 func newAllocator(pool netip.Prefix, bits int, taken []netip.Prefix) *allocator {
-	return &allocator{pool: pool, bits: bits, taken: taken}
+	// Only what lies in the pool can collide; dropping the rest keeps
+	// allocation linear in big labs.
+	var in []netip.Prefix
+	for _, t := range taken {
+		if t.IsValid() && pool.IsValid() && t.Overlaps(pool) {
+			in = append(in, t)
+		}
+	}
+	return &allocator{pool: pool, bits: bits, taken: in}
 }
 
 // skipFirst makes the allocator never return the pool's first block (the
@@ -76,8 +84,9 @@ func (a *allocator) take() (netip.Prefix, bool) {
 		c := netip.PrefixFrom(u32ToAddr(uint32(base+a.next*step)), a.bits)
 		q, hit := overlapping(c, a.taken)
 		if !hit {
+			// Blocks are handed out in increasing order, so c needs no
+			// entry in taken: next already lies past it.
 			a.next++
-			a.taken = append(a.taken, c)
 			return c, true
 		}
 		// Jump past the whole taken prefix, not one block at a time, so

@@ -12,6 +12,11 @@ import (
 // FuzzParse feeds arbitrary bytes to the parser: it must never panic, and a
 // file that parses must parse to the same model every time (allocation and
 // ordering are deterministic).
+//
+// Run it with a short minimisation budget, or the fuzzer spends the default
+// 60 s shrinking each multi-kilobyte HCL input and seems to stall:
+//
+//	go test ./topo -run '^$' -fuzz FuzzParse -fuzztime 15s -fuzzminimizetime 1s
 func FuzzParse(f *testing.F) {
 	for _, name := range Examples() {
 		src, err := ExampleSource(name)

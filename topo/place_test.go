@@ -170,3 +170,13 @@ func BenchmarkPlaceGrid1000(b *testing.B) {
 	}
 	b.ReportMetric(float64(CutLinks(l)), "cut-links")
 }
+
+func BenchmarkParseGrid1000(b *testing.B) {
+	src := []byte(genLab(1024, grid(32, 32), nil, nil))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := ParseWith(src, "bench.hcl", Options{LookPath: testLookPath}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
