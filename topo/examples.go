@@ -12,6 +12,10 @@ import (
 // Seed is the example lab `netemu up` builds when given no file.
 const Seed = "aws-ssh"
 
+// SeedStatic is the seed lab's network with static routes and no routing
+// daemons (daemons = "none"): usable before, and without, BGP and RIP.
+const SeedStatic = "aws-ssh-static"
+
 //go:embed examples/*.hcl
 var examplesFS embed.FS
 

@@ -36,8 +36,6 @@ autonomous_system "aws" {
   igp = "static"
 }
 
-host "mac" {} # default via home-gw, the other end of its only link
-
 router "home-gw" {
   as       = "home-isp"
   loopback = "100.127.0.1"
@@ -63,6 +61,8 @@ router "home-core" {
     via = "192.0.2.2" # transit-a
   }
 }
+
+host "mac" {} # default via home-gw, the other end of its only link
 
 router "transit-a" {
   as       = "transit"
