@@ -84,28 +84,16 @@ func Run(ctx context.Context, cfg *Config, log hclog.Logger) error {
 	}
 	defer fibw.Close()
 
-	// Subscribe before listing, so no change falls between the two.
-	updates := make(chan netlink.LinkUpdate, 256)
-	done := make(chan struct{})
-	defer close(done)
-	if err := netlink.LinkSubscribeWithOptions(updates, done, netlink.LinkSubscribeOptions{
-		ErrorCallback: func(err error) { log.Warn("link updates", "error", err) },
-	}); err != nil {
-		return fmt.Errorf("agent: subscribe to link updates: %w", err)
-	}
-	links, err := netlink.LinkList()
-	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
-		return fmt.Errorf("agent: list links: %w", err)
-	}
-
 	daemons, err := newDaemons(cfg, log, fibw, events)
 	if err != nil {
 		return err
 	}
 	w := &linkWatcher{log: log, events: events, daemons: daemons, state: map[int]bool{}}
-	for _, l := range links {
-		w.apply(l.Attrs(), true)
+	updates, stopLinks, err := w.subscribe(true)
+	if err != nil {
+		return err
 	}
+	defer func() { stopLinks() }()
 
 	sock := filepath.Join(cfg.NodeDir, SocketName)
 	_ = os.Remove(sock)
@@ -141,7 +129,7 @@ func Run(ctx context.Context, cfg *Config, log hclog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(daemons))
+	errc := make(chan error, len(daemons)+1)
 	for _, d := range daemons {
 		wg.Add(1)
 		go func() {
@@ -158,8 +146,14 @@ func Run(ctx context.Context, cfg *Config, log hclog.Logger) error {
 			loop = false
 		case u, ok := <-updates:
 			if !ok {
-				log.Warn("link updates ended")
-				updates = nil
+				// The subscription died (e.g. the socket overflowed):
+				// subscribe again and catch up with a fresh listing.
+				log.Warn("link updates ended: subscribing again")
+				stopLinks()
+				if updates, stopLinks, err = w.subscribe(false); err != nil {
+					cancel()
+					errc <- err
+				}
 				continue
 			}
 			a := *u.Attrs()
@@ -177,6 +171,37 @@ func Run(ctx context.Context, cfg *Config, log hclog.Logger) error {
 	}
 	log.Info("agent stopped")
 	return errors.Join(errs...)
+}
+
+// subscribe starts a link subscription, then lists the links (so no change
+// falls between the two) and applies them. stop ends the subscription.
+func (w *linkWatcher) subscribe(initial bool) (<-chan netlink.LinkUpdate, func(), error) {
+	updates := make(chan netlink.LinkUpdate, 1024)
+	done := make(chan struct{})
+	var once sync.Once
+	stop := func() { once.Do(func() { close(done) }) }
+	if err := netlink.LinkSubscribeWithOptions(updates, done, netlink.LinkSubscribeOptions{
+		ReceiveBufferSize:      1 << 20,
+		ReceiveBufferForceSize: true,
+		ErrorCallback: func(err error) {
+			select {
+			case <-done: // closing the socket at shutdown is no error
+			default:
+				w.log.Warn("link updates", "error", err)
+			}
+		},
+	}); err != nil {
+		return nil, nil, fmt.Errorf("agent: subscribe to link updates: %w", err)
+	}
+	links, err := netlink.LinkList()
+	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+		stop()
+		return nil, nil, fmt.Errorf("agent: list links: %w", err)
+	}
+	for _, l := range links {
+		w.apply(l.Attrs(), initial)
+	}
+	return updates, stop, nil
 }
 
 // linkWatcher turns netlink link updates into LinkEvents on changes.

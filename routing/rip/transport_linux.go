@@ -69,7 +69,16 @@ func (t *udpTransport) open(name string, index int) error {
 		return fmt.Errorf("rip: listen on %s: %w", name, err)
 	}
 	conn := pc.(*net.UDPConn)
-	_ = conn.SetReadBuffer(4 << 20)
+	// A neighbour's full table arrives as one burst of packets: a big
+	// buffer (forced past rmem_max, we are root in our namespace) keeps
+	// the tail of it from being dropped until the next periodic update.
+	if rc, err := conn.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) {
+			if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20) != nil {
+				_ = conn.SetReadBuffer(4 << 20)
+			}
+		})
+	}
 	t.mu.Lock()
 	t.conns[name] = conn
 	t.mu.Unlock()
