@@ -2,6 +2,7 @@ package bgp
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/netemu/netemu/routing/fib"
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // platformStart opens the listener and the kernel route watcher in the
@@ -80,83 +82,82 @@ func (d *Daemon) tcpDial(ctx context.Context, local, remote netip.Addr) (net.Con
 type kernelResolver struct{}
 
 func (kernelResolver) Resolve(nh netip.Addr) (Resolved, bool) {
-	routes, err := netlink.RouteGet(nh.AsSlice())
+	// fibmatch returns the matching table entry itself: its protocol,
+	// metric and gateway.
+	routes, err := netlink.RouteGetWithOptions(nh.AsSlice(), &netlink.RouteGetOptions{FIBMatch: true})
 	if err != nil || len(routes) == 0 {
 		return Resolved{}, false
 	}
 	r := routes[0]
-	if r.Type != 1 && r.Type != 0 { // RTN_UNICAST only: no local, unreachable, blackhole
+	if r.Type != unix.RTN_UNICAST || int(r.Protocol) == fib.ProtoBGP {
 		return Resolved{}, false
 	}
-	// RouteGet does not say which route matched; find its protocol by a
-	// lookup in the main table.
-	if proto, metric, ok := matchProtocol(nh); ok {
-		if proto == fib.ProtoBGP {
-			return Resolved{}, false
-		}
-		res := Resolved{LinkIndex: r.LinkIndex, Cost: uint32(metric)}
-		if gw, ok := netip.AddrFromSlice(r.Gw); ok && r.Gw != nil {
+	res := Resolved{LinkIndex: r.LinkIndex, Cost: uint32(r.Priority), Gateway: nh}
+	if r.Gw != nil {
+		if gw, ok := netip.AddrFromSlice(r.Gw); ok {
 			res.Gateway = gw.Unmap()
-		} else {
-			res.Gateway = nh
 		}
-		return res, true
-	}
-	return Resolved{}, false
-}
-
-// matchProtocol returns the protocol and metric of the longest main-table
-// route covering a.
-func matchProtocol(a netip.Addr) (int, int, bool) {
-	routes, err := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: 254}, netlink.RT_FILTER_TABLE)
-	if err != nil {
-		return 0, 0, false
-	}
-	bestBits, proto, metric := -1, 0, 0
-	for _, r := range routes {
-		var p netip.Prefix
-		if r.Dst == nil {
-			p = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
-		} else {
-			ip, ok := netip.AddrFromSlice(r.Dst.IP)
-			if !ok {
-				continue
-			}
-			ones, _ := r.Dst.Mask.Size()
-			p = netip.PrefixFrom(ip.Unmap(), ones)
-		}
-		if !p.Contains(a) {
-			continue
-		}
-		if p.Bits() > bestBits || (p.Bits() == bestBits && r.Priority < metric) {
-			bestBits, proto, metric = p.Bits(), int(r.Protocol), r.Priority
+	} else if len(r.MultiPath) > 0 && r.MultiPath[0].Gw != nil {
+		if gw, ok := netip.AddrFromSlice(r.MultiPath[0].Gw); ok {
+			res.Gateway, res.LinkIndex = gw.Unmap(), r.MultiPath[0].LinkIndex
 		}
 	}
-	return proto, metric, bestBits >= 0
+	return res, true
 }
 
 // watchRoutes re-resolves next hops when the kernel's non-BGP routes
-// change (the IGP moved), debounced.
+// change (the IGP moved), debounced. It reads route notifications from a
+// raw NETLINK_ROUTE socket and looks only at each message's protocol byte:
+// the daemon's own installs (tens of thousands at start-up) cost nothing
+// to skip, and an overrun buffer just means "something changed".
 func (d *Daemon) watchRoutes(ctx context.Context) {
-	ch := make(chan netlink.RouteUpdate, 1024)
-	done := make(chan struct{})
-	defer close(done)
-	if err := netlink.RouteSubscribeWithOptions(ch, done, netlink.RouteSubscribeOptions{ListExisting: false}); err != nil {
-		d.log.Warn("route subscribe; next hops follow link events only", "error", err)
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	if err != nil {
+		d.log.Warn("route watch socket; next hops follow link events only", "error", err)
 		return
 	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 8<<20)
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: unix.RTMGRP_IPV4_ROUTE}); err != nil {
+		unix.Close(fd)
+		d.log.Warn("route watch bind; next hops follow link events only", "error", err)
+		return
+	}
+	changed := make(chan struct{}, 1)
+	go func() {
+		<-ctx.Done()
+		unix.Close(fd) // wakes the reader below
+	}()
+	go func() {
+		buf := make([]byte, 1<<16)
+		for {
+			n, _, err := unix.Recvfrom(fd, buf, 0)
+			if err != nil {
+				if errors.Is(err, unix.ENOBUFS) {
+					select {
+					case changed <- struct{}{}:
+					default:
+					}
+					continue
+				}
+				if errors.Is(err, unix.EINTR) {
+					continue
+				}
+				return
+			}
+			if routeChangeNotOurs(buf[:n]) {
+				select {
+				case changed <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
 	var timer <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case u, ok := <-ch:
-			if !ok {
-				return
-			}
-			if int(u.Route.Protocol) == fib.ProtoBGP {
-				continue
-			}
+		case <-changed:
 			if timer == nil {
 				timer = time.After(50 * time.Millisecond)
 			}
@@ -165,4 +166,27 @@ func (d *Daemon) watchRoutes(ctx context.Context) {
 			d.RoutesChanged()
 		}
 	}
+}
+
+// routeChangeNotOurs reports whether a batch of netlink messages holds a
+// route change of another protocol than BGP.
+func routeChangeNotOurs(b []byte) bool {
+	for len(b) >= unix.NLMSG_HDRLEN {
+		l := int(binary.NativeEndian.Uint32(b[0:4]))
+		typ := binary.NativeEndian.Uint16(b[4:6])
+		if l < unix.NLMSG_HDRLEN || l > len(b) {
+			return true
+		}
+		// struct rtmsg: family, dst_len, src_len, tos, table, protocol, …
+		if (typ == unix.RTM_NEWROUTE || typ == unix.RTM_DELROUTE) && l >= unix.NLMSG_HDRLEN+6 &&
+			b[unix.NLMSG_HDRLEN+5] != fib.ProtoBGP {
+			return true
+		}
+		al := (l + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1)
+		if al > len(b) {
+			break
+		}
+		b = b[al:]
+	}
+	return false
 }
