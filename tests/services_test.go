@@ -192,7 +192,8 @@ func newSvcLab(t *testing.T) *svcLab {
 		}
 		args := []string{"--uts=" + nodes.UTSPath(stateDir, n.Name)}
 		files := []string{nodes.UTSPath(stateDir, n.Name)}
-		if n.Kind == topo.KindInstance {
+		// mac gets a mount namespace too, as a client host may.
+		if n.Kind == topo.KindInstance || n.Name == "mac" {
 			args = append(args, "--mount="+nodes.MntPath(stateDir, n.Name), "--propagation", "slave")
 			files = append(files, nodes.MntPath(stateDir, n.Name))
 		}
@@ -282,6 +283,29 @@ func TestServicesInOwnNamespaces(t *testing.T) {
 		}
 		if got := strings.Fields(out); len(got) != 2 || got[0] != "ip-10-0-1-10" || got[1] != "ec2-user" {
 			t.Fatalf("hostname; whoami = %q", out)
+		}
+	})
+
+	t.Run("client known_hosts stays in the lab", func(t *testing.T) {
+		before, _ := os.ReadFile("/root/.ssh/known_hosts")
+		// No UserKnownHostsFile: ssh writes ~/.ssh/known_hosts, which in
+		// mac's view is the lab's copy of a home, not the host's /root.
+		out, err := l.stdout("mac", "ssh", "-F", "/dev/null", "-i", key, "-o", "BatchMode=yes",
+			"-o", "StrictHostKeyChecking=accept-new", "ec2-user@10.0.1.10", "whoami")
+		if err != nil || strings.TrimSpace(out) != "ec2-user" {
+			t.Fatalf("ssh: %v %q", err, out)
+		}
+		after, _ := os.ReadFile("/root/.ssh/known_hosts")
+		if !bytes.Equal(before, after) {
+			t.Errorf("the host's /root/.ssh/known_hosts changed")
+		}
+		kh, err := os.ReadFile(filepath.Join(svc.ClientHome(l.st.Dir, "mac"), ".ssh", "known_hosts"))
+		if err != nil || !bytes.Contains(kh, []byte("10.0.1.10")) {
+			t.Errorf("mac's known_hosts: %q %v", kh, err)
+		}
+		// The key copy is where a user of mac finds it: ~/my-key.pem.
+		if out, err := l.in("mac", "ls", "/root/my-key.pem"); err != nil {
+			t.Errorf("~/my-key.pem in mac: %v %s", err, out)
 		}
 	})
 

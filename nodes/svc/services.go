@@ -211,6 +211,13 @@ func startNode(ctx context.Context, st *nodes.State, r Runner, n *topo.Node, key
 			return fmt.Errorf("node %q: prepare view: %w", n.Name, err)
 		}
 	}
+	if n.Kind == topo.KindHost {
+		if _, err := os.Stat(nodes.MntPath(st.Dir, n.Name)); err == nil {
+			if err := prepareHostView(in); err != nil {
+				return fmt.Errorf("node %q: prepare view: %w", n.Name, err)
+			}
+		}
+	}
 	type started struct {
 		kind Kind
 		ps   nodes.ProcessState
@@ -395,6 +402,32 @@ func prepareView(in *instance) error {
 			{path: viewSSHDRun, perm: 0o755},
 			{path: viewMySQLRun, perm: 0o755, uid: mysql.UID, gid: mysql.GID},
 		},
+	})
+}
+
+// prepareHostView gives a host that has its own mount namespace (a
+// laptop like mac) its own root home: the key copy sits there, and what
+// ssh writes to ~/.ssh (known_hosts — OpenSSH takes ~ from the account,
+// not from $HOME) stays in the lab instead of the host's /root.
+func prepareHostView(in *instance) error {
+	home := ClientHome(in.st.Dir, in.node.Name)
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", home, err)
+	}
+	if err := os.Chmod(home, 0o700); err != nil {
+		return fmt.Errorf("chmod %s: %w", home, err)
+	}
+	hostname := in.path("root", "etc", "hostname")
+	if err := writeFileInPlace(hostname, []byte(in.node.Hostname+"\n"), 0o644); err != nil {
+		return err
+	}
+	return setupView(viewSpec{
+		mntNS: nodes.MntPath(in.st.Dir, in.node.Name),
+		binds: []bindMount{
+			{src: home, dst: "/root"},
+			{src: hostname, dst: "/etc/hostname", file: true},
+		},
+		keepDir: nodes.RunDir(),
 	})
 }
 
