@@ -180,3 +180,72 @@ func BenchmarkParseGrid1000(b *testing.B) {
 		}
 	}
 }
+
+// FuzzPlace builds graphs from bytes and checks placement invariants:
+// every node placed, pins kept, the same answer twice, and without pins
+// no machine above its share.
+func FuzzPlace(f *testing.F) {
+	f.Add([]byte{10, 2, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9})
+	f.Add([]byte{16, 4, 0, 1, 0, 4, 1, 2, 1, 5, 2, 3, 2, 6, 3, 7, 4, 5, 4, 8})
+	f.Add([]byte{7, 3, 2, 0, 1, 5, 2, 1, 2, 2, 3, 4, 5})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 3 {
+			return
+		}
+		n := int(data[0])%40 + 1
+		nm := int(data[1])%5 + 1
+		npins := int(data[2]) % 4
+		rest := data[3:]
+		build := func() *Lab {
+			l := &Lab{Name: "fz"}
+			for m := 0; m < nm; m++ {
+				l.Machines = append(l.Machines, &Machine{Name: fmt.Sprintf("m%d", m)})
+			}
+			for i := 0; i < n; i++ {
+				l.Nodes = append(l.Nodes, &Node{Name: fmt.Sprintf("r%d", i), Kind: KindRouter})
+			}
+			r := rest
+			for p := 0; p < npins && len(r) >= 2; p++ {
+				l.Nodes[int(r[0])%n].Machine = fmt.Sprintf("m%d", int(r[1])%nm)
+				r = r[2:]
+			}
+			for ; len(r) >= 2; r = r[2:] {
+				a, b := int(r[0])%n, int(r[1])%n
+				if a != b {
+					l.Links = append(l.Links, &Link{A: Endpoint{Node: l.Nodes[a].Name}, B: Endpoint{Node: l.Nodes[b].Name}})
+				}
+			}
+			return l
+		}
+		l1, l2 := build(), build()
+		pinned := map[string]string{}
+		for _, x := range l1.Nodes {
+			if x.Machine != "" {
+				pinned[x.Name] = x.Machine
+			}
+		}
+		Place(l1)
+		Place(l2)
+		load := map[string]int{}
+		for i, x := range l1.Nodes {
+			if x.Machine == "" {
+				t.Fatalf("%s not placed", x.Name)
+			}
+			if m, ok := pinned[x.Name]; ok && (x.Machine != m || x.Placed) {
+				t.Fatalf("%s pinned to %s, placed on %s", x.Name, m, x.Machine)
+			}
+			if l2.Nodes[i].Machine != x.Machine {
+				t.Fatalf("%s: %s then %s", x.Name, x.Machine, l2.Nodes[i].Machine)
+			}
+			load[x.Machine]++
+		}
+		if len(pinned) == 0 {
+			share := (n + nm - 1) / nm
+			for m, c := range load {
+				if c > share {
+					t.Fatalf("%s holds %d nodes, share %d (loads %v)", m, c, share, load)
+				}
+			}
+		}
+	})
+}
