@@ -102,6 +102,12 @@ func Down(ctx context.Context, lab, machine string, log hclog.Logger) error {
 	paths := netnsPaths(lab, machine, st)
 	inodes := map[uint64]bool{}
 	addInode := func(p string) {
+		// Only a mounted namespace counts: a plain file left by a crash
+		// could share its inode number with someone else's namespace.
+		var fs unix.Statfs_t
+		if unix.Statfs(p, &fs) != nil || fs.Type != unix.NSFS_MAGIC {
+			return
+		}
 		var s unix.Stat_t
 		if unix.Stat(p, &s) == nil && s.Ino != 0 {
 			inodes[s.Ino] = true
@@ -114,8 +120,6 @@ func Down(ctx context.Context, lab, machine string, log hclog.Logger) error {
 	for _, p := range nsFiles {
 		addInode(p)
 	}
-	// Only nsfs inodes matter; a plain empty file left by a crash has an
-	// inode of another filesystem that no /proc/PID/ns link will show.
 	if len(inodes) > 0 {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
