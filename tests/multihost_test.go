@@ -1,0 +1,436 @@
+package tests
+
+// Multi-host labs (issue 8): machines are simulated by "underlay" network
+// namespaces joined by a bridge in a switch namespace; each runs its own
+// `netemu up --machine M` of the same file under `nsenter --net=…`, and the
+// cut links become kernel VXLAN tunnels between the underlays.
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/vxlan"
+	"github.com/netemu/netemu/tests/labtest"
+	"github.com/netemu/netemu/topo"
+)
+
+// simMachines are n simulated machines m1..mn of one lab: underlay
+// namespaces ne.LAB-ul.mI with ul0 = 192.0.2.(10+I)/24 on a shared bridge.
+type simMachines struct {
+	lab   string
+	names []string
+}
+
+func (s *simMachines) netns(m string) string { return nodes.NetnsPrefix + s.lab + "-ul." + m }
+func (s *simMachines) addr(i int) string     { return fmt.Sprintf("192.0.2.%d", 11+i) }
+
+// machineBlocks is the file's machine blocks for the simulated machines.
+func (s *simMachines) machineBlocks() string {
+	var b strings.Builder
+	for i, m := range s.names {
+		fmt.Fprintf(&b, "\nmachine %q {\n  address = %q\n}\n", m, s.addr(i))
+	}
+	return b.String()
+}
+
+func ipCmd(t testing.TB, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+}
+
+// newSimMachines makes the underlays; cleanup deletes them (registered
+// first, so it runs after the labs' own cleanups).
+func newSimMachines(t *testing.T, lab string, n int) *simMachines {
+	t.Helper()
+	labtest.RequireRoot(t)
+	s := &simMachines{lab: lab}
+	sw := nodes.NetnsPrefix + lab + "-ul.sw"
+	var made []string
+	t.Cleanup(func() {
+		for _, ns := range made {
+			if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
+				t.Errorf("ip netns del %s: %v: %s", ns, err, out)
+			}
+		}
+	})
+	ipCmd(t, "netns", "add", sw)
+	made = append(made, sw)
+	ipCmd(t, "-n", sw, "link", "add", "br0", "type", "bridge")
+	ipCmd(t, "-n", sw, "link", "set", "br0", "up")
+	for i := 0; i < n; i++ {
+		m := fmt.Sprintf("m%d", i+1)
+		s.names = append(s.names, m)
+		ns := s.netns(m)
+		ipCmd(t, "netns", "add", ns)
+		made = append(made, ns)
+		port := fmt.Sprintf("p%d", i+1)
+		// Both ends are born in their namespaces: nothing in the host's.
+		ipCmd(t, "link", "add", "ul0", "netns", ns, "type", "veth", "peer", "name", port, "netns", sw)
+		ipCmd(t, "-n", sw, "link", "set", port, "master", "br0", "up")
+		ipCmd(t, "-n", ns, "addr", "add", s.addr(i)+"/24", "dev", "ul0")
+		ipCmd(t, "-n", ns, "link", "set", "ul0", "up")
+		ipCmd(t, "-n", ns, "link", "set", "lo", "up")
+	}
+	return s
+}
+
+// run runs netemu inside machine m's underlay.
+func (s *simMachines) run(m string, env []string, args ...string) (string, string, error) {
+	cmd := exec.Command("nsenter", append([]string{"--net=/run/netns/" + s.netns(m), netemuBin}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+// downOnCleanup removes every share at the end and checks nothing is left
+// on any machine.
+func (s *simMachines) downOnCleanup(t *testing.T) {
+	t.Cleanup(func() {
+		for _, m := range s.names {
+			if out, errs, err := s.run(m, nil, "down", "--machine", m, s.lab); err != nil {
+				t.Errorf("down --machine %s: %v\n%s%s", m, err, out, errs)
+			}
+		}
+		s.assertGone(t)
+	})
+}
+
+// assertGone: no node namespace, state dir, process of the lab, and the
+// underlays hold only lo and ul0 (no VXLAN device left behind).
+func (s *simMachines) assertGone(t *testing.T) {
+	t.Helper()
+	if left := labtest.Namespaces(s.lab); len(left) > 0 {
+		t.Errorf("namespaces left: %v", left)
+	}
+	for _, m := range s.names {
+		dir := nodes.StateDir(s.lab, m)
+		if _, err := os.Stat(dir); err == nil {
+			t.Errorf("state dir %s left", dir)
+		}
+		if p := labtest.ProcessesNaming(dir + "/"); len(p) > 0 {
+			t.Errorf("processes of %s left: %v", dir, p)
+		}
+		out, err := exec.Command("ip", "-n", s.netns(m), "-o", "link").CombinedOutput()
+		if err != nil {
+			t.Errorf("list links of %s: %v: %s", s.netns(m), err, out)
+			continue
+		}
+		if n := strings.Count(strings.TrimSpace(string(out)), "\n") + 1; n != 2 {
+			t.Errorf("underlay of %s has %d links, want lo and ul0:\n%s", m, n, out)
+		}
+	}
+}
+
+// splitFile writes src renamed to lab with node → machine pins and the
+// machine blocks; labAttrs go into the lab block.
+func (s *simMachines) splitFile(t *testing.T, src []byte, place map[string]string, labAttrs string) string {
+	t.Helper()
+	src = labtest.RenameLab(src, s.lab)
+	if labAttrs != "" {
+		src = regexp.MustCompile(`(?m)^lab "[^"]*" \{`).ReplaceAll(src, []byte("${0}\n  "+labAttrs+"\n"))
+	}
+	for node, m := range place {
+		re := regexp.MustCompile(`(?m)^(router|host|instance) "` + regexp.QuoteMeta(node) + `" \{`)
+		if !re.Match(src) {
+			t.Fatalf("no block for node %q", node)
+		}
+		src = re.ReplaceAll(src, []byte(fmt.Sprintf("${0}\n  machine = %q\n", m)))
+	}
+	src = append(src, s.machineBlocks()...)
+	return labtest.WriteFile(t, s.lab+".hcl", src)
+}
+
+// fakeSSH is a stand-in for ssh used by --all-machines: the destination
+// address selects the simulated machine whose underlay runs the command.
+func (s *simMachines) fakeSSH(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\n# fake ssh: $1 destination, $2 remote command\ncase \"$1\" in\n")
+	for i, m := range s.names {
+		fmt.Fprintf(&b, "%s) ns=%s ;;\n", s.addr(i), s.netns(m))
+	}
+	b.WriteString("*) echo \"fake ssh: unknown host $1\" >&2; exit 255 ;;\nesac\n")
+	fmt.Fprintf(&b, "exec nsenter --net=/run/netns/$ns env PATH=%s:$PATH sh -c \"$2\"\n", filepath.Dir(netemuBin))
+	p := labtest.WriteFile(t, "fake-ssh", []byte(b.String()))
+	if err := os.Chmod(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// checkTunnel checks a cut link's local end in node: a VXLAN device with
+// the VNI and port every machine derives, learning off, the MTU chosen.
+func checkTunnel(t *testing.T, lab *topo.Lab, c vxlan.Cross, mtu int) {
+	t.Helper()
+	ns, err := netns.GetFromPath(nodes.NetnsPath(lab.Name, c.Local.Node))
+	if err != nil {
+		t.Fatalf("open netns of %s: %v", c.Local.Node, err)
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	l, err := h.LinkByName(c.Local.Iface)
+	if err != nil {
+		t.Fatalf("%s:%s: %v", c.Local.Node, c.Local.Iface, err)
+	}
+	v, ok := l.(*netlink.Vxlan)
+	if !ok {
+		t.Fatalf("%s:%s is a %s, want vxlan", c.Local.Node, c.Local.Iface, l.Type())
+	}
+	if uint32(v.VxlanId) != c.VNI || v.Port != int(c.Port) || v.Learning || v.Attrs().MTU != mtu ||
+		!v.Group.Equal(c.RemoteAddr.AsSlice()) || !v.SrcAddr.Equal(c.LocalAddr.AsSlice()) {
+		t.Errorf("%s:%s: vni %d port %d learning %v mtu %d local %s remote %s; want vni %d port %d no learning mtu %d local %s remote %s",
+			c.Local.Node, c.Local.Iface, v.VxlanId, v.Port, v.Learning, v.Attrs().MTU, v.SrcAddr, v.Group,
+			c.VNI, c.Port, mtu, c.LocalAddr, c.RemoteAddr)
+	}
+}
+
+// nsRun runs argv inside a node's namespace (the test's own lab).
+func nsRun(lab, node string, argv ...string) (string, error) {
+	out, err := exec.Command("ip", append([]string{"netns", "exec", nodes.NetnsName(lab, node)}, argv...)...).CombinedOutput()
+	return string(out), err
+}
+
+func TestMultihostBadInput(t *testing.T) {
+	lab := labtest.UniqueName("mhbad")
+	s := newSimMachines(t, lab, 2)
+	src, err := topo.ExampleSource("aws-ssh-static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := s.splitFile(t, src, map[string]string{"aws-edge": "m2"}, "")
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"unknown machine", []string{"up", "--machine", "m9", file}, []string{"--machine m9", "no such machine", "m1, m2"}},
+		// ul.m1 has 192.0.2.11, but this runs where no machine's address is.
+		{"no machine here", []string{"up", file}, []string{"spans machines m1, m2", "--machine"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := "/run/netns/" + nodes.NetnsPrefix + lab + "-ul.sw"
+			cmd := exec.Command("nsenter", append([]string{"--net=" + ns, netemuBin}, tc.args...)...)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("netemu %v succeeded:\n%s", tc.args, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if left := labtest.Namespaces(lab); len(left) > 0 {
+				t.Errorf("built namespaces despite the error: %v", left)
+			}
+			for _, m := range []string{"m1", "m2", "m9", ""} {
+				if _, err := os.Stat(nodes.StatePath(nodes.StateDir(lab, m))); err == nil {
+					t.Errorf("state of %s@%s exists despite the error", lab, m)
+				}
+			}
+		})
+	}
+
+	// --machine on a lab without machines.
+	plain, _ := labtest.ExampleFile(t, "aws-ssh-static", "mhbadp")
+	if _, errs, err := runNetemu(t, "up", "--machine", "m1", plain); err == nil || !strings.Contains(errs, "no machine blocks") {
+		t.Errorf("up --machine on a lab without machines: err %v, stderr %s", err, errs)
+	}
+
+	// Topology diagnostics for machines, with file:line.
+	for _, tc := range []struct {
+		name, blocks, want string
+	}{
+		{"unknown machine", "machine \"m1\" {\n  address = \"192.0.2.11\"\n}\n", `no machine "m7"`},
+		{"bad address", "machine \"m7\" {\n  address = \"192.0.2.300\"\n}\n", "Invalid address"},
+		{"duplicate address", "machine \"m7\" {\n  address = \"192.0.2.11\"\n}\nmachine \"m8\" {\n  address = \"192.0.2.11\"\n}\n", "Duplicate machine address"},
+	} {
+		body := labtest.RenameLab(src, lab)
+		body = regexp.MustCompile(`(?m)^router "aws-edge" \{`).ReplaceAll(body, []byte("${0}\n  machine = \"m7\"\n"))
+		f := labtest.WriteFile(t, "diag.hcl", append(body, tc.blocks...))
+		_, errs, err := runNetemu(t, "validate", f)
+		if err == nil || !strings.Contains(errs, tc.want) || !strings.Contains(errs, "diag.hcl") {
+			t.Errorf("%s: validate: err %v, want %q with the file position:\n%s", tc.name, err, tc.want, errs)
+		}
+	}
+	f := labtest.WriteFile(t, "port.hcl", regexp.MustCompile(`(?m)^lab "[^"]*" \{`).ReplaceAll(labtest.RenameLab(src, lab), []byte("${0}\n  vxlan_port = 0\n")))
+	if _, errs, err := runNetemu(t, "validate", f); err == nil || !strings.Contains(errs, "vxlan_port") {
+		t.Errorf("vxlan_port = 0: err %v:\n%s", err, errs)
+	}
+}
+
+// TestMultihostStaticSplit: the static seed lab, transit routers (and the
+// home side) on m1, AWS on m2, brought up and down with --all-machines
+// (a fake ssh enters each simulated machine) on a custom VXLAN port.
+func TestMultihostStaticSplit(t *testing.T) {
+	lab := labtest.UniqueName("mhst")
+	s := newSimMachines(t, lab, 2)
+	src, err := topo.ExampleSource("aws-ssh-static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	place := map[string]string{"mac": "m1", "home-gw": "m1", "home-core": "m1", "transit-a": "m1", "transit-b": "m1", "aws-edge": "m2"}
+	file := s.splitFile(t, src, place, "vxlan_port = 4790")
+	model, err := topo.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	pl := netemu(t, "placement", file)
+	for _, w := range []string{"machine m1 (192.0.2.11): 5 nodes", "machine m2 (192.0.2.12): 5 nodes", "web*", "cut links: 2 (vxlan udp/4790)"} {
+		if !strings.Contains(pl, w) {
+			t.Errorf("placement lacks %q:\n%s", w, pl)
+		}
+	}
+
+	ssh := s.fakeSSH(t)
+	env := []string{"NETEMU_SSH=" + ssh}
+	s.downOnCleanup(t)
+	cmd := exec.Command(netemuBin, "up", "--all-machines", file)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("up --all-machines: %v\n%s", err, out)
+	}
+	for _, w := range []string{"== machine m1 (192.0.2.11): ok", "== machine m2 (192.0.2.12): ok", "mtu 1450 (underlay ul0 mtu 1500 − 50)", "udp/4790"} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("up output lacks %q:\n%s", w, out)
+		}
+	}
+	for _, m := range s.names {
+		for _, c := range vxlan.CrossLinks(model, m) {
+			checkTunnel(t, model, c, 1450)
+		}
+	}
+	st := netemu(t, "status", lab+"@m2")
+	if !strings.Contains(st, "tunnel aws-edge:eth0 → transit-a:eth2 on m1 (192.0.2.11)") || !strings.Contains(st, "mtu 1450") {
+		t.Errorf("status lacks the tunnels with their MTU:\n%s", st)
+	}
+
+	// mac (m1) reaches web's public IP (m2) across a tunnel, and ssh works.
+	if out, err := nsRun(lab, "mac", "ping", "-c1", "-W5", "203.0.113.129"); err != nil {
+		t.Fatalf("ping web's public IP from mac: %v\n%s", err, out)
+	}
+	if out := netemu(t, "--lab", lab, "ssh", "web", "--", "hostname"); strings.TrimSpace(out) != "ip-10-0-1-10" {
+		t.Errorf("ssh web hostname = %q", out)
+	}
+	// A full-size frame fits the tunnel's MTU (1450 − 28 bytes of headers).
+	if out, err := nsRun(lab, "mac", "ping", "-c1", "-W5", "-M", "do", "-s", "1422", "192.0.2.14"); err != nil {
+		t.Errorf("1450-byte ping across the tunnel: %v\n%s", err, out)
+	}
+
+	cmd = exec.Command(netemuBin, "down", "--all-machines", file)
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("down --all-machines: %v\n%s", err, out)
+	}
+	s.assertGone(t)
+}
+
+// TestMultihostSeedSplit: the routed seed lab over three simulated
+// machines — home on m1, the transit routers on m2, AWS on m3 — so RIP
+// (home-gw–home-core) and BGP (home-core–transit, transit–aws-edge) run
+// across tunnels. Each machine's `up` runs at once, as on a real cluster.
+func TestMultihostSeedSplit(t *testing.T) {
+	lab := labtest.UniqueName("mhseed")
+	s := newSimMachines(t, lab, 3)
+	src, err := topo.ExampleSource(topo.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	place := map[string]string{"mac": "m1", "home-gw": "m1", "home-core": "m2", "transit-a": "m2", "transit-b": "m2", "aws-edge": "m3"}
+	file := s.splitFile(t, src, place, "")
+	s.downOnCleanup(t)
+
+	var wg sync.WaitGroup
+	errs := make([]error, len(s.names))
+	outs := make([]string, len(s.names))
+	for i, m := range s.names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o, e, err := s.run(m, []string{"NETEMU_CONVERGE_TIMEOUT=120s"}, "up", "--machine", m, file)
+			outs[i] = o + e
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, m := range s.names {
+		if errs[i] != nil {
+			t.Fatalf("up --machine %s: %v\n%s", m, errs[i], outs[i])
+		}
+		if !strings.Contains(outs[i], "routing converged") {
+			t.Errorf("up --machine %s did not report convergence:\n%s", m, outs[i])
+		}
+	}
+
+	route := func(node, dst string) string {
+		out, _ := exec.Command("ip", "-n", nodes.NetnsName(lab, node), "route", "show", dst).CombinedOutput()
+		return strings.TrimSpace(string(out))
+	}
+	// RIP across the m1–m2 tunnel: home-gw learns home-core's loopback.
+	labtest.Eventually(t, 60*time.Second, "home-gw's RIP route to home-core's loopback", func() bool {
+		return strings.Contains(route("home-gw", "100.127.0.2"), "proto rip")
+	})
+	// BGP across the m2–m3 tunnels: aws-edge learns the home prefix.
+	labtest.Eventually(t, 60*time.Second, "aws-edge's BGP route to 198.51.100.0/24", func() bool {
+		return strings.Contains(route("aws-edge", "198.51.100.0/24"), "proto bgp")
+	})
+	if out, err := nsRun(lab, "mac", "ping", "-c1", "-W5", "203.0.113.129"); err != nil {
+		t.Fatalf("ping web's public IP from mac: %v\n%s", err, out)
+	}
+	if out := netemu(t, "--lab", lab, "ssh", "web", "--", "hostname"); strings.TrimSpace(out) != "ip-10-0-1-10" {
+		t.Errorf("ssh web hostname = %q", out)
+	}
+
+	// Cut the cross-machine link aws-edge uses towards home, on the
+	// transit side only (the far end's carrier does not follow a VXLAN):
+	// BGP's hold timer notices and aws-edge moves to the other transit.
+	r := route("aws-edge", "198.51.100.0/24")
+	cutIf, other, transit := "eth0", "eth1", "transit-a"
+	if strings.Contains(r, "dev eth1") {
+		cutIf, other, transit = "eth1", "eth0", "transit-b"
+	}
+	ipCmd(t, "-n", nodes.NetnsName(lab, transit), "link", "set", "eth2", "down")
+	labtest.Eventually(t, 90*time.Second, "aws-edge rerouting from "+cutIf+" to "+other, func() bool {
+		return strings.Contains(route("aws-edge", "198.51.100.0/24"), "dev "+other)
+	})
+	labtest.Eventually(t, 30*time.Second, "mac reaching web again", func() bool {
+		_, err := nsRun(lab, "mac", "ping", "-c1", "-W2", "203.0.113.129")
+		return err == nil
+	})
+	ipCmd(t, "-n", nodes.NetnsName(lab, transit), "link", "set", "eth2", "up")
+	labtest.Eventually(t, 90*time.Second, "the session over the repaired tunnel", func() bool {
+		out, _ := exec.Command("ip", "-n", nodes.NetnsName(lab, "transit-a"), "route", "show", "203.0.113.128/25").CombinedOutput()
+		out2, _ := exec.Command("ip", "-n", nodes.NetnsName(lab, "transit-b"), "route", "show", "203.0.113.128/25").CombinedOutput()
+		return strings.Contains(string(out), "dev eth2") && strings.Contains(string(out2), "dev eth2")
+	})
+
+	for _, m := range s.names {
+		if out, errs, err := s.run(m, nil, "down", "--machine", m, lab); err != nil {
+			t.Fatalf("down --machine %s: %v\n%s%s", m, err, out, errs)
+		}
+	}
+	s.assertGone(t)
+}
