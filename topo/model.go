@@ -37,8 +37,11 @@ type Lab struct {
 	// IANA port 4789).
 	VXLANPort uint16 `json:"vxlan_port,omitempty"`
 
-	ASes           []*AS            `json:"ases,omitempty"`
-	Nodes          []*Node          `json:"nodes"`
+	ASes []*AS `json:"ases,omitempty"`
+	// Nodes are in file order, then each VPC's implicit IGW and router.
+	Nodes []*Node `json:"nodes"`
+	// Links are the link blocks in file order, then per VPC: edge–IGW,
+	// IGW–router, and one port per instance.
 	Links          []*Link          `json:"links,omitempty"`
 	VPCs           []*VPC           `json:"vpcs,omitempty"`
 	Subnets        []*Subnet        `json:"subnets,omitempty"`
