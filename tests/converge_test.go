@@ -614,6 +614,7 @@ func TestConvergeUpFailsClearly(t *testing.T) {
 	if !strings.Contains(string(out), "routing has not converged") || !strings.Contains(string(out), "home-gw: bgp session 198.51.100.6") {
 		t.Fatalf("up's error does not name the session:\n%s", out)
 	}
+	t.Logf("up failed as it should:\n%s", out)
 	labtest.AssertGone(t, lab)
 }
 
