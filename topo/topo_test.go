@@ -403,6 +403,9 @@ func TestReferenceFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkModel(t, l)
+	if l.VXLANPort != 4789 || l.ClientHost != "mac" || l.TimersName != TimersFast {
+		t.Errorf("lab: vxlan_port %d client %q timers %q", l.VXLANPort, l.ClientHost, l.TimersName)
+	}
 	if a := l.AS("home-isp"); a.RIPAuth == nil || a.RIPAuth.Type != "md5" || a.RIPAuth.KeyID != 1 || a.IGP != IGPRIP {
 		t.Errorf("home-isp = %+v", a)
 	}

@@ -8,6 +8,7 @@ lab "reference" {
   client        = "mac"            # default: the first host in the file
   link_pool     = "100.64.0.0/16"  # links without subnet get /30s from it
   loopback_pool = "100.127.0.0/16" # routers without loopback get /32s from it
+  vxlan_port    = 4789             # UDP port of cross-machine tunnels (default 4789)
 }
 
 autonomous_system "home-isp" {
