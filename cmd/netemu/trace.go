@@ -36,10 +36,14 @@ func traceNAT(lab *topo.Lab, aws *fw.State) func(node string, dst netip.Addr) ne
 	}
 }
 
-// annotateFaults marks hops whose outgoing link has a fault in force.
+// annotateFaults marks hops whose outgoing link has a fault in force, and
+// routers whose agent is stopped (their kernel still forwards).
 func annotateFaults(lab *topo.Lab, p *converge.Path, f *fault.File) {
 	for i := range p.Hops {
 		h := &p.Hops[i]
+		if f.NodeStopped(h.Node) {
+			h.Note = "agent stopped"
+		}
 		n := lab.Node(h.Node)
 		if n == nil || h.OutIface == "" {
 			continue

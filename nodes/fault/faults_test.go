@@ -1,0 +1,104 @@
+package fault
+
+import (
+	"net/netip"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/topo"
+)
+
+func TestFileApply(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	var f File
+	if _, ok := f.LastChange(); ok {
+		t.Fatal("empty file has a last change")
+	}
+	f.apply(Record{Time: at(1), Kind: KindLinkDown, A: "r1", B: "r2"})
+	f.apply(Record{Time: at(2), Kind: KindLinkSilent, A: "r2", B: "r1"}) // replaces the cut
+	spec := &nodes.ProcessSpec{Name: "agent", Command: []string{"netemu", "agent"}}
+	f.applyWith(Record{Time: at(3), Kind: KindNodeStop, Node: "r3"}, spec)
+	if len(f.Active) != 2 {
+		t.Fatalf("active = %+v", f.Active)
+	}
+	if lf := f.LinkFault("r1", "r2"); lf == nil || lf.Kind != KindLinkSilent || !lf.Since.Equal(at(2)) {
+		t.Errorf("link fault = %+v", lf)
+	}
+	if !f.NodeStopped("r3") || f.StoppedSpec("r3") != spec || f.NodeStopped("r1") {
+		t.Errorf("node stop not recorded: %+v", f.Active)
+	}
+	f.apply(Record{Time: at(4), Kind: KindLinkUp, A: "r1", B: "r2"})
+	f.apply(Record{Time: at(5), Kind: KindNodeStart, Node: "r3"})
+	if len(f.Active) != 0 || len(f.History) != 5 {
+		t.Fatalf("after repairs: active %+v, history %d", f.Active, len(f.History))
+	}
+	if last, ok := f.LastChange(); !ok || last.Kind != KindNodeStart || last.String() != "node-start r3" {
+		t.Errorf("last change = %+v", last)
+	}
+	if s := f.History[0].String(); s != "link-down r1–r2" {
+		t.Errorf("record string = %q", s)
+	}
+	for i := 0; i < maxHistory+10; i++ {
+		f.apply(Record{Time: at(10 + i), Kind: KindLinkUp, A: "r1", B: "r2"})
+	}
+	if len(f.History) != maxHistory {
+		t.Errorf("history not bounded: %d", len(f.History))
+	}
+}
+
+func TestLoadSaveRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	f, err := Load(dir)
+	if err != nil || len(f.History) != 0 {
+		t.Fatalf("missing file: %+v, %v", f, err)
+	}
+	when := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	f.apply(Record{Time: when, Kind: KindLinkDown, A: "a", B: "b"})
+	if err := save(dir, f); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Active) != 1 || !g.Active[0].Since.Equal(when) || g.History[0] != f.History[0] {
+		t.Fatalf("round trip: %+v", g)
+	}
+	if err := os.WriteFile(Path(dir), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err == nil {
+		t.Error("corrupt file loaded")
+	}
+}
+
+func TestFindLink(t *testing.T) {
+	p := netip.MustParsePrefix
+	l := &topo.Lab{Name: "t", Nodes: []*topo.Node{{Name: "a"}, {Name: "b"}, {Name: "c"}}}
+	l.Links = []*topo.Link{
+		{A: topo.Endpoint{Node: "a", Iface: "eth0"}, B: topo.Endpoint{Node: "b", Iface: "eth0"}, Subnet: p("10.0.0.0/30")},
+		{A: topo.Endpoint{Node: "a", Iface: "eth1"}, B: topo.Endpoint{Node: "b", Iface: "eth1"}, Subnet: p("10.0.0.4/30")},
+	}
+	tests := []struct {
+		a, b   string
+		subnet string
+		err    bool
+	}{
+		{"a", "b", "10.0.0.0/30", false},
+		{"b", "a", "10.0.0.0/30", false},
+		{"a:eth1", "b", "10.0.0.4/30", false},
+		{"b:eth1", "a:eth1", "10.0.0.4/30", false},
+		{"a:eth1", "b:eth0", "", true},
+		{"a", "c", "", true},
+		{"a", "zz", "", true},
+	}
+	for _, tt := range tests {
+		got, err := FindLink(l, tt.a, tt.b)
+		if (err != nil) != tt.err || (err == nil && got.Subnet.String() != tt.subnet) {
+			t.Errorf("FindLink(%s, %s) = %v, %v", tt.a, tt.b, got, err)
+		}
+	}
+}
