@@ -49,6 +49,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.mu.Lock()
 	d.e.start(d.now())
+	if l, ok := d.e.fib.(interface {
+		List(proto int) ([]fib.Route, error)
+	}); ok {
+		if rs, err := l.List(fib.ProtoRIP); err != nil {
+			d.log.Warn("list kernel routes left by a previous agent", "error", err)
+		} else {
+			d.e.adopt(d.now(), rs)
+		}
+	}
 	d.mu.Unlock()
 	timer := time.NewTimer(0)
 	defer timer.Stop()

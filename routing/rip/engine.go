@@ -48,6 +48,10 @@ type route struct {
 	gcAt    time.Time // removal deadline once metric is infinity
 	since   time.Time // last change of metric or next hop
 	inFIB   bool
+	// stale marks a route found in the kernel at start-up (left by a
+	// previous agent): kept until a neighbour confirms or replaces it, or
+	// the timeout passes; never advertised.
+	stale bool
 }
 
 func (r *route) state() string {
@@ -180,6 +184,26 @@ func (e *engine) start(now time.Time) {
 				e.sendRequest(s)
 			}
 		}
+	}
+}
+
+// adopt takes over RIP routes a previous agent left in the kernel, so
+// they are replaced when relearned and removed when nobody confirms them
+// within a timeout, instead of staying forever.
+func (e *engine) adopt(now time.Time, routes []fib.Route) {
+	for _, fr := range routes {
+		p := fr.Prefix.Masked()
+		if _, ok := e.routes[p]; ok || fr.Protocol != fib.ProtoRIP {
+			continue
+		}
+		iface := ""
+		for name, s := range e.ifaces {
+			if s.index != 0 && s.index == fr.LinkIndex {
+				iface = name
+			}
+		}
+		e.routes[p] = &route{prefix: p, metric: uint32(min(max(fr.Metric, 1), Infinity-1)), nextHop: fr.Gateway, iface: iface,
+			expires: now.Add(e.cfg.Timeout), since: now, inFIB: true, stale: true}
 	}
 }
 
@@ -424,6 +448,13 @@ func (e *engine) update(now time.Time, s *ifaceState, from, nh netip.Addr, p net
 	}
 	same := r.from == from && r.iface == s.cfg.Name
 	switch {
+	case r.stale:
+		if metric >= Infinity {
+			e.expire(now, r, "withdrawn by "+from.String())
+			r.stale = false
+			return
+		}
+		e.replace(now, r, s, from, nh, metric, tag)
 	case same:
 		if metric < Infinity {
 			r.expires = now.Add(e.cfg.Timeout)
@@ -455,7 +486,7 @@ func (e *engine) replace(now time.Time, r *route, s *ifaceState, from, nh netip.
 		kind = routing.EventRouteAdd
 	}
 	r.metric, r.nextHop, r.from, r.iface, r.tag = metric, nh, from, s.cfg.Name, tag
-	r.local = false
+	r.local, r.stale = false, false
 	r.expires = now.Add(e.cfg.Timeout)
 	r.gcAt = time.Time{}
 	r.changed = true
@@ -549,7 +580,7 @@ func (e *engine) next() time.Time {
 func (e *engine) entriesFor(s *ifaceState, triggered bool) []Entry {
 	prefixes := make([]netip.Prefix, 0, len(e.routes))
 	for p, r := range e.routes {
-		if triggered && !r.changed {
+		if (triggered && !r.changed) || (r.stale && r.metric < Infinity) {
 			continue
 		}
 		// A subnet of the interface itself: the neighbour has it.

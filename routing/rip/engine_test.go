@@ -411,3 +411,53 @@ func TestAuthMD5Between(t *testing.T) {
 		t.Fatal("auth failures not counted")
 	}
 }
+
+func TestAdoptStaleKernelRoutes(t *testing.T) {
+	n := line(t)
+	a := n.routers["a"]
+	// A previous agent of a left two routes: one b still advertises (with
+	// a different metric), one nobody knows any more.
+	left := []fib.Route{
+		{Prefix: netip.MustParsePrefix("3.3.3.3/32"), Gateway: netip.MustParseAddr("10.0.1.2"), Metric: 7, Protocol: fib.ProtoRIP},
+		{Prefix: netip.MustParsePrefix("99.0.0.0/8"), Gateway: netip.MustParseAddr("10.0.1.2"), Metric: 2, Protocol: fib.ProtoRIP},
+	}
+	_ = n.fibs["a"].Replace(left)
+	n.start()
+	a.adopt(n.now, left)
+	for _, e := range a.entriesFor(a.ifaces["eth0"], false) {
+		if p, _ := e.Prefix(); p.String() == "99.0.0.0/8" {
+			t.Fatalf("stale route advertised: %+v", e)
+		}
+	}
+	n.run(n.now.Add(2 * time.Second))
+	n.wantRoute("a", "3.3.3.3/32", 3, "10.0.1.2")
+	n.wantRoute("a", "99.0.0.0/8", 2, "10.0.1.2") // still there until the timeout
+	n.run(n.now.Add(fastCfg.Timeout))
+	n.wantNoRoute("a", "99.0.0.0/8")
+	n.wantRoute("a", "3.3.3.3/32", 3, "10.0.1.2")
+}
+
+func TestNextHopField(t *testing.T) {
+	n := newFakeNet(t)
+	// b and c share a /29 with a third address, 10.0.5.3, that b names as
+	// the better next hop for a prefix.
+	n.add("b", "2.2.2.2/32", map[string]string{"eth0": "10.0.5.1/29"})
+	n.add("c", "3.3.3.3/32", map[string]string{"eth0": "10.0.5.2/29"})
+	n.link("b", "eth0", "c", "eth0")
+	n.start()
+	n.run(n.now.Add(time.Second))
+	c := n.routers["c"]
+	b := Encode(&Packet{Command: Response, Version: 2, Entries: []Entry{entry("77.0.0.0/8", "10.0.5.3", 4, 42)}})
+	c.handle(n.now, Datagram{Iface: "eth0", Src: netip.MustParseAddrPort("10.0.5.1:520"), Data: b})
+	c.advance(n.now)
+	n.wantRoute("c", "77.0.0.0/8", 5, "10.0.5.3")
+	if r := c.routes[netip.MustParsePrefix("77.0.0.0/8")]; r.tag != 42 || r.from != netip.MustParseAddr("10.0.5.1") {
+		t.Errorf("route %+v: want tag 42 kept and from the sender", r)
+	}
+	// The tag goes out again in c's own updates.
+	for _, e := range c.entriesFor(c.ifaces["eth0"], false) {
+		if p, _ := e.Prefix(); p.String() == "77.0.0.0/8" && e.Tag != 42 {
+			t.Errorf("tag not kept on output: %+v", e)
+		}
+	}
+}
