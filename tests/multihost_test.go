@@ -313,7 +313,7 @@ func TestMultihostStaticSplit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("up --all-machines: %v\n%s", err, out)
 	}
-	for _, w := range []string{"== machine m1 (192.0.2.11): ok", "== machine m2 (192.0.2.12): ok", "mtu 1450 (underlay ul0 mtu 1500 − 50)", "udp/4790"} {
+	for _, w := range []string{"== machine m1 (192.0.2.11): ok", "== machine m2 (192.0.2.12): ok", "mtu 1450 (underlay ul0 mtu 1500 − 50)", "udp/4790", "machines m1 answered through the tunnels"} {
 		if !strings.Contains(string(out), w) {
 			t.Errorf("up output lacks %q:\n%s", w, out)
 		}
@@ -430,6 +430,30 @@ func TestMultihostSeedSplit(t *testing.T) {
 	for _, m := range s.names {
 		if out, errs, err := s.run(m, nil, "down", "--machine", m, lab); err != nil {
 			t.Fatalf("down --machine %s: %v\n%s%s", m, err, out, errs)
+		}
+	}
+	s.assertGone(t)
+}
+
+// TestMultihostPeerDeadline: `up` on one machine while the other never
+// comes up fails on its deadline naming the silent machine, and removes
+// its own share.
+func TestMultihostPeerDeadline(t *testing.T) {
+	lab := labtest.UniqueName("mhpeer")
+	s := newSimMachines(t, lab, 2)
+	src, err := topo.ExampleSource("aws-ssh-static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := s.splitFile(t, src, map[string]string{"transit-a": "m1", "transit-b": "m1", "aws-edge": "m2"}, "")
+	s.downOnCleanup(t)
+	out, errs, err := s.run("m1", []string{"NETEMU_PEER_TIMEOUT=3s"}, "up", "--machine", "m1", file)
+	if err == nil {
+		t.Fatalf("up m1 without m2 succeeded:\n%s", out)
+	}
+	for _, w := range []string{"not heard from machine(s) m2 (192.0.2.12; tunnels transit-a:eth2→aws-edge:eth0", "netemu up --machine m2"} {
+		if !strings.Contains(errs, w) {
+			t.Errorf("error lacks %q:\n%s", w, errs)
 		}
 	}
 	s.assertGone(t)

@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/vxlan"
@@ -108,6 +110,55 @@ func printTunnels(w io.Writer, st *nodes.State) error {
 			r.VNI, moved, r.Port, r.MTU, r.Underlay, r.UnderlayMTU, vxlan.Overhead)
 	}
 	return nil
+}
+
+// peerTimeoutEnv bounds how long `up` waits for the other machines'
+// shares (default peerTimeout).
+const peerTimeoutEnv = "NETEMU_PEER_TIMEOUT"
+
+// peerTimeout is long enough to start `up` on the other machines by hand.
+const peerTimeout = 5 * time.Minute
+
+// peersStage waits, before convergence, until every machine this share has
+// tunnels to answers on one of them, so `up` on one machine does not wait
+// forever for the others: on the deadline it fails naming the machines
+// not heard from.
+func peersStage() upStage {
+	return upStage{
+		name: "peers",
+		run: func(ctx context.Context, r *upRun) error {
+			cs := vxlan.CrossLinks(r.lab, r.machine)
+			if len(cs) == 0 {
+				return nil
+			}
+			timeout := peerTimeout
+			if v := os.Getenv(peerTimeoutEnv); v != "" {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					return fmt.Errorf("%s=%q: %w", peerTimeoutEnv, v, err)
+				}
+				timeout = d
+			}
+			var others []string
+			for _, c := range cs {
+				if !slices.Contains(others, c.RemoteMachine) {
+					others = append(others, c.RemoteMachine)
+				}
+			}
+			r.log.Info("waiting for the other machines", "machines", others, "timeout", timeout)
+			wctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			start := time.Now()
+			if err := vxlan.WaitPeers(wctx, r.lab, r.machine, 200*time.Millisecond); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return err
+			}
+			fmt.Fprintf(os.Stdout, "machines %s answered through the tunnels after %s\n", strings.Join(others, ", "), time.Since(start).Round(10*time.Millisecond))
+			return nil
+		},
+	}
 }
 
 // machineResult is one machine's answer to an --all-machines command.

@@ -49,6 +49,7 @@ func upStages() []upStage {
 		fwStage(),
 		servicesStage(),
 		routingStage(),
+		peersStage(),
 		convergeStage(),
 	}
 }
