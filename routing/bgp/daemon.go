@@ -206,6 +206,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.started = time.Now()
 	d.mu.Unlock()
 	d.events.Emit(routing.Event{Daemon: "bgp", Kind: routing.EventStart, Detail: fmt.Sprintf("AS %d id %v", d.cfg.ASN, d.cfg.RouterID)})
+	// Routes a previous run of the agent installed are stale: this run
+	// knows nothing of them and would never withdraw them.
+	if f, ok := d.fib.(interface{ Flush(proto int) error }); ok {
+		if err := f.Flush(fib.ProtoBGP); err != nil {
+			d.log.Warn("flush stale BGP routes", "error", err)
+		}
+	}
 	var wg sync.WaitGroup
 	if err := d.platformStart(ctx, &wg); err != nil {
 		return err

@@ -73,7 +73,7 @@ func (n *pipeNet) dialer(from *Daemon) Dialer {
 		if to == nil {
 			return nil, errors.New("no route")
 		}
-		x, y := net.Pipe()
+		x, y := bufPipe()
 		to.byAddr[local].sess.Incoming(y)
 		return x, nil
 	}

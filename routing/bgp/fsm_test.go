@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func testPeer(local, peer uint32, lid, pid string) PeerConfig {
 func pipePair(a, b **Session) (Dialer, Dialer) {
 	mk := func(other **Session) Dialer {
 		return func(ctx context.Context, _, _ netip.Addr) (net.Conn, error) {
-			x, y := net.Pipe()
+			x, y := bufPipe()
 			(*other).Incoming(y)
 			return x, nil
 		}
@@ -188,7 +189,7 @@ func TestBadOpenGetsNotification(t *testing.T) {
 			done := make(chan struct{})
 			go func() { s.Run(ctx); close(done) }()
 			defer func() { cancel(); <-done }()
-			x, y := net.Pipe()
+			x, y := bufPipe()
 			defer x.Close()
 			s.Incoming(y)
 			x.SetDeadline(time.Now().Add(5 * time.Second))
@@ -242,7 +243,7 @@ func TestCollision(t *testing.T) {
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
-			x, y := net.Pipe()
+			x, y := bufPipe()
 			(*other).Incoming(y)
 			return x, nil
 		}
@@ -270,3 +271,58 @@ func TestCollision(t *testing.T) {
 }
 
 var _ = errors.New
+
+// TestHoldTimerExpires: a peer that goes silent after OPEN/KEEPALIVE gets
+// a Hold Timer Expired NOTIFICATION after the negotiated hold time (3 s).
+func TestHoldTimerExpires(t *testing.T) {
+	h := chanHooks{make(chan hookEvent, 16)}
+	cfg := testPeer(65001, 65002, "10.0.0.1", "10.0.0.2")
+	cfg.Passive = true
+	s := newSession(cfg, h, nil, hclog.NewNullLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	x, y := bufPipe()
+	defer x.Close()
+	s.Incoming(y)
+	x.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := ReadMessage(x, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := make(chan Message, 16)
+	go func() {
+		defer close(msgs)
+		for {
+			m, err := ReadMessage(x, Options{AS4: true})
+			if err != nil {
+				return
+			}
+			msgs <- m
+		}
+	}()
+	for _, m := range []Message{NewOpen(65002, 3, addr("10.0.0.2")), &Keepalive{}} {
+		b, _ := EncodeMessage(m, Options{})
+		x.Write(b)
+	}
+	waitHook(t, h.ch, "up")
+	start := time.Now()
+	for {
+		m, ok := <-msgs
+		if !ok {
+			t.Fatal("no NOTIFICATION")
+		}
+		if n, ok := m.(*Notification); ok {
+			if n.Code != ErrHoldTimer {
+				t.Fatalf("NOTIFICATION %v", n)
+			}
+			if time.Since(start) < 2*time.Second {
+				t.Fatalf("hold timer fired after %v, before the 3 s hold time", time.Since(start))
+			}
+			break
+		}
+	}
+	if e := waitHook(t, h.ch, "down"); !strings.Contains(e.reason, "hold timer") {
+		t.Fatalf("down reason %q", e.reason)
+	}
+}
