@@ -33,9 +33,12 @@ const (
 func ripFRRConf(auth *rip.Auth) string {
 	var b strings.Builder
 	b.WriteString("hostname f\nlog stdout debugging\ndebug rip events\ndebug rip packet\n")
-	if auth != nil {
+	switch {
+	case auth != nil && auth.Type == "md5":
 		fmt.Fprintf(&b, "key chain netemu\n key %d\n  key-string %s\n exit\nexit\n", auth.KeyID, auth.Key)
 		b.WriteString("interface eth0\n ip rip authentication mode md5\n ip rip authentication key-chain netemu\nexit\n")
+	case auth != nil:
+		fmt.Fprintf(&b, "interface eth0\n ip rip authentication mode text\n ip rip authentication string %s\nexit\n", auth.Key)
 	}
 	b.WriteString("router rip\n version 2\n network eth0\n redistribute connected\n timers basic 5 30 20\nexit\n")
 	return b.String()
@@ -43,8 +46,11 @@ func ripFRRConf(auth *rip.Auth) string {
 
 func ripBIRDConf(auth *rip.Auth) string {
 	a := ""
-	if auth != nil {
+	switch {
+	case auth != nil && auth.Type == "md5":
 		a = fmt.Sprintf(`authentication cryptographic; password "%s" { id %d; algorithm keyed md5; };`, auth.Key, auth.KeyID)
+	case auth != nil:
+		a = fmt.Sprintf(`authentication plaintext; password "%s";`, auth.Key)
 	}
 	return `router id 10.255.0.3;
 log stderr all;
@@ -98,6 +104,10 @@ func TestRIPInteropFRRBIRD(t *testing.T) {
 
 func TestRIPInteropMD5(t *testing.T) {
 	ripInterop(t, &rip.Auth{Type: "md5", Key: "s3cret", KeyID: 1})
+}
+
+func TestRIPInteropPlain(t *testing.T) {
+	ripInterop(t, &rip.Auth{Type: "plain", Key: "pl4in"})
 }
 
 func ripInterop(t *testing.T, auth *rip.Auth) {
