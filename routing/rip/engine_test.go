@@ -461,3 +461,49 @@ func TestNextHopField(t *testing.T) {
 		}
 	}
 }
+
+func TestRequests(t *testing.T) {
+	n := line(t)
+	n.start()
+	n.run(n.now.Add(2 * time.Second))
+	b := n.routers["b"]
+	asker := netip.MustParseAddrPort("10.0.1.1:4321") // a monitoring tool: any port
+	ask := func(entries ...Entry) *Packet {
+		n.log = nil
+		b.handle(n.now, Datagram{Iface: "eth0", Src: asker, Data: Encode(&Packet{Command: Request, Version: 2, Entries: entries})})
+		var out []*Packet
+		for _, s := range n.log {
+			if s.from == "b" && s.dst == asker {
+				p, err := Decode(s.data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, p)
+			}
+		}
+		if len(out) != 1 {
+			t.Fatalf("%d answers to %s, want 1", len(out), asker)
+		}
+		return out[0]
+	}
+	// Specific: the metrics as b has them, no split horizon, unknown = 16.
+	p := ask(entry("3.3.3.3/32", "", 0, 0), entry("1.1.1.1/32", "", 0, 0), entry("88.0.0.0/8", "", 0, 0))
+	got := map[string]uint32{}
+	for _, e := range p.Entries {
+		pf, _ := e.Prefix()
+		got[pf.String()] = e.Metric
+	}
+	if got["3.3.3.3/32"] != 2 || got["1.1.1.1/32"] != 2 || got["88.0.0.0/8"] != Infinity || p.Command != Response {
+		t.Errorf("specific answer %v", got)
+	}
+	// Whole table: as an update on that interface (poisoned reverse).
+	p = ask(Entry{AFI: 0, Addr: netip.IPv4Unspecified(), Mask: netip.IPv4Unspecified(), NextHop: netip.IPv4Unspecified(), Metric: Infinity})
+	got = map[string]uint32{}
+	for _, e := range p.Entries {
+		pf, _ := e.Prefix()
+		got[pf.String()] = e.Metric
+	}
+	if got["3.3.3.3/32"] != 2 || got["1.1.1.1/32"] != Infinity || got["2.2.2.2/32"] != 1 {
+		t.Errorf("whole-table answer %v", got)
+	}
+}
