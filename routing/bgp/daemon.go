@@ -506,7 +506,8 @@ func (d *Daemon) flush() {
 	slices.SortFunc(dirty, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr())*64 + a.Bits() - b.Bits() })
 
 	// Kernel.
-	var install, remove []fib.Route
+	install := make([]fib.Route, 0, len(dirty))
+	var remove []fib.Route
 	for _, prefix := range dirty {
 		var best *Path
 		if dst := d.rib.Dest(prefix); dst != nil {
