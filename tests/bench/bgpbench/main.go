@@ -501,17 +501,24 @@ func frrReceiver() receiver {
 			if err != nil {
 				return 0
 			}
+			// FRR prints {"peers": …} when the address family is named,
+			// {"ipv4Unicast": {"peers": …}} otherwise.
+			type peers struct {
+				Peers map[string]struct {
+					PfxRcd int `json:"pfxRcd"`
+				} `json:"peers"`
+			}
 			var s struct {
-				IPv4Unicast struct {
-					Peers map[string]struct {
-						PfxRcd int `json:"pfxRcd"`
-					} `json:"peers"`
-				} `json:"ipv4Unicast"`
+				peers
+				IPv4Unicast peers `json:"ipv4Unicast"`
 			}
 			if json.Unmarshal(out, &s) != nil {
 				return 0
 			}
 			n := 0
+			for _, p := range s.Peers {
+				n += p.PfxRcd
+			}
 			for _, p := range s.IPv4Unicast.Peers {
 				n += p.PfxRcd
 			}
