@@ -141,7 +141,8 @@ func runsRIP(lab *topo.Lab, a, b *topo.Node) bool {
 }
 
 // Check decides whether the lab has converged: every agent answers; every
-// RIP neighbour across a working link is heard; every BGP session that can
+// RIP neighbour across a working link has been heard since the last
+// change; every BGP session that can
 // be up is Established; across a silently failed link neither is any more
 // or to a stopped router (the protocols have noticed); and nothing changed
 // for the quiet period.
@@ -152,6 +153,11 @@ func Check(lab *topo.Lab, views []View, f Faults, quiet time.Duration, now time.
 		timeout = 180 * time.Second
 	}
 	for _, v := range views {
+		if !f.Stopped[v.Node] && v.Err == nil && v.LastChange.After(res.LastChange) {
+			res.LastChange = v.LastChange
+		}
+	}
+	for _, v := range views {
 		if f.Stopped[v.Node] {
 			continue
 		}
@@ -159,14 +165,11 @@ func Check(lab *topo.Lab, views []View, f Faults, quiet time.Duration, now time.
 			res.Problems = append(res.Problems, Problem{v.Node, "agent", "unreachable: " + v.Err.Error()})
 			continue
 		}
-		if v.LastChange.After(res.LastChange) {
-			res.LastChange = v.LastChange
-		}
 		n := lab.Node(v.Node)
 		if n == nil {
 			continue
 		}
-		res.Problems = append(res.Problems, checkRIP(lab, n, v, f, timeout, now)...)
+		res.Problems = append(res.Problems, checkRIP(lab, n, v, f, timeout, res.LastChange, now)...)
 		res.Problems = append(res.Problems, checkBGP(lab, n, v, f)...)
 	}
 	if len(res.Problems) > 0 {
@@ -182,7 +185,12 @@ func Check(lab *topo.Lab, views []View, f Faults, quiet time.Duration, now time.
 	return res
 }
 
-func checkRIP(lab *topo.Lab, n *topo.Node, v View, f Faults, timeout time.Duration, now time.Time) []Problem {
+// checkRIP checks n's RIP neighbours. Each one across a working link must
+// have been heard since the lab's last change: a route that timed out is
+// only replaced by the next periodic update of a neighbour that has an
+// alternative, so a quiet period shorter than the update interval would
+// call the lab converged too early.
+func checkRIP(lab *topo.Lab, n *topo.Node, v View, f Faults, timeout time.Duration, lastChange, now time.Time) []Problem {
 	var out []Problem
 	for _, i := range n.Interfaces {
 		peer := lab.Node(i.Peer)
@@ -194,10 +202,11 @@ func checkRIP(lab *topo.Lab, n *topo.Node, v View, f Faults, timeout time.Durati
 			continue
 		}
 		addr := pi.Addr.Addr()
-		heard := false
+		heard, heardSince := false, false
 		for _, nb := range v.RIPNeighbours {
 			if nb.Addr == addr && now.Sub(nb.LastHeard) < timeout {
 				heard = true
+				heardSince = !nb.LastHeard.Before(lastChange)
 			}
 		}
 		what := fmt.Sprintf("rip neighbour %s (%s on %s)", addr, peer.Name, i.Name)
@@ -210,6 +219,8 @@ func checkRIP(lab *topo.Lab, n *topo.Node, v View, f Faults, timeout time.Durati
 			out = append(out, Problem{n.Name, what, "still heard across a silent link (waiting for the route timeout)"})
 		case !faulted && !heard:
 			out = append(out, Problem{n.Name, what, "not heard"})
+		case !faulted && !heardSince:
+			out = append(out, Problem{n.Name, what, "no update since the last routing change"})
 		}
 	}
 	return out

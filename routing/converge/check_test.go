@@ -90,6 +90,11 @@ func TestCheck(t *testing.T) {
 			v[1].RIPNeighbours[0].LastHeard = t0.Add(-25 * time.Second)
 			return v
 		}, Faults{}, now, false, []string{"transit-a: rip neighbour 100.64.0.10 (transit-b on eth1): not heard"}},
+		{"rip neighbour not heard since the last change", func() []View {
+			v := healthy()
+			v[3].LastChange = t0.Add(9500 * time.Millisecond) // after transit-b was last heard
+			return v
+		}, Faults{}, t0.Add(12 * time.Second), false, []string{"transit-a: rip neighbour 100.64.0.10 (transit-b on eth1): no update since the last routing change", "transit-b: rip neighbour 100.64.0.9"}},
 		{"carrier loss: sessions over the link need not be up", func() []View {
 			v := healthy()
 			v[1].BGPSessions[2].State = "Idle"
