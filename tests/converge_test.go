@@ -655,8 +655,27 @@ func TestConvergeRIPRing(t *testing.T) {
 		return tl
 	}
 
+	// `events -f` follows: the failure and the reactions appear as they
+	// happen.
+	follow := exec.Command(buildNetemu(t), "--lab", name, "events", "-f")
+	var followed cvBuffer
+	follow.Stdout = &followed
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		follow.Process.Kill()
+		follow.Wait()
+	})
+
 	netemu(t, "--lab", name, "link", "down", "r1", first)
 	netemu(t, "--lab", name, "wait", "--timeout", "30s")
+	cvEventually(t, 10*time.Second, "events -f to show the failure and a withdrawal", func() bool {
+		out := followed.String()
+		cut := strings.Contains(out, "link-down r1–"+first) || strings.Contains(out, "link-down "+first+"–r1")
+		return cut && strings.Contains(out, "route-withdraw")
+	})
+	follow.Process.Kill()
 	after := cvTracePath(t, name, "left", "right")
 	if after.Result != converge.Reached || after.Hops[2].Node == first {
 		t.Fatalf("after cutting r1–%s:\n%s", first, after.Format())
@@ -721,4 +740,22 @@ func TestConvergeRIPRing(t *testing.T) {
 	if out := netemu(t, "--lab", name, "events"); !strings.Contains(out, "node-start "+cur) {
 		t.Errorf("events do not start at the node start:\n%s", out)
 	}
+}
+
+// cvBuffer is a bytes.Buffer safe to read while a process writes it.
+type cvBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (c *cvBuffer) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.b.Write(p)
+}
+
+func (c *cvBuffer) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.b.String()
 }
