@@ -64,10 +64,7 @@ link "r1" "r9" {}
 	_, err := topo.Parse([]byte(src), "oops.hcl")
 	fmt.Println(err)
 	// Output:
-	// Error: Unknown node
-	//
-	//   on oops.hcl line 4, in link "r1" "r9":
-	//    4: link "r1" "r9" {}
-	//
-	// link end "r9": no router or host "r9" is defined.
+	// oops.hcl:4:11: error: Unknown node: link end "r9": no router or host "r9" is defined.
+	//     4 | link "r1" "r9" {}
+	//       |           ^^^^
 }

@@ -13,11 +13,11 @@ func TestVXLANPort(t *testing.T) {
 	}{
 		{"", 0, ""},
 		{"vxlan_port = 4790", 4790, ""},
-		{"vxlan_port = 0", 0, "on x.hcl line 1"},
+		{"vxlan_port = 0", 0, "x.hcl:1:24: error"},
 		{"vxlan_port = 70000", 0, "Invalid port"},
 	} {
 		src := "lab \"x\" {\n" + tc.attr + "\n}\nhost \"a\" {}\n"
-		if strings.Contains(tc.err, "line 1") {
+		if strings.Contains(tc.err, "x.hcl:1:") {
 			src = "lab \"x\" { " + tc.attr + " }\nhost \"a\" {}\n"
 		}
 		l, err := Parse([]byte(src), "x.hcl")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -28,14 +29,18 @@ type DiagError struct {
 	Files map[string]*hcl.File
 }
 
-// Error renders every diagnostic as file:line:col with its source snippet.
+// Error renders every diagnostic compiler-style, one "file:line:col:"
+// heading each (so editors and grep can jump to it), with the source line
+// and a marker under the offending text.
 func (e *DiagError) Error() string {
 	var buf bytes.Buffer
-	w := hcl.NewDiagnosticTextWriter(&buf, e.Files, 100, false)
-	if err := w.WriteDiagnostics(e.Diags); err != nil {
-		return e.Diags.Error()
+	for i, d := range e.Diags {
+		if i > 0 {
+			buf.WriteByte('\n')
+		}
+		writeDiagnostic(&buf, d, e.Files)
 	}
-	return string(bytes.TrimRight(buf.Bytes(), "\n"))
+	return strings.TrimRight(buf.String(), "\n")
 }
 
 // Load reads and validates the topology file at path.

@@ -390,7 +390,7 @@ func TestDiagErrorRendersAll(t *testing.T) {
 		t.Fatal("no error")
 	}
 	s := err.Error()
-	if strings.Count(s, "Missing AS") != 2 || !strings.Contains(s, "two.hcl line 2") || !strings.Contains(s, "two.hcl line 3") {
+	if strings.Count(s, "Missing AS") != 2 || !strings.Contains(s, "two.hcl:2:8: error") || !strings.Contains(s, "two.hcl:3:8: error") {
 		t.Errorf("rendered:\n%s", s)
 	}
 }

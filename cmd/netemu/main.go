@@ -3,11 +3,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
+
+	"github.com/netemu/netemu/topo"
 )
 
 // globals are the flags every command shares. They are passed to each
@@ -73,7 +76,13 @@ var commandConstructors = []func(*globals) *cobra.Command{
 
 func main() {
 	if err := newRootCmd().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "netemu:", err)
+		// Diagnostics already start with file:line:col; a prefix would hide it.
+		var diags *topo.DiagError
+		if errors.As(err, &diags) {
+			fmt.Fprintln(os.Stderr, diags.Error())
+		} else {
+			fmt.Fprintln(os.Stderr, "netemu:", err)
+		}
 		os.Exit(exitCode(err))
 	}
 }
