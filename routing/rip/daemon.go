@@ -71,28 +71,51 @@ func (d *Daemon) Run(ctx context.Context) error {
 				continue
 			}
 			d.mu.Lock()
-			d.e.handle(d.now(), dg)
+			now := d.now()
+			d.e.handle(now, dg)
+			// Take what already arrived (bounded) before writing the
+			// kernel: one batch per burst rather than per packet.
+			for more, n := true, 0; more && n < 64; n++ {
+				select {
+				case dg, ok := <-d.recv:
+					if !ok {
+						d.recv, more = nil, false
+						break
+					}
+					d.e.handle(now, dg)
+				default:
+					more = false
+				}
+			}
+			d.e.afterInput(now)
+			d.reset(timer, now)
 			d.mu.Unlock()
+			continue
 		case <-timer.C:
 		case <-d.kick:
 		}
 		d.mu.Lock()
 		now := d.now()
 		d.e.advance(now)
-		next := d.e.next()
+		d.reset(timer, now)
 		d.mu.Unlock()
-		wait := time.Hour
-		if !next.IsZero() {
-			wait = max(next.Sub(now), time.Millisecond)
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
-		timer.Reset(wait)
 	}
+}
+
+// reset arms the timer for the engine's next deadline.
+func (d *Daemon) reset(timer *time.Timer, now time.Time) {
+	next := d.e.next()
+	wait := time.Hour
+	if !next.IsZero() {
+		wait = max(next.Sub(now), time.Millisecond)
+	}
+	if !timer.Stop() {
+		select {
+		case <-timer.C:
+		default:
+		}
+	}
+	timer.Reset(wait)
 }
 
 // LinkChanged applies an interface change at once and wakes the loop to

@@ -103,6 +103,11 @@ type engine struct {
 
 	triggerPending bool
 	triggerHold    time.Time // no triggered update before this
+	// due is the earliest timer deadline (route timeout, garbage,
+	// periodic update, neighbour timeout) known: advance recomputes it
+	// with a full scan, input only ever lowers it (wake), so a packet
+	// costs no scan of the table.
+	due time.Time
 
 	fibAdd map[netip.Prefix]fib.Route
 	fibDel map[netip.Prefix]fib.Route
@@ -180,6 +185,7 @@ func (e *engine) start(now time.Time) {
 		if s := e.ifaces[name]; s.rip {
 			// The first full table goes out at once, after the request.
 			s.nextReg = now
+			e.wake(now)
 			if s.up {
 				e.sendRequest(s)
 			}
@@ -204,6 +210,7 @@ func (e *engine) adopt(now time.Time, routes []fib.Route) {
 		}
 		e.routes[p] = &route{prefix: p, metric: uint32(min(max(fr.Metric, 1), Infinity-1)), nextHop: fr.Gateway, iface: iface,
 			expires: now.Add(e.cfg.Timeout), since: now, inFIB: true, stale: true}
+		e.wake(now.Add(e.cfg.Timeout))
 	}
 }
 
@@ -260,6 +267,7 @@ func (e *engine) linkChanged(now time.Time, name string, up bool) {
 		// neighbour may see its carrier come back after our request.
 		e.sendRequest(s)
 		s.nextReg = now
+		e.wake(now)
 	}
 }
 
@@ -269,6 +277,7 @@ func (e *engine) expire(now time.Time, r *route, why string) {
 	r.metric = Infinity
 	r.changed = true
 	r.gcAt = now.Add(e.cfg.Garbage)
+	e.wake(r.gcAt)
 	r.since = now
 	e.triggerPending = true
 	if r.inFIB {
@@ -399,6 +408,7 @@ func (e *engine) handle(now time.Time, d Datagram) {
 	n.iface = d.Iface
 	n.lastHeard = now
 	n.packets++
+	e.wake(now.Add(e.cfg.Timeout))
 	if !n.up {
 		n.up = true
 		e.events.Emit(routing.Event{Daemon: "rip", Kind: routing.EventNeighbourUp, Peer: src, Iface: d.Iface})
@@ -437,6 +447,7 @@ func (e *engine) update(now time.Time, s *ifaceState, from, nh netip.Addr, p net
 		}
 		r = &route{prefix: p, metric: metric, nextHop: nh, from: from, iface: s.cfg.Name, tag: tag,
 			changed: true, expires: now.Add(e.cfg.Timeout), since: now}
+		e.wake(r.expires)
 		e.routes[p] = r
 		e.triggerPending = true
 		e.fibInstall(r)
@@ -488,6 +499,7 @@ func (e *engine) replace(now time.Time, r *route, s *ifaceState, from, nh netip.
 	r.metric, r.nextHop, r.from, r.iface, r.tag = metric, nh, from, s.cfg.Name, tag
 	r.local, r.stale = false, false
 	r.expires = now.Add(e.cfg.Timeout)
+	e.wake(r.expires)
 	r.gcAt = time.Time{}
 	r.changed = true
 	r.since = now
@@ -524,6 +536,14 @@ func (e *engine) advance(now time.Time) {
 			}
 		}
 	}
+	e.afterInput(now)
+	e.due = e.computeDue()
+}
+
+// afterInput sends a triggered update when one is pending and allowed,
+// and writes the kernel changes; it is what a received packet or a link
+// change needs, without advance's scan of every timer.
+func (e *engine) afterInput(now time.Time) {
 	if e.triggerPending && !now.Before(e.triggerHold) {
 		e.triggerPending = false
 		for _, name := range e.order {
@@ -541,8 +561,30 @@ func (e *engine) advance(now time.Time) {
 	e.flushFIB()
 }
 
+// wake lowers the next deadline to t.
+func (e *engine) wake(t time.Time) {
+	if !t.IsZero() && (e.due.IsZero() || t.Before(e.due)) {
+		e.due = t
+	}
+}
+
 // next is when advance must run again.
 func (e *engine) next() time.Time {
+	t := e.due
+	if e.triggerPending {
+		h := e.triggerHold
+		if h.IsZero() {
+			h = time.Unix(1, 0)
+		}
+		if t.IsZero() || h.Before(t) {
+			t = h
+		}
+	}
+	return t
+}
+
+// computeDue scans every timer for the earliest deadline.
+func (e *engine) computeDue() time.Time {
 	var t time.Time
 	upd := func(c time.Time) {
 		if !c.IsZero() && (t.IsZero() || c.Before(t)) {
@@ -559,12 +601,6 @@ func (e *engine) next() time.Time {
 	for _, s := range e.ifaces {
 		if s.rip {
 			upd(s.nextReg)
-		}
-	}
-	if e.triggerPending {
-		upd(e.triggerHold)
-		if e.triggerHold.IsZero() {
-			upd(time.Unix(1, 0))
 		}
 	}
 	for _, n := range e.neigh {

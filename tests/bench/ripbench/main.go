@@ -33,6 +33,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+var timeline = flag.Bool("timeline", false, "print netemu's event timeline relative to the start")
+
 const (
 	protoRIP  = 189
 	protoBIRD = 12
@@ -273,7 +275,38 @@ func (b *bench) measure(rc receiver) result {
 	res.elapsed = time.Since(t0)
 	res.cpu = cpuOf(cmds) - cpu0
 	res.err = err
+	if *timeline && rc.name == "netemu" {
+		b.printTimeline(t0)
+	}
 	return res
+}
+
+// printTimeline shows, for netemu, when the first and last routes were
+// learned and installed relative to the start (from its events log).
+func (b *bench) printTimeline(t0 time.Time) {
+	f, err := os.ReadFile(filepath.Join(b.dir, "netemu-"+b.prefix, "events.jsonl"))
+	if err != nil {
+		return
+	}
+	first := map[string]time.Duration{}
+	last := map[string]time.Duration{}
+	for _, line := range bytes.Split(f, []byte("\n")) {
+		var e struct {
+			Time time.Time `json:"time"`
+			Kind string    `json:"kind"`
+		}
+		if json.Unmarshal(line, &e) != nil {
+			continue
+		}
+		d := e.Time.Sub(t0)
+		if _, ok := first[e.Kind]; !ok {
+			first[e.Kind] = d
+		}
+		last[e.Kind] = d
+	}
+	for k := range first {
+		fmt.Fprintf(os.Stderr, "netemu %-15s first %8v last %8v\n", k, first[k].Round(time.Millisecond), last[k].Round(time.Millisecond))
+	}
 }
 
 func randHex() string {
@@ -403,6 +436,7 @@ func main() {
 		}
 	}
 	var results []result
+	_ = timeline
 	for _, rc := range []receiver{netemuReceiver(), frrReceiver(), birdReceiver()} {
 		r := b.measure(rc)
 		if r.err != nil {
