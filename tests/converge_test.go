@@ -677,7 +677,7 @@ func TestConvergeRIPRing(t *testing.T) {
 	})
 	follow.Process.Kill()
 	after := cvTracePath(t, name, "left", "right")
-	if after.Result != converge.Reached || after.Hops[2].Node == first {
+	if cvSecondRouter(t, after) == first {
 		t.Fatalf("after cutting r1–%s:\n%s", first, after.Format())
 	}
 	if !ping() {
@@ -704,14 +704,14 @@ func TestConvergeRIPRing(t *testing.T) {
 	}
 
 	// Silent: carrier stays, so only the route timeout notices.
-	cur := cvTracePath(t, name, "left", "right").Hops[2].Node
+	cur := cvSecondRouter(t, cvTracePath(t, name, "left", "right"))
 	netemu(t, "--lab", name, "link", "down", "--silent", "r1", cur)
 	_, errs, err := runNetemu(t, "--lab", name, "wait", "--timeout", "1s")
 	if err == nil || !strings.Contains(errs, "still heard across a silent link") {
 		t.Errorf("wait during an unnoticed silent failure: err %v, stderr %s", err, errs)
 	}
 	netemu(t, "--lab", name, "wait", "--timeout", "90s")
-	if p := cvTracePath(t, name, "left", "right"); p.Hops[2].Node == cur {
+	if p := cvTracePath(t, name, "left", "right"); cvSecondRouter(t, p) == cur {
 		t.Fatalf("after the silent failure the path still crosses it:\n%s", p.Format())
 	}
 	labtest.Eventually(t, 5*time.Second, "ping after the silent failure", ping)
@@ -725,11 +725,11 @@ func TestConvergeRIPRing(t *testing.T) {
 	netemu(t, "--lab", name, "wait", "--timeout", "30s")
 
 	// A crashed agent on the path: its neighbours time it out.
-	cur = cvTracePath(t, name, "left", "right").Hops[2].Node
+	cur = cvSecondRouter(t, cvTracePath(t, name, "left", "right"))
 	netemu(t, "--lab", name, "node", "stop", cur)
 	netemu(t, "--lab", name, "wait", "--timeout", "90s")
 	// Its kernel still forwards, but nobody routes through it any more.
-	if p := cvTracePath(t, name, "left", "right"); p.Result != converge.Reached || p.Hops[2].Node == cur {
+	if p := cvTracePath(t, name, "left", "right"); cvSecondRouter(t, p) == cur {
 		t.Fatalf("after node stop %s:\n%s", cur, p.Format())
 	}
 	netemu(t, "--lab", name, "node", "start", cur)
@@ -758,4 +758,14 @@ func (c *cvBuffer) String() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.b.String()
+}
+
+// cvSecondRouter is the router after r1 on a reached left → right path of
+// the ring (left, r1, r2|r4, r3, right).
+func cvSecondRouter(t *testing.T, p converge.Path) string {
+	t.Helper()
+	if p.Result != converge.Reached || len(p.Hops) != 5 {
+		t.Fatalf("left → right:\n%s", p.Format())
+	}
+	return p.Hops[2].Node
 }
