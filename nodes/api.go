@@ -124,15 +124,19 @@ func UTSPath(stateDir, node string) string {
 	return filepath.Join(NsDir(stateDir), node+".uts")
 }
 
-// MntPath is where an instance's mount namespace is bind-mounted (other
-// nodes share the host's mount namespace).
+// MntPath is where an instance's or host's mount namespace is bind-mounted
+// (routers and the VPC's nodes share the host's mount namespace).
 func MntPath(stateDir, node string) string {
 	return filepath.Join(NsDir(stateDir), node+".mnt")
 }
 
 // HasMountNS says whether a node gets its own mount namespace: instances
-// do, so services can give them their own /etc/passwd and /home.
-func HasMountNS(n *topo.Node) bool { return n.Kind == topo.KindInstance }
+// do, so services can give them their own /etc/passwd and /home; hosts do,
+// so programs a user runs there (ssh writing ~/.ssh/known_hosts, found from
+// the account and not from $HOME) write into the lab, never the host's /root.
+func HasMountNS(n *topo.Node) bool {
+	return n.Kind == topo.KindInstance || n.Kind == topo.KindHost
+}
 
 // BuildOptions select and report on the share Build makes.
 type BuildOptions struct {

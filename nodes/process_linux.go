@@ -27,6 +27,11 @@ func nsenterArgs(st *State, node string) ([]string, error) {
 	args := []string{nsenter, "--net=" + NetnsPath(st.Lab, node), "--uts=" + UTSPath(st.Dir, node)}
 	if HasMountNS(n) {
 		args = append(args, "--mount="+MntPath(st.Dir, node))
+		// Entering a mount namespace resets the working directory to its
+		// root; keep a host's home (where the lab's key sits) as the cwd.
+		if home := hostHome(st, node); home != "" {
+			args = append(args, "--wd="+home)
+		}
 	}
 	return args, nil
 }
