@@ -3,7 +3,6 @@ package fib
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
 
@@ -25,8 +24,11 @@ type Writer struct {
 	log    hclog.Logger
 	events routing.Emitter
 	h      *netlink.Handle
+	// b sends route changes many to a datagram and collects the
+	// acknowledgements after, instead of one round trip per route.
+	b *batcher
 
-	mu        sync.Mutex // guards installed
+	mu        sync.Mutex // guards installed and b
 	installed map[key]Route
 }
 
@@ -41,7 +43,12 @@ func New(log hclog.Logger, events routing.Emitter) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fib: netlink handle: %w", err)
 	}
-	w := &Writer{log: log.Named("fib"), events: events, h: h, installed: map[key]Route{}}
+	b, err := newBatcher()
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	w := &Writer{log: log.Named("fib"), events: events, h: h, b: b, installed: map[key]Route{}}
 	for _, p := range []int{ProtoRIP, ProtoBGP} {
 		rs, err := w.List(p)
 		if err != nil {
@@ -55,82 +62,76 @@ func New(log hclog.Logger, events routing.Emitter) (*Writer, error) {
 	return w, nil
 }
 
-// Close releases the netlink handle. Routes stay in the kernel.
-func (w *Writer) Close() { w.h.Close() }
-
-func toNetlink(r Route) *netlink.Route {
-	nr := &netlink.Route{
-		Dst:       &net.IPNet{IP: r.Prefix.Addr().AsSlice(), Mask: net.CIDRMask(r.Prefix.Bits(), r.Prefix.Addr().BitLen())},
-		LinkIndex: r.LinkIndex,
-		Priority:  r.Metric,
-		Protocol:  netlink.RouteProtocol(r.Protocol),
-		Table:     unix.RT_TABLE_MAIN,
-	}
-	if r.Gateway.IsValid() {
-		nr.Gw = r.Gateway.AsSlice()
-	}
-	if r.Prefix.Addr().Is4() {
-		nr.Family = unix.AF_INET
-	} else {
-		nr.Family = unix.AF_INET6
-	}
-	return nr
+// Close releases the netlink sockets. Routes stay in the kernel.
+func (w *Writer) Close() {
+	w.h.Close()
+	w.b.close()
 }
 
 // Replace installs or updates routes; see FIB.
 func (w *Writer) Replace(routes []Route) error {
-	var errs []error
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	var todo, olds []Route
 	for _, r := range routes {
 		r.Prefix = r.Prefix.Masked()
+		if old, had := w.installed[key{r.Protocol, r.Prefix}]; had && old == r {
+			continue
+		}
+		todo = append(todo, r)
+	}
+	errs := w.b.run(unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, todo)
+	var out []error
+	for i, r := range todo {
+		if errs[i] != nil {
+			out = append(out, fmt.Errorf("fib: replace %s: %w", r, errs[i]))
+			continue
+		}
 		k := key{r.Protocol, r.Prefix}
-		old, had := w.installed[k]
-		if had && old == r {
-			continue
-		}
-		if err := w.h.RouteReplace(toNetlink(r)); err != nil {
-			errs = append(errs, fmt.Errorf("fib: replace %s: %w", r, err))
-			continue
-		}
 		// The kernel keys routes by priority too: a new metric made a
-		// second route, so the old one goes after the new is in place.
-		if had && old.Metric != r.Metric {
-			if err := w.h.RouteDel(toNetlink(old)); err != nil && !errors.Is(err, unix.ESRCH) {
-				errs = append(errs, fmt.Errorf("fib: remove old %s: %w", old, err))
-			}
+		// second route, so the old one goes once the new is in place.
+		if old, had := w.installed[k]; had && old.Metric != r.Metric {
+			olds = append(olds, old)
 		}
 		w.installed[k] = r
 		w.events.Emit(routing.Event{Daemon: "fib", Kind: routing.EventFIBInstall, Prefix: r.Prefix, Peer: r.Gateway,
 			Detail: fmt.Sprintf("proto %d metric %d", r.Protocol, r.Metric)})
 	}
-	return errors.Join(errs...)
+	for i, err := range w.b.run(unix.RTM_DELROUTE, 0, olds) {
+		if err != nil && !errors.Is(err, unix.ESRCH) {
+			out = append(out, fmt.Errorf("fib: remove old %s: %w", olds[i], err))
+		}
+	}
+	return errors.Join(out...)
 }
 
 // Delete removes routes; see FIB.
 func (w *Writer) Delete(routes []Route) error {
-	var errs []error
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	todo := make([]Route, 0, len(routes))
 	for _, r := range routes {
 		r.Prefix = r.Prefix.Masked()
 		k := key{r.Protocol, r.Prefix}
+		m := 0
 		if old, had := w.installed[k]; had {
-			r = old
+			m = old.Metric
 		}
 		// Only Dst, protocol and (when known) priority: the kernel then
 		// deletes our route and never another protocol's.
-		nr := toNetlink(Route{Prefix: r.Prefix, Metric: r.Metric, Protocol: r.Protocol})
-		err := w.h.RouteDel(nr)
+		todo = append(todo, Route{Prefix: r.Prefix, Metric: m, Protocol: r.Protocol})
 		delete(w.installed, k)
+	}
+	var out []error
+	for i, err := range w.b.run(unix.RTM_DELROUTE, 0, todo) {
 		if err != nil && !errors.Is(err, unix.ESRCH) {
-			errs = append(errs, fmt.Errorf("fib: delete %s: %w", r, err))
+			out = append(out, fmt.Errorf("fib: delete %s: %w", todo[i], err))
 			continue
 		}
-		w.events.Emit(routing.Event{Daemon: "fib", Kind: routing.EventFIBRemove, Prefix: r.Prefix,
-			Detail: fmt.Sprintf("proto %d", r.Protocol)})
+		w.events.Emit(routing.Event{Daemon: "fib", Kind: routing.EventFIBRemove, Prefix: todo[i].Prefix,
+			Detail: fmt.Sprintf("proto %d", todo[i].Protocol)})
 	}
-	return errors.Join(errs...)
+	return errors.Join(out...)
 }
 
 // List dumps the main table's routes of one protocol.

@@ -1,0 +1,160 @@
+package fib
+
+import (
+	"encoding/binary"
+	"fmt"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxBatch is how many octets of requests go to the kernel in one
+// datagram; their acknowledgements (36 octets each at most, errors
+// carry the request header too) must fit the receive buffer.
+const maxBatch = 32 << 10
+
+// batcher is a raw NETLINK_ROUTE socket that sends many route requests
+// per datagram, each with NLM_F_ACK, then reads one answer per request.
+type batcher struct {
+	fd  int
+	seq uint32
+	buf []byte
+}
+
+func newBatcher() (*batcher, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, fmt.Errorf("fib: netlink socket: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("fib: bind netlink socket: %w", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20); err != nil {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	}
+	// Only the errors we asked about, with their request header (not the
+	// whole request echoed back).
+	_ = unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_CAP_ACK, 1)
+	return &batcher{fd: fd, seq: 1, buf: make([]byte, 1<<16)}, nil
+}
+
+func (b *batcher) close() { unix.Close(b.fd) }
+
+func align4(n int) int { return (n + 3) &^ 3 }
+
+func putAttr(m []byte, typ uint16, val []byte) []byte {
+	l := 4 + len(val)
+	a := make([]byte, align4(l))
+	binary.NativeEndian.PutUint16(a[0:2], uint16(l))
+	binary.NativeEndian.PutUint16(a[2:4], typ)
+	copy(a[4:], val)
+	return append(m, a...)
+}
+
+func u32(v uint32) []byte {
+	b := make([]byte, 4)
+	binary.NativeEndian.PutUint32(b, v)
+	return b
+}
+
+// message encodes one RTM_NEWROUTE / RTM_DELROUTE for r.
+func message(typ uint16, flags uint16, seq uint32, r Route) []byte {
+	m := make([]byte, unix.NLMSG_HDRLEN+unix.SizeofRtMsg, 80)
+	binary.NativeEndian.PutUint16(m[4:6], typ)
+	binary.NativeEndian.PutUint16(m[6:8], unix.NLM_F_REQUEST|unix.NLM_F_ACK|flags)
+	binary.NativeEndian.PutUint32(m[8:12], seq)
+	rt := m[unix.NLMSG_HDRLEN:]
+	family := byte(unix.AF_INET)
+	if r.Prefix.Addr().Is6() {
+		family = unix.AF_INET6
+	}
+	rt[0] = family
+	rt[1] = byte(r.Prefix.Bits())
+	rt[4] = unix.RT_TABLE_MAIN
+	rt[5] = byte(r.Protocol)
+	if typ == unix.RTM_NEWROUTE {
+		rt[6] = unix.RT_SCOPE_UNIVERSE
+		if !r.Gateway.IsValid() {
+			rt[6] = unix.RT_SCOPE_LINK
+		}
+		rt[7] = unix.RTN_UNICAST
+	} else {
+		rt[6] = unix.RT_SCOPE_NOWHERE
+	}
+	m = putAttr(m, unix.RTA_DST, r.Prefix.Addr().AsSlice())
+	if r.Gateway.IsValid() {
+		m = putAttr(m, unix.RTA_GATEWAY, r.Gateway.AsSlice())
+	}
+	if r.LinkIndex > 0 {
+		m = putAttr(m, unix.RTA_OIF, u32(uint32(r.LinkIndex)))
+	}
+	if r.Metric > 0 {
+		m = putAttr(m, unix.RTA_PRIORITY, u32(uint32(r.Metric)))
+	}
+	binary.NativeEndian.PutUint32(m[0:4], uint32(len(m)))
+	return m
+}
+
+// run sends one request per route and returns each one's error (nil on
+// success), in order.
+func (b *batcher) run(typ uint16, flags uint16, routes []Route) []error {
+	errs := make([]error, len(routes))
+	for start := 0; start < len(routes); {
+		var out []byte
+		first := b.seq
+		end := start
+		for ; end < len(routes) && len(out) < maxBatch; end++ {
+			out = append(out, message(typ, flags, b.seq, routes[end])...)
+			b.seq++
+		}
+		if err := unix.Sendto(b.fd, out, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+			for i := start; i < end; i++ {
+				errs[i] = fmt.Errorf("netlink send: %w", err)
+			}
+			start = end
+			continue
+		}
+		if err := b.collect(first, errs[start:end]); err != nil {
+			for i := start; i < end; i++ {
+				if errs[i] == nil {
+					errs[i] = err
+				}
+			}
+		}
+		start = end
+	}
+	return errs
+}
+
+// collect reads acknowledgements for sequence numbers first … first+len-1.
+func (b *batcher) collect(first uint32, errs []error) error {
+	pending := len(errs)
+	for pending > 0 {
+		n, _, err := unix.Recvfrom(b.fd, b.buf, 0)
+		if err != nil {
+			if err == syscall.EINTR {
+				continue
+			}
+			return fmt.Errorf("netlink receive: %w", err)
+		}
+		msgs, err := syscall.ParseNetlinkMessage(b.buf[:n])
+		if err != nil {
+			return fmt.Errorf("netlink parse: %w", err)
+		}
+		for _, m := range msgs {
+			if m.Header.Type != unix.NLMSG_ERROR || len(m.Data) < 4 {
+				continue
+			}
+			i := int(m.Header.Seq - first)
+			if m.Header.Seq < first || i >= len(errs) {
+				continue // a late answer to an earlier batch
+			}
+			if code := int32(binary.NativeEndian.Uint32(m.Data[0:4])); code != 0 {
+				errs[i] = syscall.Errno(-code)
+			}
+			pending--
+		}
+	}
+	return nil
+}
