@@ -1,7 +1,9 @@
 package routing
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -22,6 +24,8 @@ type EventLog struct {
 	now    func() time.Time
 	mu     sync.Mutex // guards everything below
 	f      *os.File
+	w      *bufio.Writer
+	flush  *time.Timer // pending flush of w, nil when none
 	size   int64
 	counts map[EventKind]uint64
 	last   time.Time
@@ -54,6 +58,7 @@ func (l *EventLog) open() error {
 		return fmt.Errorf("stat event log: %w", err)
 	}
 	l.f, l.size = f, st.Size()
+	l.w = bufio.NewWriterSize(f, 64<<10)
 	return nil
 }
 
@@ -81,6 +86,7 @@ func (l *EventLog) Emit(e Event) {
 		return
 	}
 	if l.size+int64(len(line)) > l.max {
+		_ = l.w.Flush()
 		l.f.Close()
 		l.f = nil
 		_ = os.Rename(l.path, l.path+".1")
@@ -88,8 +94,25 @@ func (l *EventLog) Emit(e Event) {
 			return
 		}
 	}
-	n, _ := l.f.Write(line)
+	n, _ := l.w.Write(line)
 	l.size += int64(n)
+	// Bursts (thousands of routes) cost one write per 64 KiB; a reader
+	// following the file sees each event within flushDelay.
+	if l.flush == nil {
+		l.flush = time.AfterFunc(flushDelay, l.flushNow)
+	}
+}
+
+// flushDelay bounds how long an event stays in the buffer.
+const flushDelay = 100 * time.Millisecond
+
+func (l *EventLog) flushNow() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.flush = nil
+	if l.w != nil && l.f != nil {
+		_ = l.w.Flush()
+	}
 }
 
 // Counts returns a copy of the number of events seen per kind.
@@ -115,10 +138,15 @@ func (l *EventLog) LastChange() time.Time {
 func (l *EventLog) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.flush != nil {
+		l.flush.Stop()
+		l.flush = nil
+	}
 	if l.f == nil {
 		return nil
 	}
+	ferr := l.w.Flush()
 	err := l.f.Close()
 	l.f = nil
-	return err
+	return errors.Join(ferr, err)
 }

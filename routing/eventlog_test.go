@@ -62,3 +62,24 @@ func TestEventLog(t *testing.T) {
 		t.Errorf("%d lines kept", total)
 	}
 }
+
+func TestEventLogFlushesWithoutClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	l, err := NewEventLog(path, "r1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Emit(Event{Daemon: "agent", Kind: EventLinkDown, Iface: "eth0"})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, _ := os.ReadFile(path)
+		if len(b) > 0 && b[len(b)-1] == '\n' {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("event not written to %s within 5s", path)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
