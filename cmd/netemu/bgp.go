@@ -21,15 +21,18 @@ import (
 func newBGPCmd(g *globals) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
-		Use:   "bgp NODE [routes [PREFIX|ADDRESS]]",
+		Use:   "bgp NODE [routes [PREFIX|ADDRESS] | refresh]",
 		Short: "Show a router's BGP sessions, or every path with the best marked",
+		Long: "bgp NODE: the sessions (peer, AS, state, up/down, prefixes received/accepted/sent), like `show bgp summary`.\n" +
+			"bgp NODE routes [PREFIX|ADDRESS]: every path with its attributes; * marks the best.\n" +
+			"bgp NODE refresh: re-apply import policies and ask every peer to resend its routes (ROUTE-REFRESH).",
 		Args:  cobra.RangeArgs(1, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			if len(args) > 1 && args[1] != "routes" {
-				return fmt.Errorf("unknown view %q: want \"routes\"", args[1])
+			if len(args) > 1 && args[1] != "routes" && args[1] != "refresh" {
+				return fmt.Errorf("unknown view %q: want \"routes\" or \"refresh\"", args[1])
 			}
 			st, err := selectNodeShare(g, args[0])
 			if err != nil {
@@ -47,6 +50,14 @@ func newBGPCmd(g *globals) *cobra.Command {
 					return printJSON(os.Stdout, s)
 				}
 				return printBGPSummary(&s)
+			}
+			if args[1] == "refresh" {
+				var res map[string]string
+				if err := c.Get(ctx, "/bgp/refresh", &res); err != nil {
+					return fmt.Errorf("router %s: %w", args[0], err)
+				}
+				fmt.Println("import policies re-applied; ROUTE-REFRESH sent to every peer that supports it")
+				return nil
 			}
 			path := "/bgp/routes"
 			if len(args) == 3 {
