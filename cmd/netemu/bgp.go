@@ -26,7 +26,7 @@ func newBGPCmd(g *globals) *cobra.Command {
 		Long: "bgp NODE: the sessions (peer, AS, state, up/down, prefixes received/accepted/sent), like `show bgp summary`.\n" +
 			"bgp NODE routes [PREFIX|ADDRESS]: every path with its attributes; * marks the best.\n" +
 			"bgp NODE refresh: re-apply import policies and ask every peer to resend its routes (ROUTE-REFRESH).",
-		Args:  cobra.RangeArgs(1, 3),
+		Args: cobra.RangeArgs(1, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(output); err != nil {
 				return err
