@@ -429,8 +429,17 @@ func DecodeUpdate(b []byte, opts Options) (*Update, error) {
 		u.NLRI = nil
 		return u, aerr
 	}
-	u.Attrs = attrs
+	if !attrs.empty() {
+		u.Attrs = attrs
+	}
 	return u, nil
+}
+
+// empty reports attributes that encode to nothing (every one discarded).
+func (a *PathAttrs) empty() bool {
+	return !a.HasOrigin && !a.HasASPath && !a.NextHop.IsValid() && !a.HasMED && !a.HasLocalPref &&
+		!a.AtomicAggregate && a.Aggregator == nil && len(a.Communities) == 0 && len(a.LargeComms) == 0 &&
+		a.MPReach == nil && a.MPUnreach == nil && len(a.Unknown) == 0
 }
 
 // checkMandatory applies RFC 4271 §5: ORIGIN and AS_PATH with any
