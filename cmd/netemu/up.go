@@ -50,6 +50,7 @@ func upStages() []upStage {
 		servicesStage(),
 		routingStage(),
 		peersStage(),
+		frrStage(),
 		convergeStage(),
 	}
 }

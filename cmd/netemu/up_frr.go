@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/routing/frr"
+	"github.com/netemu/netemu/topo"
+)
+
+// frrDir is where FRR's binaries live on Debian.
+const frrDir = "/usr/lib/frr"
+
+// frrStage runs FRR's zebra, ripd and bgpd in every local router when the
+// lab says daemons = "frr", configured from the model as netemu's agent
+// would be. Each daemon is supervised; its sockets and pid files live in
+// <nodedir>/frr, never in the host's /var/run/frr.
+func frrStage() upStage {
+	return upStage{
+		name: "frr",
+		check: func(r *upRun) error {
+			if r.lab.Daemons != topo.DaemonsFRR {
+				return nil
+			}
+			for _, d := range []string{"zebra", "ripd", "bgpd"} {
+				if _, err := os.Stat(filepath.Join(frrDir, d)); err != nil {
+					return fmt.Errorf("daemons = \"frr\" needs %s (Debian package frr): %w", filepath.Join(frrDir, d), err)
+				}
+			}
+			if _, err := user.Lookup("frr"); err != nil {
+				return fmt.Errorf("daemons = \"frr\" needs the frr user (Debian package frr): %w", err)
+			}
+			return nil
+		},
+		run: func(ctx context.Context, r *upRun) error {
+			if r.lab.Daemons != topo.DaemonsFRR {
+				return nil
+			}
+			u, err := user.Lookup("frr")
+			if err != nil {
+				return err
+			}
+			uid, _ := strconv.Atoi(u.Uid)
+			gid, _ := strconv.Atoi(u.Gid)
+			for _, name := range r.state.Nodes {
+				if n := r.lab.Node(name); n == nil || n.Kind != topo.KindRouter {
+					continue
+				}
+				if err := startFRR(ctx, r, name, uid, gid); err != nil {
+					return fmt.Errorf("router %s: %w", name, err)
+				}
+			}
+			return nil
+		},
+	}
+}
+
+func startFRR(ctx context.Context, r *upRun, node string, uid, gid int) error {
+	cfg, err := frr.ConfigFor(r.lab, node)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(r.state.NodeDir(node), "frr")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	// The daemons drop to the frr user and must still reach their sockets.
+	if err := os.Chown(dir, uid, gid); err != nil {
+		return err
+	}
+	zsock := filepath.Join(dir, "zserv.api")
+	for _, d := range []struct{ name, conf string }{{"zebra", cfg.Zebra}, {"ripd", cfg.RIPd}, {"bgpd", cfg.BGPd}} {
+		if d.conf == "" {
+			continue
+		}
+		conf := filepath.Join(dir, d.name+".conf")
+		if err := os.WriteFile(conf, []byte(d.conf), 0o644); err != nil {
+			return err
+		}
+		spec := nodes.ProcessSpec{
+			Name: "frr-" + d.name,
+			Command: []string{filepath.Join(frrDir, d.name), "-f", conf, "-i", filepath.Join(dir, d.name+".pid"),
+				"-z", zsock, "--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout"},
+			Restart: true,
+		}
+		if _, err := nodes.StartProcess(r.state, node, spec); err != nil {
+			return fmt.Errorf("start %s: %w", d.name, err)
+		}
+		if d.name == "zebra" {
+			// ripd connecting before zebra listens never gets the connected
+			// routes it redistributes.
+			if err := waitFile(ctx, zsock, 15*time.Second); err != nil {
+				return fmt.Errorf("zebra did not open %s: %w", zsock, err)
+			}
+		}
+	}
+	return nil
+}
+
+// waitFile polls until path exists, ctx ends or d passes.
+func waitFile(ctx context.Context, path string, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
