@@ -507,3 +507,35 @@ func TestRequests(t *testing.T) {
 		t.Errorf("whole-table answer %v", got)
 	}
 }
+
+// TestCountToInfinityBounded: a triangle a, b, c with a stub network
+// behind c. When the stub goes (c's interface down), a and b may bounce
+// the route between them, but metrics stay ≤ 16 and the route leaves
+// every kernel table within a timeout and a bit, not never.
+func TestCountToInfinityBounded(t *testing.T) {
+	n := newFakeNet(t)
+	n.add("a", "1.1.1.1/32", map[string]string{"eth0": "10.1.0.1/30", "eth1": "10.3.0.2/30"})
+	n.add("b", "2.2.2.2/32", map[string]string{"eth0": "10.1.0.2/30", "eth1": "10.2.0.1/30"})
+	n.add("c", "3.3.3.3/32", map[string]string{"eth0": "10.2.0.2/30", "eth1": "10.3.0.1/30", "eth2": "10.50.0.1/24"})
+	n.link("a", "eth0", "b", "eth0")
+	n.link("b", "eth1", "c", "eth0")
+	n.link("c", "eth1", "a", "eth1")
+	n.start()
+	n.run(n.now.Add(5 * time.Second))
+	n.wantRoute("a", "10.50.0.0/24", 2, "10.3.0.1")
+	n.wantRoute("b", "10.50.0.0/24", 2, "10.2.0.2")
+	// The stub LAN disappears; c keeps talking to a and b.
+	n.routers["c"].linkChanged(n.now, "eth2", false)
+	end := n.now.Add(fastCfg.Timeout + 2*fastCfg.Update)
+	for n.now.Before(end) {
+		n.run(n.now.Add(500 * time.Millisecond))
+		for name, e := range n.routers {
+			if r := e.routes[netip.MustParsePrefix("10.50.0.0/24")]; r != nil && r.metric > Infinity {
+				t.Fatalf("%s: metric %d beyond infinity", name, r.metric)
+			}
+		}
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		n.wantNoRoute(name, "10.50.0.0/24")
+	}
+}
