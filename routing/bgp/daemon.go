@@ -579,6 +579,7 @@ func (d *Daemon) flush() {
 	}
 	d.mu.Unlock()
 
+	t0 := time.Now()
 	if d.fib != nil {
 		if len(remove) > 0 {
 			if err := d.fib.Delete(remove); err != nil {
@@ -591,10 +592,15 @@ func (d *Daemon) flush() {
 			}
 		}
 	}
+	tFIB := time.Since(t0)
 	for _, o := range out {
 		if err := o.p.sess.Send(o.msgs...); err != nil {
 			d.log.Debug("send", "peer", o.p.cfg.PeerAddr, "error", err)
 		}
+	}
+	if len(dirty) > 0 {
+		d.log.Debug("batch", "prefixes", len(dirty), "installed", len(install), "removed", len(remove),
+			"kernel", tFIB, "total", time.Since(t0))
 	}
 }
 

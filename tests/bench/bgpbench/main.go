@@ -45,8 +45,10 @@ type bench struct {
 	prefix string
 	routes int
 	netemu string
-	procs  []*exec.Cmd
-	nss    []string
+	// logLevel of netemu's agent.
+	logLevel string
+	procs    []*exec.Cmd
+	nss      []string
 }
 
 func run(argv ...string) error {
@@ -215,7 +217,7 @@ func (b *bench) feederConf() string {
 		fmt.Fprintf(&s, " route %d.%d.%d.0/24 blackhole;\n", 16+i/65536, (i/256)%256, i%256)
 	}
 	s.WriteString("}\nprotocol bgp feed {\n disabled;\n local 192.168.0.1 as 65100;\n neighbor 192.168.0.2 as 65200;\n" +
-		" hold time 90; keepalive time 30; connect retry time 1;\n ipv4 { import none; export all; };\n}\n")
+		" hold time 90; keepalive time 30; connect retry time 1; connect delay time 0;\n ipv4 { import none; export all; };\n}\n")
 	return s.String()
 }
 
@@ -356,7 +358,7 @@ func netemuReceiver() receiver {
 		if err := os.WriteFile(path, js, 0o600); err != nil {
 			return nil, nil, err
 		}
-		c, err := b.start("r", "netemu-agent.log", b.netemu, "agent", "--config", path, "--log-level", "warn")
+		c, err := b.start("r", "netemu-agent.log", b.netemu, "agent", "--config", path, "--log-level", b.logLevel)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -532,6 +534,7 @@ func main() {
 	routesFlag := flag.String("routes", "100000,500000", "prefix counts the feeder announces, comma-separated")
 	bin := flag.String("netemu", "", "netemu binary (default: build ./cmd/netemu)")
 	only := flag.String("only", "", "run only receivers whose name contains this")
+	keep := flag.Bool("keep", false, "keep the work directory (logs) and run netemu's agent at debug level")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fmt.Fprintln(os.Stderr, "bgpbench: needs root (builds network namespaces)")
@@ -542,9 +545,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	defer os.RemoveAll(dir)
+	if *keep {
+		fmt.Fprintln(os.Stderr, "work directory:", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	_ = os.Chmod(dir, 0o755)
-	b := &bench{dir: dir, netemu: *bin}
+	b := &bench{dir: dir, netemu: *bin, logLevel: "warn"}
+	if *keep {
+		b.logLevel = "debug"
+	}
 	if b.netemu == "" {
 		b.netemu = filepath.Join(dir, "netemu")
 		cmd := exec.Command("go", "build", "-o", b.netemu, "./cmd/netemu")
