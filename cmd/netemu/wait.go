@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -63,6 +64,13 @@ func waitConverged(ctx context.Context, st *nodes.State, log hclog.Logger, timeo
 			agents = append(agents, n)
 		}
 	}
+	var ask func(ctx context.Context, node string) converge.View
+	if lab.Daemons == topo.DaemonsFRR {
+		var err error
+		if agents, ask, err = frrViews(st); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	log = log.Named("wait")
@@ -70,6 +78,7 @@ func waitConverged(ctx context.Context, st *nodes.State, log hclog.Logger, timeo
 	res, took, err := converge.Wait(ctx, lab, converge.WaitOptions{
 		Nodes:   agents,
 		NodeDir: st.NodeDir,
+		Ask:     ask,
 		Quiet:   quiet,
 		Faults:  func() (converge.Faults, error) { return faultsOf(st) },
 		Progress: func(r converge.Result) {
@@ -90,6 +99,53 @@ func waitConverged(ctx context.Context, st *nodes.State, log hclog.Logger, timeo
 	}
 	fmt.Fprintln(w, msg)
 	return nil
+}
+
+// frrViews asks FRR's daemons in the share's routers through vtysh; the
+// time of the last routing change comes from watching the kernel tables,
+// which only starts now: the quiet period counts from the start of the
+// wait at the earliest.
+func frrViews(st *nodes.State) ([]string, func(ctx context.Context, node string) converge.View, error) {
+	var routers []string
+	for _, name := range st.Nodes {
+		if n := st.Model.Node(name); n != nil && n.Kind == topo.KindRouter {
+			routers = append(routers, name)
+		}
+	}
+	kw, err := converge.WatchKernel(st.Lab, routers)
+	if err != nil {
+		return nil, nil, err
+	}
+	started := time.Now()
+	ask := func(ctx context.Context, node string) converge.View {
+		v := converge.View{Node: node, LastChange: started}
+		if last, _ := kw.LastChange(); last.After(started) {
+			v.LastChange = last
+		}
+		dir := filepath.Join(st.NodeDir(node), "frr")
+		vtysh := func(c string) ([]byte, error) {
+			cmd := nodes.Command(st, node, "vtysh", "--vty_socket", dir, "-c", c)
+			return cmd.Output()
+		}
+		if _, err := os.Stat(filepath.Join(dir, "bgpd.conf")); err == nil {
+			out, err := vtysh("show bgp summary json")
+			if err != nil {
+				v.Err = fmt.Errorf("vtysh: %w", err)
+				return v
+			}
+			v.BGPSessions = converge.FRRBGPSessions(out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "ripd.conf")); err == nil {
+			out, err := vtysh("show ip rip status")
+			if err != nil {
+				v.Err = fmt.Errorf("vtysh: %w", err)
+				return v
+			}
+			v.RIPNeighbours = converge.FRRRIPNeighbours(out, time.Now())
+		}
+		return v
+	}
+	return routers, ask, nil
 }
 
 // convergeTimeoutEnv overrides how long `up` waits for convergence (the

@@ -171,6 +171,9 @@ type WaitOptions struct {
 	Nodes []string
 	// NodeDir gives a node's directory (its agent.sock).
 	NodeDir func(node string) string
+	// Ask, when set, replaces asking netemu's agents (e.g. FRR's daemons
+	// through vtysh).
+	Ask func(ctx context.Context, node string) View
 	// Quiet is the quiet period (QuietPeriod of the lab's timers when 0).
 	Quiet time.Duration
 	// Faults reads the faults in force; nil means none.
@@ -224,7 +227,15 @@ func Wait(ctx context.Context, lab *topo.Lab, o WaitOptions) (Result, time.Durat
 			return last, now().Sub(start), fmt.Errorf("read faults: %w", ferr)
 		}
 		askCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		views := Gather(askCtx, o.NodeDir, o.Nodes)
+		var views []View
+		if o.Ask != nil {
+			views = make([]View, len(o.Nodes))
+			for i, n := range o.Nodes {
+				views[i] = o.Ask(askCtx, n)
+			}
+		} else {
+			views = Gather(askCtx, o.NodeDir, o.Nodes)
+		}
 		cancel()
 		last = Check(lab, views, f, quiet, now())
 		SortProblems(last.Problems)
