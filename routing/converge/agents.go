@@ -226,7 +226,9 @@ func Wait(ctx context.Context, lab *topo.Lab, o WaitOptions) (Result, time.Durat
 		if ferr != nil {
 			return last, now().Sub(start), fmt.Errorf("read faults: %w", ferr)
 		}
-		askCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		// A deadline that falls in the middle of asking must not turn into
+		// "agent unreachable": the round finishes, then the deadline wins.
+		askCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		var views []View
 		if o.Ask != nil {
 			views = make([]View, len(o.Nodes))
