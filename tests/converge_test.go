@@ -769,3 +769,38 @@ func cvSecondRouter(t *testing.T, p converge.Path) string {
 	}
 	return p.Hops[2].Node
 }
+
+// TestConvergeFRRSeed: daemons = "frr" runs FRR's zebra, ripd and bgpd
+// from the same model; the seed lab routes end to end, wait sees FRR's
+// sessions and RIP sources, and a cut transit link is routed around.
+func TestConvergeFRRSeed(t *testing.T) {
+	labtest.RequireRoot(t)
+	if _, err := os.Stat("/usr/lib/frr/zebra"); err != nil {
+		t.Skip("FRR is not installed")
+	}
+	src, err := topo.ExampleSource("aws-ssh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab := labtest.UniqueName("cvfrr")
+	hcl := strings.Replace(string(labtest.RenameLab(src, lab)), `lab "`+lab+`" {`, `lab "`+lab+`" {
+  daemons = "frr"`, 1)
+	file := labtest.WriteFile(t, lab+".hcl", []byte(hcl))
+	if got := upLab(t, file); got != lab {
+		t.Fatalf("lab %s, want %s", got, lab)
+	}
+	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
+	before := cvTracePath(t, lab, "mac", "web")
+	via := cvTransit(before)
+	if !cvToAWSVia(before, via) {
+		t.Fatalf("before:\n%s", before.Format())
+	}
+	netemu(t, "--lab", lab, "link", "down", via, "aws-edge")
+	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
+	if p := cvTracePath(t, lab, "mac", "web"); !cvToAWSVia(p, cvOther(via)) {
+		t.Fatalf("after the cut:\n%s", p.Format())
+	}
+	if _, err := execErr(t, lab, "mac", "ping", "-c1", "-W2", before.Dst.String()); err != nil {
+		t.Errorf("mac cannot ping web after the cut: %v", err)
+	}
+}

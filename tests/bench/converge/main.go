@@ -1,9 +1,12 @@
 // Command converge is issue 7's benchmark: convergence times after link
 // failures (carrier loss and silent) on the seed lab, a ring of 30 RIP
-// routers, and a chain and a clique of 20 ASes, all with fast timers,
-// measured from netemu's own timeline (last routing change minus the
-// failure). It drives the CLI as a user does and prints one table. Needs
-// root; run through `make bench`.
+// routers, and a chain and a clique of 20 ASes, all with fast timers, with
+// netemu's daemons and, on the same topologies in the same run, with FRR's
+// (daemons = "frr"). Convergence is measured the same way for both: the
+// last change of any router's kernel table (netlink route notifications)
+// minus the failure; for netemu the timeline's own figure (last routing
+// change in the events) is printed too. It drives the CLI as a user does
+// and prints one table. Needs root; run through `make bench`.
 package main
 
 import (
@@ -15,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -26,10 +30,11 @@ import (
 )
 
 type row struct {
-	lab, failure, kind string
-	convergence        time.Duration // last routing change − failure
-	waited             time.Duration // until `netemu wait` returned
-	err                error
+	lab, daemons, failure, kind string
+	kernel                      time.Duration // last kernel route change − failure
+	events                      time.Duration // netemu: last routing change in the timeline − failure
+	waited                      time.Duration // until `netemu wait` returned
+	err                         error
 }
 
 type scenario struct {
@@ -42,6 +47,7 @@ type scenario struct {
 func main() {
 	bin := flag.String("netemu", "", "netemu binary (default: build one)")
 	only := flag.String("only", "", "run only scenarios whose name contains this")
+	daemons := flag.String("daemons", "netemu,frr", "routing implementations to compare")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fmt.Fprintln(os.Stderr, "converge bench: needs root")
@@ -74,44 +80,76 @@ func main() {
 		if *only != "" && !strings.Contains(s.name, *only) {
 			continue
 		}
-		if s.bgp && !hasBGP {
-			rows = append(rows, row{lab: s.name, err: fmt.Errorf("skipped: BGP is not in the agent")})
-			continue
+		for _, d := range strings.Split(*daemons, ",") {
+			if d == "netemu" && s.bgp && !hasBGP {
+				rows = append(rows, row{lab: s.name, daemons: d, err: fmt.Errorf("skipped: BGP is not in the agent")})
+				continue
+			}
+			rows = append(rows, run(*bin, tmp, s, d)...)
 		}
-		rows = append(rows, run(*bin, tmp, s)...)
 	}
 	print(rows)
 }
 
-func run(bin, tmp string, s scenario) []row {
+var fastTimers = regexp.MustCompile(`(?m)^(\s*timers\s*=\s*"fast")`)
+
+func run(bin, tmp string, s scenario, daemons string) []row {
+	src := s.src
+	if daemons == "frr" {
+		src = fastTimers.ReplaceAll(src, []byte("$1\n  daemons = \"frr\""))
+		src = bytes.Replace(src, []byte(`lab "bcv`), []byte(`lab "bcf`), 1)
+	}
+	s.src = src
 	lab, err := topo.Parse(s.src, s.name+".hcl")
 	if err != nil {
-		return []row{{lab: s.name, err: err}}
+		return []row{{lab: s.name, daemons: daemons, err: err}}
+	}
+	if lab.Daemons != daemons {
+		return []row{{lab: s.name, daemons: daemons, err: fmt.Errorf("lab runs %q", lab.Daemons)}}
+	}
+	var routers []string
+	for _, n := range lab.Nodes {
+		if n.Kind == topo.KindRouter {
+			routers = append(routers, n.Name)
+		}
 	}
 	file := filepath.Join(tmp, lab.Name+".hcl")
 	if err := os.WriteFile(file, s.src, 0o644); err != nil {
 		return []row{{lab: s.name, err: err}}
 	}
 	defer netemu(bin, "down", lab.Name)
-	fmt.Fprintf(os.Stderr, "%s: up…\n", s.name)
+	fmt.Fprintf(os.Stderr, "%s (%s): up…\n", s.name, daemons)
 	start := time.Now()
 	if _, err := netemu(bin, "up", file); err != nil {
-		return []row{{lab: s.name, failure: "up", err: err}}
+		return []row{{lab: s.name, daemons: daemons, failure: "up", err: err}}
 	}
-	rows := []row{{lab: s.name, failure: "initial (up)", kind: "-", waited: time.Since(start)}}
+	rows := []row{{lab: s.name, daemons: daemons, failure: "initial (up)", kind: "-", waited: time.Since(start)}}
+	// FRR's up does not wait for its daemons as long as netemu's does for
+	// its agents; make sure both start from a converged lab.
+	if _, err := netemu(bin, "--lab", lab.Name, "wait", "--timeout", "3m"); err != nil {
+		return append(rows, row{lab: s.name, daemons: daemons, failure: "initial wait", err: err})
+	}
+	kw, err := converge.WatchKernel(lab.Name, routers)
+	if err != nil {
+		return append(rows, row{lab: s.name, daemons: daemons, err: err})
+	}
+	defer kw.Close()
 	for _, f := range s.failures {
 		for _, silent := range []bool{false, true} {
-			r := row{lab: s.name, failure: f[0] + "–" + f[1], kind: "carrier"}
+			r := row{lab: s.name, daemons: daemons, failure: f[0] + "–" + f[1], kind: "carrier"}
 			args := []string{"--lab", lab.Name, "link", "down", f[0], f[1]}
 			if silent {
 				r.kind = "silent"
 				args = append(args, "--silent")
 			}
-			fmt.Fprintf(os.Stderr, "%s: %s %s…\n", s.name, r.failure, r.kind)
-			r.convergence, r.waited, r.err = measure(bin, lab.Name, args)
+			fmt.Fprintf(os.Stderr, "%s (%s): %s %s…\n", s.name, daemons, r.failure, r.kind)
+			r.kernel, r.events, r.waited, r.err = measure(bin, lab.Name, args, kw)
+			if daemons != "netemu" {
+				r.events = 0
+			}
 			rows = append(rows, r)
-			if _, err := measureUp(bin, lab.Name, f); err != nil {
-				rows = append(rows, row{lab: s.name, failure: r.failure, kind: "repair", err: err})
+			if _, _, _, err := measure(bin, lab.Name, []string{"--lab", lab.Name, "link", "up", f[0], f[1]}, kw); err != nil {
+				rows = append(rows, row{lab: s.name, daemons: daemons, failure: r.failure, kind: "repair", err: err})
 				return rows
 			}
 		}
@@ -119,31 +157,31 @@ func run(bin, tmp string, s scenario) []row {
 	return rows
 }
 
-// measure injects a failure, waits for convergence and reads the
-// convergence time from the timeline.
-func measure(bin, lab string, args []string) (time.Duration, time.Duration, error) {
+// measure injects a failure, waits for convergence and returns the kernel
+// convergence time, the timeline's, and how long until wait returned.
+func measure(bin, lab string, args []string, kw *converge.KernelWatch) (kernel, events, waited time.Duration, err error) {
 	start := time.Now()
 	if _, err := netemu(bin, args...); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	if _, err := netemu(bin, "--lab", lab, "wait", "--timeout", "3m"); err != nil {
-		return 0, time.Since(start), err
+		return 0, 0, time.Since(start), err
 	}
-	waited := time.Since(start)
+	waited = time.Since(start)
 	out, err := netemu(bin, "--lab", lab, "events", "-o", "json")
 	if err != nil {
-		return 0, waited, err
+		return 0, 0, waited, err
 	}
 	var tl converge.Timeline
 	if err := json.Unmarshal([]byte(out), &tl); err != nil {
-		return 0, waited, fmt.Errorf("events: %w", err)
+		return 0, 0, waited, fmt.Errorf("events: %w", err)
 	}
-	return tl.Convergence, waited, nil
-}
-
-func measureUp(bin, lab string, f [2]string) (time.Duration, error) {
-	_, _, err := measure(bin, lab, []string{"--lab", lab, "link", "up", f[0], f[1]})
-	return 0, err
+	// The failure's own time is the faults file's (tl.Ref), stamped when
+	// the injection began.
+	if last, _ := kw.LastChange(); !tl.Ref.IsZero() && last.After(tl.Ref) {
+		kernel = last.Sub(tl.Ref)
+	}
+	return kernel, tl.Convergence, waited, nil
 }
 
 func netemu(bin string, args ...string) (string, error) {
@@ -194,20 +232,20 @@ func asHCL(lab string, n int, clique bool) []byte {
 
 func print(rows []row) {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LAB\tFAILURE\tKIND\tCONVERGENCE\tWAIT RETURNED\tNOTE")
+	fmt.Fprintln(tw, "LAB\tDAEMONS\tFAILURE\tKIND\tKERNEL CONVERGED\tTIMELINE CONVERGED\tWAIT RETURNED\tNOTE")
+	dur := func(d, round time.Duration) string {
+		if d <= 0 {
+			return "-"
+		}
+		return d.Round(round).String()
+	}
 	for _, r := range rows {
-		conv, waited := "-", "-"
-		if r.convergence > 0 {
-			conv = r.convergence.Round(time.Millisecond).String()
-		}
-		if r.waited > 0 {
-			waited = r.waited.Round(10 * time.Millisecond).String()
-		}
 		note := ""
 		if r.err != nil {
 			note = r.err.Error()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.lab, r.failure, r.kind, conv, waited, note)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.lab, r.daemons, r.failure, r.kind,
+			dur(r.kernel, time.Millisecond), dur(r.events, time.Millisecond), dur(r.waited, 10*time.Millisecond), note)
 	}
 	tw.Flush()
 }
