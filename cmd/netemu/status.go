@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/vxlan"
 )
 
 // statusJSON is one share in `status -o json`: the live status plus the
@@ -14,6 +15,8 @@ import (
 type statusJSON struct {
 	*nodes.LabStatus
 	Extra map[string]map[string]string `json:"extra,omitempty"` // node → header → value
+	// Tunnels are the share's cross-machine links (multi-host labs).
+	Tunnels []vxlan.Record `json:"tunnels,omitempty"`
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -51,6 +54,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 					return err
 				}
 				sj := statusJSON{LabStatus: ls}
+				if sj.Tunnels, err = vxlan.Load(st.Dir); err != nil {
+					return err
+				}
 				if cols := nodeColumns(); len(cols) > 0 {
 					sj.Extra = map[string]map[string]string{}
 					for _, n := range st.Nodes {
