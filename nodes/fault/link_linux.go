@@ -195,7 +195,7 @@ func (in *Injector) LinkUp(a, b string) error {
 	return in.record(Record{Time: began, Kind: KindLinkUp, A: l.A.Node, B: l.B.Node})
 }
 
-// clearEnd removes the drop filter and, when up, sets the end admin up.
+// clearEnd removes a silent fault's blackhole and, when up, sets the end admin up.
 func (in *Injector) clearEnd(e *endHandle, up bool) error {
 	if err := undropAll(e); err != nil {
 		return err
