@@ -340,6 +340,11 @@ func TestMultihostStaticSplit(t *testing.T) {
 		t.Errorf("1450-byte ping across the tunnel: %v\n%s", err, out)
 	}
 
+	// A device a killed build left in m1's underlay (created, never moved
+	// into its node) goes with `down` too.
+	stale := vxlan.TempName(lab, "m1", vxlan.CrossLinks(model, "m1")[0].Link)
+	ipCmd(t, "-n", s.netns("m1"), "link", "add", stale, "type", "vxlan", "id", "99", "dstport", "4799", "local", s.addr(0), "remote", s.addr(1))
+
 	cmd = exec.Command(netemuBin, "down", "--all-machines", file)
 	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/vxlan"
 )
 
 func newDownCmd(g *globals) *cobra.Command {
@@ -128,7 +129,11 @@ func runDown(ctx context.Context, g *globals, name, machine string, all bool) er
 			fmt.Printf("lab %s is not up\n", share)
 			continue
 		}
+		st, _ := nodes.LoadState(t.lab, t.machine) // its model names the tunnels
 		err = nodes.Down(ctx, t.lab, t.machine, log)
+		if err == nil && st != nil && st.Model != nil {
+			err = vxlan.RemoveStale(st.Model, t.machine)
+		}
 		unlock()
 		if err != nil {
 			errs = append(errs, err)

@@ -196,3 +196,22 @@ func underlayTowards(remote netip.Addr) (string, int, error) {
 	}
 	return l.Attrs().Name, l.Attrs().MTU, nil
 }
+
+// RemoveStale deletes the underlay devices of machine's tunnels that a
+// build killed between creating a device and moving it into its node left
+// behind (moved devices die with their node's namespace).
+func RemoveStale(lab *topo.Lab, machine string) error {
+	if machine == "" {
+		return nil
+	}
+	var errs []error
+	for _, c := range CrossLinks(lab, machine) {
+		name := TempName(lab.Name, machine, c.Link)
+		if l, err := netlink.LinkByName(name); err == nil {
+			if err := netlink.LinkDel(l); err != nil {
+				errs = append(errs, fmt.Errorf("remove stale tunnel device %s (link %s): %w", name, c.Name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
