@@ -107,7 +107,7 @@ func printTunnels(w io.Writer, st *nodes.State) error {
 		}
 		fmt.Fprintf(w, "tunnel %s:%s → %s:%s on %s (%s): vxlan VNI %d%s udp/%d, mtu %d (underlay %s mtu %d − %d)\n",
 			r.Local.Node, r.Local.Iface, r.Remote.Node, r.Remote.Iface, r.RemoteMachine, r.RemoteAddr,
-			r.VNI, moved, r.Port, r.MTU, r.Underlay, r.UnderlayMTU, vxlan.Overhead)
+			r.VNI, moved, r.Port, r.MTU, r.Underlay, r.UnderlayMTU, r.UnderlayMTU-r.MTU)
 	}
 	return nil
 }

@@ -27,6 +27,9 @@ const DefaultPort = 4789
 // UDP (8), VXLAN (8) and the inner Ethernet header (14).
 const Overhead = 50
 
+// Overhead6 is the same over an IPv6 underlay (a 40-byte outer header).
+const Overhead6 = 70
+
 // MaxVNI is the largest 24-bit VNI. VNI 0 is avoided: some equipment treats
 // it as "no VNI".
 const MaxVNI = 1<<24 - 1
@@ -161,8 +164,14 @@ func TempName(lab, machine string, link int) string {
 	return fmt.Sprintf("nx%08x", h.Sum32())
 }
 
-// TunnelMTU is the MTU of a tunnel over an underlay device of mtu.
-func TunnelMTU(underlay int) int { return underlay - Overhead }
+// TunnelMTU is the MTU of a tunnel over an underlay device of mtu, to a
+// remote machine of the given address family.
+func TunnelMTU(underlay int, remote netip.Addr) int {
+	if remote.Is6() && !remote.Is4In6() {
+		return underlay - Overhead6
+	}
+	return underlay - Overhead
+}
 
 // Record is what a share built for one cut link, kept in the state
 // directory so `status` can show it.

@@ -92,7 +92,7 @@ func (x *Linker) BuildCrossLink(ctx context.Context, lab *topo.Lab, link int, lo
 	if err != nil {
 		return fmt.Errorf("link %s: underlay towards machine %s (%s): %w", c.Name, c.RemoteMachine, c.RemoteAddr, err)
 	}
-	mtu := TunnelMTU(umtu)
+	mtu := TunnelMTU(umtu, c.RemoteAddr)
 	tmp := TempName(lab.Name, c.LocalMachine, link)
 	if old, err := netlink.LinkByName(tmp); err == nil {
 		// Left by a build that died between create and move.

@@ -129,7 +129,10 @@ func TestTempName(t *testing.T) {
 			names[n] = true
 		}
 	}
-	if TunnelMTU(1500) != 1450 {
-		t.Errorf("TunnelMTU(1500) = %d", TunnelMTU(1500))
+	if got := TunnelMTU(1500, netip.MustParseAddr("192.0.2.1")); got != 1450 {
+		t.Errorf("TunnelMTU(1500, v4) = %d", got)
+	}
+	if got := TunnelMTU(1500, netip.MustParseAddr("2001:db8::1")); got != 1430 {
+		t.Errorf("TunnelMTU(1500, v6) = %d", got)
 	}
 }
