@@ -66,6 +66,7 @@ func resolveMachine(lab *topo.Lab, machine string) (string, error) {
 	if len(found) != 1 {
 		return "", fmt.Errorf("lab %s spans machines %s and this host has the address of %d of them: say which one this is with --machine", lab.Name, names, len(found))
 	}
+	fmt.Fprintf(os.Stderr, "this host is machine %s of lab %s (it has %s)\n", found[0], lab.Name, lab.Machine(found[0]).Address)
 	return found[0], nil
 }
 
