@@ -452,11 +452,12 @@ func TestMultihostPeerDeadline(t *testing.T) {
 	}
 	file := s.splitFile(t, src, map[string]string{"transit-a": "m1", "transit-b": "m1", "aws-edge": "m2"}, "")
 	s.downOnCleanup(t)
-	out, errs, err := s.run("m1", []string{"NETEMU_PEER_TIMEOUT=3s"}, "up", "--machine", "m1", file)
+	// No --machine: m1's underlay has m1's address, so this is m1.
+	out, errs, err := s.run("m1", []string{"NETEMU_PEER_TIMEOUT=3s"}, "up", file)
 	if err == nil {
 		t.Fatalf("up m1 without m2 succeeded:\n%s", out)
 	}
-	for _, w := range []string{"not heard from machine(s) m2 (192.0.2.12; tunnels transit-a:eth2→aws-edge:eth0", "netemu up --machine m2"} {
+	for _, w := range []string{"this host is machine m1", "not heard from machine(s) m2 (192.0.2.12; tunnels transit-a:eth2→aws-edge:eth0", "netemu up --machine m2"} {
 		if !strings.Contains(errs, w) {
 			t.Errorf("error lacks %q:\n%s", w, errs)
 		}
