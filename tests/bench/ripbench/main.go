@@ -203,7 +203,34 @@ type result struct {
 	elapsed time.Duration
 	cpu     time.Duration
 	got     int
+	drops   int // UDP datagrams the receiver's namespace dropped for a full socket buffer
 	err     error
+}
+
+// udpRcvbufErrors reads Udp RcvbufErrors of a namespace's /proc/net/snmp.
+func udpRcvbufErrors(ns string) int {
+	out, err := exec.Command("ip", "netns", "exec", ns, "cat", "/proc/net/snmp").Output()
+	if err != nil {
+		return -1
+	}
+	var names []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if !strings.HasPrefix(line, "Udp: ") {
+			continue
+		}
+		f := strings.Fields(line)[1:]
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, n := range names {
+			if n == "RcvbufErrors" && i < len(f) {
+				v, _ := strconv.Atoi(f[i])
+				return v
+			}
+		}
+	}
+	return -1
 }
 
 // receiver starts one receiver in node "r" and returns its processes and
@@ -275,6 +302,7 @@ func (b *bench) measure(rc receiver) result {
 	res.elapsed = time.Since(t0)
 	res.cpu = cpuOf(cmds) - cpu0
 	res.err = err
+	res.drops = udpRcvbufErrors(b.ns("r"))
 	if *timeline && rc.name == "netemu" {
 		b.printTimeline(t0)
 	}
@@ -453,14 +481,14 @@ func main() {
 		results = append(results, r)
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "RECEIVER\tROUTES\tTIME TO KERNEL\tCPU SECONDS\tROUTES/S\n")
+	fmt.Fprintf(tw, "RECEIVER\tROUTES\tTIME TO KERNEL\tCPU SECONDS\tROUTES/S\tUDP RCVBUF DROPS\n")
 	for _, r := range results {
 		if r.err != nil {
-			fmt.Fprintf(tw, "%s\t%d/%d\tfailed\t%.2f\t-\n", r.name, r.got, b.routes, r.cpu.Seconds())
+			fmt.Fprintf(tw, "%s\t%d/%d\tnot within %v\t%.2f\t-\t%d\n", r.name, r.got, b.routes, r.elapsed.Round(time.Second), r.cpu.Seconds(), r.drops)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%.2f\t%.0f\n", r.name, r.got, r.elapsed.Round(time.Millisecond), r.cpu.Seconds(),
-			float64(r.got)/r.elapsed.Seconds())
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%.2f\t%.0f\t%d\n", r.name, r.got, r.elapsed.Round(time.Millisecond), r.cpu.Seconds(),
+			float64(r.got)/r.elapsed.Seconds(), r.drops)
 	}
 	_ = tw.Flush()
 }
