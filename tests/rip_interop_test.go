@@ -182,7 +182,7 @@ func ripInterop(t *testing.T, auth *rip.Auth) {
 	// Cut netemu–BIRD: netemu withdraws at once, FRR hears the poison in
 	// a triggered update, BIRD drops what it learned on the dead link.
 	ripCmd(t, "ip", "-n", l.ns("n"), "link", "set", "eth1", "down")
-	ripEventually(t, 2*time.Second, "netemu withdraws BIRD's prefix", func() error {
+	ripEventually(t, 5*time.Second, "netemu withdraws BIRD's prefix", func() error {
 		if r := l.kernelRoute("n", ripBIRDPfx); r != "" {
 			return errors.New(r)
 		}
