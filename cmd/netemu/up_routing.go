@@ -25,7 +25,7 @@ func routingStage() upStage {
 	return upStage{
 		name: "routing",
 		run: func(ctx context.Context, r *upRun) error {
-			if r.lab.Daemons != "" && r.lab.Daemons != "netemu" {
+			if r.lab.Daemons != "" && r.lab.Daemons != topo.DaemonsNetemu {
 				return nil
 			}
 			level := "info"
