@@ -249,21 +249,32 @@ func (d *Daemon) LinkChanged(ev routing.LinkEvent) {
 	d.RoutesChanged()
 }
 
-// RoutesChanged re-resolves every next hop (the IGP's routes moved).
+// RoutesChanged re-resolves every next hop (the IGP's routes moved). Only
+// when some next hop now resolves differently are the paths through it
+// revisited, so a storm of unrelated route notifications costs a few
+// lookups, not a walk of the whole table.
 func (d *Daemon) RoutesChanged() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.nhCache = map[netip.Addr]nhEntry{}
-	for _, prefix := range d.rib.Prefixes() {
-		dest := d.rib.Dest(prefix)
+	moved := map[netip.Addr]bool{}
+	for nh, old := range d.nhCache {
+		var e nhEntry
+		if d.res != nil {
+			e.r, e.ok = d.res.Resolve(nh)
+		}
+		if e != old {
+			moved[nh] = true
+			d.nhCache[nh] = e
+		}
+	}
+	if len(moved) == 0 {
+		return
+	}
+	for prefix, dest := range d.rib.dests {
 		changed := false
 		for _, p := range dest.Paths {
-			if p.From == nil {
-				continue
-			}
-			old := *p
-			d.resolve(p)
-			if old.Reachable != p.Reachable || old.Gateway != p.Gateway || old.LinkIndex != p.LinkIndex || old.IGPCost != p.IGPCost {
+			if p.From != nil && moved[p.Attrs.NextHop] {
+				d.resolve(p)
 				changed = true
 			}
 		}

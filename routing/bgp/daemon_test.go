@@ -233,3 +233,65 @@ func TestUpdateHandlerRFC7606(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+// switchResolver resolves next hops from a table the test changes.
+type switchResolver struct {
+	mu sync.Mutex
+	m  map[netip.Addr]Resolved
+}
+
+func (s *switchResolver) Resolve(nh netip.Addr) (Resolved, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.m[nh]
+	return r, ok
+}
+
+// TestNextHopFollowsIGP: an iBGP path whose next hop (a loopback) the
+// IGP does not reach yet is ineligible; when the IGP's route appears it is
+// installed through the IGP's gateway; when the IGP moves, so does it.
+func TestNextHopFollowsIGP(t *testing.T) {
+	f := newFakeFIB()
+	res := &switchResolver{m: map[netip.Addr]Resolved{}}
+	pc := PeerConfig{Name: "core", LocalAS: 65001, PeerAS: 65001, LocalAddr: addr("100.127.0.1"), PeerAddr: addr("100.127.0.2")}
+	d, err := newDaemon(Config{Node: "gw", ASN: 65001, RouterID: addr("100.127.0.1"), Peers: []PeerConfig{pc}},
+		hclog.NewNullLogger(), f, routing.Discard{}, nil, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := d.peers[0]
+	d.established(p.sess, &Open{BGPID: addr("100.127.0.2")})
+	pr := pfx("203.0.113.0/24")
+	d.mu.Lock()
+	d.applyUpdate(p, &Update{Attrs: &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(64510),
+		NextHop: addr("100.127.0.2"), HasLocalPref: true, LocalPref: 100}, NLRI: []netip.Prefix{pr}})
+	d.mu.Unlock()
+	d.flush()
+	if _, ok := f.get(pr); ok {
+		t.Fatal("route with an unresolved next hop installed")
+	}
+	res.mu.Lock()
+	res.m[addr("100.127.0.2")] = Resolved{Gateway: addr("100.64.0.2"), LinkIndex: 3, Cost: 2}
+	res.mu.Unlock()
+	d.RoutesChanged()
+	d.flush()
+	if r, ok := f.get(pr); !ok || r.Gateway != addr("100.64.0.2") || r.LinkIndex != 3 || r.Metric != metricIBGP {
+		t.Fatalf("route %v %v, want via the IGP's gateway 100.64.0.2", r, ok)
+	}
+	res.mu.Lock()
+	res.m[addr("100.127.0.2")] = Resolved{Gateway: addr("100.64.0.6"), LinkIndex: 4, Cost: 3}
+	res.mu.Unlock()
+	d.RoutesChanged()
+	d.flush()
+	if r, _ := f.get(pr); r.Gateway != addr("100.64.0.6") {
+		t.Fatalf("route %v did not follow the IGP", r)
+	}
+	res.mu.Lock()
+	delete(res.m, addr("100.127.0.2"))
+	res.mu.Unlock()
+	d.RoutesChanged()
+	d.flush()
+	if _, ok := f.get(pr); ok {
+		t.Fatal("route kept after its next hop became unreachable")
+	}
+}
