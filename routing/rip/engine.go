@@ -82,6 +82,9 @@ type ifaceState struct {
 	nextReg time.Time
 }
 
+// maxNeighbours bounds the neighbour table against spoofed sources.
+const maxNeighbours = 256
+
 // engine is the RIP protocol: table, timers, packet processing. It is not
 // safe for concurrent use; Daemon serialises calls. Time comes in as
 // arguments, so tests drive it without sleeping.
@@ -347,8 +350,10 @@ func (e *engine) neighbour(now time.Time, a netip.Addr, iface string) *neighbour
 
 func (e *engine) drop(now time.Time, src netip.AddrPort, iface string, err *Error) {
 	e.badAll[err.Reason]++
-	if src.Addr().IsValid() {
-		n := e.neighbour(now, src.Addr(), iface)
+	// Per-neighbour counters for senders we know, and for a bounded
+	// number of strangers: spoofed sources cannot grow the table forever.
+	if a := src.Addr().Unmap(); a.IsValid() && (e.neigh[a] != nil || len(e.neigh) < maxNeighbours) {
+		n := e.neighbour(now, a, iface)
 		n.bad[err.Reason]++
 	}
 	e.log.Debug("dropped", "iface", iface, "from", src, "reason", err.Reason, "error", err.Msg)
