@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -46,7 +47,7 @@ type scenario struct {
 
 func main() {
 	bin := flag.String("netemu", "", "netemu binary (default: build one)")
-	only := flag.String("only", "", "run only scenarios whose name contains this")
+	only := flag.String("only", "", "run only scenarios whose name contains one of these (comma-separated)")
 	daemons := flag.String("daemons", "netemu,frr", "routing implementations to compare")
 	flag.Parse()
 	if os.Geteuid() != 0 {
@@ -77,7 +78,7 @@ func main() {
 	}
 	var rows []row
 	for _, s := range scenarios {
-		if *only != "" && !strings.Contains(s.name, *only) {
+		if *only != "" && !slices.ContainsFunc(strings.Split(*only, ","), func(o string) bool { return strings.Contains(s.name, o) }) {
 			continue
 		}
 		for _, d := range strings.Split(*daemons, ",") {
