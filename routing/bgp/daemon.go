@@ -106,10 +106,10 @@ type peerState struct {
 	info *PeerInfo
 	up   bool
 	// Adj-RIB-In before policy, per prefix.
-	adjIn    map[netip.Prefix]*PathAttrs
+	adjIn    map[uint64]*PathAttrs // by pkey
 	accepted int
 	// Adj-RIB-Out: the encoded attributes last sent per prefix.
-	adjOut   map[netip.Prefix]string
+	adjOut   map[uint64]string // by pkey
 	fullSync bool
 	resend   bool
 	eorSent  bool
@@ -134,11 +134,35 @@ type Daemon struct {
 	peers     []*peerState
 	byAddr    map[netip.Addr]*peerState
 	dirty     map[netip.Prefix]struct{}
-	installed map[netip.Prefix]fib.Route
+	installed map[uint64]kroute // by pkey
 	nhCache   map[netip.Addr]nhEntry
 	started   time.Time
 
 	kick chan struct{}
+}
+
+// kroute is what the daemon remembers of a kernel route it installed,
+// packed small: one is kept per prefix of a table that may hold millions.
+type kroute struct {
+	gw     [4]byte
+	link   int32
+	metric uint16
+}
+
+func packRoute(r fib.Route) kroute {
+	k := kroute{link: int32(r.LinkIndex), metric: uint16(r.Metric)}
+	if r.Gateway.Is4() {
+		k.gw = r.Gateway.As4()
+	}
+	return k
+}
+
+func (k kroute) route(p netip.Prefix) fib.Route {
+	r := fib.Route{Prefix: p, LinkIndex: int(k.link), Metric: int(k.metric), Protocol: fib.ProtoBGP}
+	if k.gw != [4]byte{} {
+		r.Gateway = netip.AddrFrom4(k.gw)
+	}
+	return r
 }
 
 type nhEntry struct {
@@ -168,7 +192,7 @@ func newDaemon(cfg Config, log hclog.Logger, fibw fib.FIB, events routing.Emitte
 		local: Local{ASN: cfg.ASN, RouterID: cfg.RouterID},
 		dial:  dial, res: res,
 		rib: NewRIB(), byAddr: map[netip.Addr]*peerState{}, dirty: map[netip.Prefix]struct{}{},
-		installed: map[netip.Prefix]fib.Route{}, nhCache: map[netip.Addr]nhEntry{},
+		installed: map[uint64]kroute{}, nhCache: map[netip.Addr]nhEntry{},
 		kick: make(chan struct{}, 1),
 	}
 	if d.dial == nil {
@@ -185,7 +209,7 @@ func newDaemon(cfg Config, log hclog.Logger, fibw fib.FIB, events routing.Emitte
 		if !pc.RouterID.IsValid() {
 			pc.RouterID = cfg.RouterID
 		}
-		ps := &peerState{cfg: pc, adjIn: map[netip.Prefix]*PathAttrs{}, adjOut: map[netip.Prefix]string{}}
+		ps := &peerState{cfg: pc, adjIn: map[uint64]*PathAttrs{}, adjOut: map[uint64]string{}}
 		ps.sess = newSession(*pc, d, d.dial, d.log)
 		d.peers = append(d.peers, ps)
 		d.byAddr[pc.PeerAddr] = ps
@@ -270,7 +294,8 @@ func (d *Daemon) RoutesChanged() {
 	if len(moved) == 0 {
 		return
 	}
-	for prefix, dest := range d.rib.dests {
+	for k, dest := range d.rib.dests {
+		prefix := unpkey(k)
 		changed := false
 		for _, p := range dest.Paths {
 			if p.From != nil && moved[p.Attrs.NextHop] {
@@ -328,7 +353,7 @@ func (d *Daemon) established(s *Session, open *Open) {
 	p.up, p.fullSync, p.eorSent = true, true, false
 	p.info = &PeerInfo{Name: p.cfg.Name, Addr: p.cfg.PeerAddr, AS: p.cfg.PeerAS, RouterID: open.BGPID,
 		IBGP: p.cfg.IBGP(), Rel: p.cfg.Relationship}
-	p.adjOut = map[netip.Prefix]string{}
+	p.adjOut = map[uint64]string{}
 	d.log.Info("session established", "peer", p.cfg.PeerAddr, "as", p.cfg.PeerAS)
 	d.events.Emit(routing.Event{Daemon: "bgp", Kind: routing.EventSessionUp, Peer: p.cfg.PeerAddr,
 		Iface: p.cfg.Iface, Detail: fmt.Sprintf("AS %d", p.cfg.PeerAS)})
@@ -341,14 +366,15 @@ func (d *Daemon) down(s *Session, reason string) {
 	p := d.byAddr[s.cfg.PeerAddr]
 	p.up = false
 	p.flaps++
-	for prefix := range p.adjIn {
+	for k := range p.adjIn {
+		prefix := unpkey(k)
 		if d.rib.Remove(prefix, p.info) {
 			d.dirty[prefix] = struct{}{}
 		}
 	}
-	p.adjIn = map[netip.Prefix]*PathAttrs{}
+	p.adjIn = map[uint64]*PathAttrs{}
 	p.accepted = 0
-	p.adjOut = map[netip.Prefix]string{}
+	p.adjOut = map[uint64]string{}
 	d.log.Info("session down", "peer", p.cfg.PeerAddr, "reason", reason)
 	d.events.Emit(routing.Event{Daemon: "bgp", Kind: routing.EventSessionDown, Peer: p.cfg.PeerAddr,
 		Iface: p.cfg.Iface, Detail: reason})
@@ -380,10 +406,10 @@ func (d *Daemon) update(s *Session, u *Update) {
 // Adj-RIB-In, import and the decision; d.mu held.
 func (d *Daemon) applyUpdate(p *peerState, u *Update) {
 	for _, w := range u.AllWithdrawn() {
-		if _, ok := p.adjIn[w]; !ok {
+		if _, ok := p.adjIn[pkey(w)]; !ok {
 			continue
 		}
-		delete(p.adjIn, w)
+		delete(p.adjIn, pkey(w))
 		if d.rib.Dest(w) != nil && slices.ContainsFunc(d.rib.Dest(w).Paths, func(q *Path) bool { return sameSource(q.From, p.info) }) {
 			p.accepted--
 		}
@@ -418,10 +444,10 @@ func (d *Daemon) applyUpdate(p *peerState, u *Update) {
 	}
 	now := time.Now()
 	for _, prefix := range nlri {
-		_, had := p.adjIn[prefix]
+		_, had := p.adjIn[pkey(prefix)]
 		wasAccepted := had && d.rib.Dest(prefix) != nil &&
 			slices.ContainsFunc(d.rib.Dest(prefix).Paths, func(q *Path) bool { return sameSource(q.From, p.info) })
-		p.adjIn[prefix] = raw
+		p.adjIn[pkey(prefix)] = raw
 		a, res := shared, sharedRes
 		if p.cfg.Import != "" {
 			a, res = Import(d.local, p.cfg, prefix, raw, d.pols)
@@ -452,7 +478,8 @@ func (d *Daemon) applyUpdate(p *peerState, u *Update) {
 // reimport re-applies import policy to a peer's Adj-RIB-In; d.mu held.
 func (d *Daemon) reimport(p *peerState) {
 	byAttrs := map[*PathAttrs][]netip.Prefix{}
-	for prefix, raw := range p.adjIn {
+	for k, raw := range p.adjIn {
+		prefix := unpkey(k)
 		byAttrs[raw] = append(byAttrs[raw], prefix)
 	}
 	for raw, nlri := range byAttrs {
@@ -524,11 +551,13 @@ func (d *Daemon) flush() {
 		if dst := d.rib.Dest(prefix); dst != nil {
 			best = dst.Best
 		}
-		old, had := d.installed[prefix]
+		k := pkey(prefix)
+		oldk, had := d.installed[k]
+		old := oldk.route(prefix)
 		if best == nil || best.From == nil {
 			if had {
 				remove = append(remove, old)
-				delete(d.installed, prefix)
+				delete(d.installed, k)
 			}
 			continue
 		}
@@ -543,7 +572,7 @@ func (d *Daemon) flush() {
 			remove = append(remove, old)
 		}
 		install = append(install, r)
-		d.installed[prefix] = r
+		d.installed[k] = packRoute(r)
 	}
 	if len(dirty) > 0 && len(dirty) <= 64 {
 		for _, prefix := range dirty {
@@ -571,7 +600,7 @@ func (d *Daemon) flush() {
 		case p.resend:
 			// ROUTE-REFRESH: resend the whole Adj-RIB-Out as it is.
 			saved := p.adjOut
-			p.adjOut = map[netip.Prefix]string{}
+			p.adjOut = map[uint64]string{}
 			msgs = d.exportPrefixes(p, d.rib.Prefixes())
 			_ = saved
 			p.resend = false
@@ -637,11 +666,11 @@ func (d *Daemon) exportPrefixes(p *peerState, prefixes []netip.Prefix) [][]byte 
 			best = dst.Best
 		}
 		a := Export(d.local, p.cfg, best, d.pols)
-		old, had := p.adjOut[prefix]
+		old, had := p.adjOut[pkey(prefix)]
 		if a == nil {
 			if had {
 				withdraw = append(withdraw, prefix)
-				delete(p.adjOut, prefix)
+				delete(p.adjOut, pkey(prefix))
 			}
 			continue
 		}
@@ -671,7 +700,7 @@ func (d *Daemon) exportPrefixes(p *peerState, prefixes []netip.Prefix) [][]byte 
 		}
 		msgs = append(msgs, m...)
 		for _, prefix := range groups[key] {
-			p.adjOut[prefix] = key // one string shared by the group
+			p.adjOut[pkey(prefix)] = key // one string shared by the group
 		}
 	}
 	return msgs

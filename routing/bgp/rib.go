@@ -126,11 +126,11 @@ type Dest struct {
 // RIB is the Loc-RIB: every accepted path per prefix and the best one.
 // It is not safe for concurrent use; the daemon owns it.
 type RIB struct {
-	dests map[netip.Prefix]*Dest
+	dests map[uint64]*Dest // by pkey
 }
 
 // NewRIB returns an empty RIB.
-func NewRIB() *RIB { return &RIB{dests: map[netip.Prefix]*Dest{}} }
+func NewRIB() *RIB { return &RIB{dests: map[uint64]*Dest{}} }
 
 func sameSource(a, b *PeerInfo) bool {
 	if a == nil || b == nil {
@@ -142,10 +142,10 @@ func sameSource(a, b *PeerInfo) bool {
 // Add inserts or replaces the path from p.From for p.Prefix and reports
 // whether the best path changed.
 func (r *RIB) Add(p *Path) bool {
-	d := r.dests[p.Prefix]
+	d := r.dests[pkey(p.Prefix)]
 	if d == nil {
 		d = &Dest{}
-		r.dests[p.Prefix] = d
+		r.dests[pkey(p.Prefix)] = d
 	}
 	i := slices.IndexFunc(d.Paths, func(q *Path) bool { return sameSource(q.From, p.From) })
 	if i >= 0 {
@@ -159,7 +159,7 @@ func (r *RIB) Add(p *Path) bool {
 // Remove drops the path from src for prefix and reports whether the best
 // path changed.
 func (r *RIB) Remove(prefix netip.Prefix, src *PeerInfo) bool {
-	d := r.dests[prefix]
+	d := r.dests[pkey(prefix)]
 	if d == nil {
 		return false
 	}
@@ -173,7 +173,7 @@ func (r *RIB) Remove(prefix netip.Prefix, src *PeerInfo) bool {
 
 // Redecide re-runs the decision for prefix (after next hops changed).
 func (r *RIB) Redecide(prefix netip.Prefix) bool {
-	d := r.dests[prefix]
+	d := r.dests[pkey(prefix)]
 	if d == nil {
 		return false
 	}
@@ -197,19 +197,19 @@ func (r *RIB) decide(d *Dest, prefix netip.Prefix) bool {
 	}
 	d.Best = best
 	if len(d.Paths) == 0 {
-		delete(r.dests, prefix)
+		delete(r.dests, pkey(prefix))
 	}
 	return old != best
 }
 
 // Dest returns the destination for prefix, or nil.
-func (r *RIB) Dest(prefix netip.Prefix) *Dest { return r.dests[prefix] }
+func (r *RIB) Dest(prefix netip.Prefix) *Dest { return r.dests[pkey(prefix)] }
 
 // Prefixes returns every prefix with at least one path, sorted.
 func (r *RIB) Prefixes() []netip.Prefix {
 	out := make([]netip.Prefix, 0, len(r.dests))
-	for p := range r.dests {
-		out = append(out, p)
+	for k := range r.dests {
+		out = append(out, unpkey(k))
 	}
 	slices.SortFunc(out, func(a, b netip.Prefix) int {
 		if c := a.Addr().Compare(b.Addr()); c != 0 {
@@ -356,4 +356,15 @@ func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *PathAttrs {
 		return out
 	}
 	return out
+}
+
+// pkey packs an IPv4 prefix into a map key a quarter of netip.Prefix's
+// size: tables hold up to millions of them.
+func pkey(p netip.Prefix) uint64 {
+	a := p.Addr().As4()
+	return uint64(a[0])<<40 | uint64(a[1])<<32 | uint64(a[2])<<24 | uint64(a[3])<<16 | uint64(p.Bits())
+}
+
+func unpkey(k uint64) netip.Prefix {
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(k >> 40), byte(k >> 32), byte(k >> 24), byte(k >> 16)}), int(k&0xff))
 }

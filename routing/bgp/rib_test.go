@@ -236,3 +236,15 @@ func TestImportExport(t *testing.T) {
 	_ = slices.Contains[[]int]
 	_ = netip.Prefix{}
 }
+
+func TestPrefixKey(t *testing.T) {
+	for _, s := range []string{"0.0.0.0/0", "255.255.255.255/32", "10.0.0.0/8", "203.0.113.128/25", "192.0.2.1/32"} {
+		p := pfx(s)
+		if got := unpkey(pkey(p)); got != p {
+			t.Errorf("%v → %v", p, got)
+		}
+	}
+	if pkey(pfx("10.0.0.0/8")) == pkey(pfx("10.0.0.0/9")) {
+		t.Error("lengths collide")
+	}
+}
