@@ -217,6 +217,11 @@ func Wait(ctx context.Context, lab *topo.Lab, o WaitOptions) (Result, time.Durat
 	}
 	start := now()
 	var last Result
+	// A session or neighbour that just went down has not yet moved any
+	// route: once every problem is gone, the state must also hold for the
+	// quiet period, or the check would race the withdrawals it triggers.
+	sawProblem := false
+	var cleanSince time.Time
 	for {
 		var f Faults
 		var ferr error
@@ -239,8 +244,18 @@ func Wait(ctx context.Context, lab *topo.Lab, o WaitOptions) (Result, time.Durat
 			views = Gather(askCtx, o.NodeDir, o.Nodes)
 		}
 		cancel()
-		last = Check(lab, views, f, quiet, now())
+		t := now()
+		last = Check(lab, views, f, quiet, t)
 		SortProblems(last.Problems)
+		switch {
+		case len(last.Problems) > 0:
+			sawProblem, cleanSince = true, time.Time{}
+		case sawProblem && cleanSince.IsZero():
+			cleanSince = t
+		}
+		if last.Converged && sawProblem && t.Sub(cleanSince) < quiet {
+			last.Converged, last.QuietLeft = false, quiet-t.Sub(cleanSince)
+		}
 		if o.Progress != nil {
 			o.Progress(last)
 		}

@@ -109,10 +109,20 @@ func TestWaitConvergesAndFailsClearly(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 
-	ae.set("/bgp", map[string]any{"sessions": []map[string]any{{"peer": "100.64.0.13", "state": "Established"}}})
+	// The session comes up while Wait runs: the clean state must then hold
+	// for the quiet period even though no RIB changed.
 	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	var flipped time.Time
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		flipped = time.Now()
+		ae.set("/bgp", map[string]any{"sessions": []map[string]any{{"peer": "100.64.0.13", "state": "Established"}}})
+	}()
 	res, waited, err := Wait(ctx, lab, opts)
+	if since := time.Since(flipped); err == nil && since < opts.Quiet {
+		t.Errorf("converged %s after the session came up, before the quiet period", since)
+	}
 	if err != nil || !res.Converged {
 		t.Fatalf("wait: %v %+v", err, res)
 	}
