@@ -1,0 +1,94 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/fault"
+	"github.com/spf13/cobra"
+)
+
+// newCaptureCmd is `netemu capture A B`: tcpdump on A's end of the link
+// to B, written as a pcap file (or to stdout, for `| wireshark -k -i -`).
+func newCaptureCmd(g *globals) *cobra.Command {
+	var (
+		file  string
+		count int
+	)
+	cmd := &cobra.Command{
+		Use:   "capture A B [-- FILTER…]",
+		Short: "Capture a link's packets with tcpdump, to a pcap file (Ctrl-C stops)",
+		Long: "Runs tcpdump inside node A on its interface towards B and writes the packets as pcap,\n" +
+			"by default to A-B.pcap in the current directory; -w - writes them to stdout.\n" +
+			"An end may be NODE:IFACE when two nodes share several links. Words after -- are a\n" +
+			"tcpdump filter, e.g. `netemu capture home-core transit-a -- tcp port 179`.",
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, b := args[0], args[1]
+			node, _, _ := strings.Cut(a, ":")
+			st, err := selectNodeShare(g, node)
+			if err != nil {
+				return err
+			}
+			l, err := fault.FindLink(st.Model, a, b)
+			if err != nil {
+				return err
+			}
+			end := l.A
+			if end.Node != node {
+				end = l.B
+			}
+			if file == "" {
+				file = fmt.Sprintf("%s-%s.pcap", node, strings.ReplaceAll(b, ":", "-"))
+			}
+			// tcpdump writes pcap to its stdout; netemu writes the file in the
+			// caller's filesystem, which an instance's or host's own mount
+			// namespace may not show.
+			argv := []string{"tcpdump", "-i", end.Iface, "-U", "-n", "-w", "-"}
+			if count > 0 {
+				argv = append(argv, "-c", strconv.Itoa(count))
+			}
+			argv = append(argv, args[2:]...)
+			var out io.Writer = os.Stdout
+			if file != "-" {
+				f, err := os.Create(file)
+				if err != nil {
+					return fmt.Errorf("capture: %w", err)
+				}
+				defer f.Close()
+				out = f
+				fmt.Fprintf(os.Stderr, "capturing on %s %s (link to %s) into %s; Ctrl-C stops\n", node, end.Iface, b, file)
+			}
+			c := nodes.Command(st, node, argv...)
+			c.Stdout, c.Stderr = out, os.Stderr
+			// Ctrl-C reaches tcpdump too (same process group); let it close
+			// the capture and wait for it instead of dying first.
+			sigs := make(chan os.Signal, 1)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sigs)
+			err = c.Run()
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+					return nil // stopped by the user
+				}
+				return &exitError{code: ee.ExitCode(), err: fmt.Errorf("tcpdump on %s %s: %w", node, end.Iface, err)}
+			}
+			if err != nil {
+				return fmt.Errorf("tcpdump on %s %s: %w", node, end.Iface, err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "write", "w", "", "pcap file (default A-B.pcap; - for stdout)")
+	cmd.Flags().IntVarP(&count, "count", "c", 0, "stop after this many packets")
+	return cmd
+}

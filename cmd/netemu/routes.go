@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/netemu/netemu/nodes"
+	"github.com/spf13/cobra"
+)
+
+// newRoutesCmd is `netemu routes NODE`: the node's kernel routing table,
+// read through netlink — what the kernel forwards with, whoever put it there.
+func newRoutesCmd(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "routes NODE",
+		Short: "A node's kernel routing table (all tables but local), with each route's protocol",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			st, err := selectNodeShare(g, args[0])
+			if err != nil {
+				return err
+			}
+			rs, err := nodes.Routes(st, args[0])
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				return printJSON(os.Stdout, rs)
+			}
+			return printRoutes(rs)
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func printRoutes(rs []nodes.KernelRoute) error {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TABLE\tDESTINATION\tVIA\tDEV\tPROTO\tMETRIC\tTYPE")
+	for _, r := range rs {
+		table := strconv.Itoa(r.Table)
+		if r.Table == 254 {
+			table = "main"
+		}
+		via := "-"
+		if r.Gateway.IsValid() {
+			via = r.Gateway.String()
+		} else if r.Scope == "link" {
+			via = "on-link"
+		}
+		dev := r.Dev
+		if dev == "" {
+			dev = "-"
+		}
+		metric := "-"
+		if r.Metric != 0 {
+			metric = strconv.Itoa(r.Metric)
+		}
+		typ := r.Type
+		if typ == "" {
+			typ = "unicast"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", table, r.Dst, via, dev, r.Protocol, metric, typ)
+	}
+	return tw.Flush()
+}
