@@ -9,12 +9,16 @@ import (
 )
 
 // maxBatch is how many octets of requests go to the kernel in one
-// datagram; their acknowledgements (36 octets each at most, errors
-// carry the request header too) must fit the receive buffer.
+// datagram; their error answers (36 octets each at most, errors carry
+// the request header too) must fit the receive buffer.
 const maxBatch = 32 << 10
 
 // batcher is a raw NETLINK_ROUTE socket that sends many route requests
-// per datagram, each with NLM_F_ACK, then reads one answer per request.
+// per datagram. Only the last request of a datagram asks for an
+// acknowledgement: the kernel handles a datagram's requests in order and
+// answers every failed one with an error anyway, so one ACK marks the end
+// of the batch. (An ACK per request is one more datagram, i.e. one
+// recvfrom system call, per route.)
 type batcher struct {
 	fd  int
 	seq uint32
@@ -62,7 +66,7 @@ func u32(v uint32) []byte {
 func message(typ uint16, flags uint16, seq uint32, r Route) []byte {
 	m := make([]byte, unix.NLMSG_HDRLEN+unix.SizeofRtMsg, 80)
 	binary.NativeEndian.PutUint16(m[4:6], typ)
-	binary.NativeEndian.PutUint16(m[6:8], unix.NLM_F_REQUEST|unix.NLM_F_ACK|flags)
+	binary.NativeEndian.PutUint16(m[6:8], unix.NLM_F_REQUEST|flags)
 	binary.NativeEndian.PutUint32(m[8:12], seq)
 	rt := m[unix.NLMSG_HDRLEN:]
 	family := byte(unix.AF_INET)
@@ -105,7 +109,12 @@ func (b *batcher) run(typ uint16, flags uint16, routes []Route) []error {
 		first := b.seq
 		end := start
 		for ; end < len(routes) && len(out) < maxBatch; end++ {
+			last := len(out)
 			out = append(out, message(typ, flags, b.seq, routes[end])...)
+			if end+1 == len(routes) || len(out) >= maxBatch {
+				fl := binary.NativeEndian.Uint16(out[last+6 : last+8])
+				binary.NativeEndian.PutUint16(out[last+6:last+8], fl|unix.NLM_F_ACK)
+			}
 			b.seq++
 		}
 		if err := unix.Sendto(b.fd, out, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
@@ -127,10 +136,12 @@ func (b *batcher) run(typ uint16, flags uint16, routes []Route) []error {
 	return errs
 }
 
-// collect reads acknowledgements for sequence numbers first … first+len-1.
+// collect reads the answers for sequence numbers first … first+len-1:
+// errors for any of them, then the last one's acknowledgement (or error),
+// which the kernel sends after all the others.
 func (b *batcher) collect(first uint32, errs []error) error {
-	pending := len(errs)
-	for pending > 0 {
+	last := first + uint32(len(errs)) - 1
+	for done := false; !done; {
 		n, _, err := unix.Recvfrom(b.fd, b.buf, 0)
 		if err != nil {
 			if err == syscall.EINTR {
@@ -153,7 +164,9 @@ func (b *batcher) collect(first uint32, errs []error) error {
 			if code := int32(binary.NativeEndian.Uint32(m.Data[0:4])); code != 0 {
 				errs[i] = syscall.Errno(-code)
 			}
-			pending--
+			if m.Header.Seq == last {
+				done = true
+			}
 		}
 	}
 	return nil
