@@ -117,6 +117,9 @@ func (d *Daemon) watchRoutes(ctx context.Context) {
 		return
 	}
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 8<<20)
+	if err := dropOwnRoutes(fd); err != nil {
+		d.log.Debug("route watch filter; reading every notification", "error", err)
+	}
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: unix.RTMGRP_IPV4_ROUTE}); err != nil {
 		unix.Close(fd)
 		d.log.Warn("route watch bind; next hops follow link events only", "error", err)
@@ -166,6 +169,24 @@ func (d *Daemon) watchRoutes(ctx context.Context) {
 			d.RoutesChanged()
 		}
 	}
+}
+
+// dropOwnRoutes attaches a socket filter that drops, in the kernel, the
+// notifications of BGP's own routes: installing 100,000 routes otherwise
+// wakes the watcher and copies each notification out only to skip it,
+// CPU taken from the daemon's own work. The kernel sends one route
+// notification per datagram, so the filter sees each one's rtmsg.
+func dropOwnRoutes(fd int) error {
+	filter := []unix.SockFilter{
+		// A = rtmsg.rtm_protocol
+		{Code: unix.BPF_LD | unix.BPF_B | unix.BPF_ABS, K: unix.NLMSG_HDRLEN + 5},
+		// if A == BGP: drop, else keep
+		{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, Jt: 0, Jf: 1, K: fib.ProtoBGP},
+		{Code: unix.BPF_RET | unix.BPF_K, K: 0},
+		{Code: unix.BPF_RET | unix.BPF_K, K: 0xffffffff},
+	}
+	prog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
+	return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &prog)
 }
 
 // routeChangeNotOurs reports whether a batch of netlink messages holds a
