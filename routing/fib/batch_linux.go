@@ -3,6 +3,7 @@ package fib
 import (
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -47,24 +48,40 @@ func (b *batcher) close() { unix.Close(b.fd) }
 
 func align4(n int) int { return (n + 3) &^ 3 }
 
-func putAttr(m []byte, typ uint16, val []byte) []byte {
+// putAttr appends one route attribute to m.
+func putAttr(m []byte, typ uint16, val ...byte) []byte {
 	l := 4 + len(val)
-	a := make([]byte, align4(l))
-	binary.NativeEndian.PutUint16(a[0:2], uint16(l))
-	binary.NativeEndian.PutUint16(a[2:4], typ)
-	copy(a[4:], val)
-	return append(m, a...)
+	m = binary.NativeEndian.AppendUint16(m, uint16(l))
+	m = binary.NativeEndian.AppendUint16(m, typ)
+	m = append(m, val...)
+	for range align4(l) - l {
+		m = append(m, 0)
+	}
+	return m
 }
 
-func u32(v uint32) []byte {
-	b := make([]byte, 4)
-	binary.NativeEndian.PutUint32(b, v)
-	return b
+func putAddr(m []byte, typ uint16, a netip.Addr) []byte {
+	if a.Is4() {
+		b := a.As4()
+		return putAttr(m, typ, b[:]...)
+	}
+	b := a.As16()
+	return putAttr(m, typ, b[:]...)
 }
 
-// message encodes one RTM_NEWROUTE / RTM_DELROUTE for r.
-func message(typ uint16, flags uint16, seq uint32, r Route) []byte {
-	m := make([]byte, unix.NLMSG_HDRLEN+unix.SizeofRtMsg, 80)
+func putU32(m []byte, typ uint16, v uint32) []byte {
+	var b [4]byte
+	binary.NativeEndian.PutUint32(b[:], v)
+	return putAttr(m, typ, b[:]...)
+}
+
+// message appends one RTM_NEWROUTE / RTM_DELROUTE for r to out, with no
+// allocation of its own: a batch of 100,000 routes is one growing buffer.
+func message(out []byte, typ uint16, flags uint16, seq uint32, r Route) []byte {
+	start := len(out)
+	var hdr [unix.NLMSG_HDRLEN + unix.SizeofRtMsg]byte
+	out = append(out, hdr[:]...)
+	m := out[start:]
 	binary.NativeEndian.PutUint16(m[4:6], typ)
 	binary.NativeEndian.PutUint16(m[6:8], unix.NLM_F_REQUEST|flags)
 	binary.NativeEndian.PutUint32(m[8:12], seq)
@@ -86,31 +103,32 @@ func message(typ uint16, flags uint16, seq uint32, r Route) []byte {
 	} else {
 		rt[6] = unix.RT_SCOPE_NOWHERE
 	}
-	m = putAttr(m, unix.RTA_DST, r.Prefix.Addr().AsSlice())
+	out = putAddr(out, unix.RTA_DST, r.Prefix.Addr())
 	if r.Gateway.IsValid() {
-		m = putAttr(m, unix.RTA_GATEWAY, r.Gateway.AsSlice())
+		out = putAddr(out, unix.RTA_GATEWAY, r.Gateway)
 	}
 	if r.LinkIndex > 0 {
-		m = putAttr(m, unix.RTA_OIF, u32(uint32(r.LinkIndex)))
+		out = putU32(out, unix.RTA_OIF, uint32(r.LinkIndex))
 	}
 	if r.Metric > 0 {
-		m = putAttr(m, unix.RTA_PRIORITY, u32(uint32(r.Metric)))
+		out = putU32(out, unix.RTA_PRIORITY, uint32(r.Metric))
 	}
-	binary.NativeEndian.PutUint32(m[0:4], uint32(len(m)))
-	return m
+	binary.NativeEndian.PutUint32(out[start:start+4], uint32(len(out)-start))
+	return out
 }
 
 // run sends one request per route and returns each one's error (nil on
 // success), in order.
 func (b *batcher) run(typ uint16, flags uint16, routes []Route) []error {
 	errs := make([]error, len(routes))
+	out := make([]byte, 0, maxBatch+128)
 	for start := 0; start < len(routes); {
-		var out []byte
+		out = out[:0]
 		first := b.seq
 		end := start
 		for ; end < len(routes) && len(out) < maxBatch; end++ {
 			last := len(out)
-			out = append(out, message(typ, flags, b.seq, routes[end])...)
+			out = message(out, typ, flags, b.seq, routes[end])
 			if end+1 == len(routes) || len(out) >= maxBatch {
 				fl := binary.NativeEndian.Uint16(out[last+6 : last+8])
 				binary.NativeEndian.PutUint16(out[last+6:last+8], fl|unix.NLM_F_ACK)
