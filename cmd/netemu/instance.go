@@ -46,15 +46,18 @@ func runInstance(ctx context.Context, g *globals, name string, start bool) error
 	if err != nil {
 		return err
 	}
-	lab := st.Model
-	if n := lab.Node(name); n == nil || n.Kind != topo.KindInstance {
-		return fmt.Errorf("%s is not an instance of lab %s", name, lab.Name)
+	if n := st.Model.Node(name); n == nil || n.Kind != topo.KindInstance {
+		return fmt.Errorf("%s is not an instance of lab %s", name, st.Model.Name)
 	}
-	unlock, err := nodes.Lock(ctx, st.Lab, st.Machine)
+	st, unlock, err := lockNodeShare(ctx, st, name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	lab := st.Model
+	if n := lab.Node(name); n == nil || n.Kind != topo.KindInstance {
+		return fmt.Errorf("%s is not an instance of lab %s", name, lab.Name)
+	}
 	aws, err := fw.LoadState(st.Dir)
 	if err != nil {
 		return err

@@ -33,6 +33,11 @@ func newLinkCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			st, unlock, err := lockShare(cmd.Context(), st)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			if err := injector(g, st).LinkDown(args[0], args[1], silent); err != nil {
 				return err
 			}
@@ -54,6 +59,11 @@ func newLinkCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			st, unlock, err := lockShare(cmd.Context(), st)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			if err := injector(g, st).LinkUp(args[0], args[1]); err != nil {
 				return err
 			}

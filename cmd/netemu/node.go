@@ -20,6 +20,11 @@ func newNodeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			st, unlock, err := lockNodeShare(cmd.Context(), st, args[0])
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			if err := injector(g, st).NodeStop(st, args[0]); err != nil {
 				return err
 			}
@@ -36,6 +41,11 @@ func newNodeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			st, unlock, err := lockNodeShare(cmd.Context(), st, args[0])
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			if err := injector(g, st).NodeStart(st, args[0]); err != nil {
 				return err
 			}
