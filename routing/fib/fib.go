@@ -30,10 +30,54 @@ func (r Route) String() string {
 	return fmt.Sprintf("%s via %s dev#%d metric %d proto %d", r.Prefix, r.Gateway, r.LinkIndex, r.Metric, r.Protocol)
 }
 
-// key identifies a route the Writer owns: one route per protocol and prefix.
+// key identifies a route the Writer owns: one route per protocol and
+// prefix. It and entry hold no pointers and few bytes: the Writer keeps
+// one of each per kernel route (hundreds of thousands with BGP), and a
+// map of pointer-free entries costs the garbage collector nothing.
 type key struct {
-	proto  int
-	prefix netip.Prefix
+	addr  [16]byte
+	bits  uint8
+	is6   bool
+	proto uint8
+}
+
+func keyOf(proto int, p netip.Prefix) key {
+	return key{addr: p.Addr().As16(), bits: uint8(p.Bits()), is6: p.Addr().Is6(), proto: uint8(proto)}
+}
+
+// entry is what the Writer remembers of an installed route.
+type entry struct {
+	gw     [16]byte
+	gwKind uint8 // 0: none, 4 or 6
+	link   int32
+	metric int32
+}
+
+func entryOf(r Route) entry {
+	e := entry{link: int32(r.LinkIndex), metric: int32(r.Metric)}
+	if r.Gateway.IsValid() {
+		e.gw, e.gwKind = r.Gateway.As16(), 6
+		if r.Gateway.Is4() {
+			e.gwKind = 4
+		}
+	}
+	return e
+}
+
+// route rebuilds the Route of k and e.
+func (e entry) route(k key) Route {
+	a := netip.AddrFrom16(k.addr)
+	if !k.is6 {
+		a = a.Unmap()
+	}
+	r := Route{Prefix: netip.PrefixFrom(a, int(k.bits)), LinkIndex: int(e.link), Metric: int(e.metric), Protocol: int(k.proto)}
+	switch e.gwKind {
+	case 4:
+		r.Gateway = netip.AddrFrom16(e.gw).Unmap()
+	case 6:
+		r.Gateway = netip.AddrFrom16(e.gw)
+	}
+	return r
 }
 
 // FIB is what a daemon needs from the kernel table. Replace installs or

@@ -29,7 +29,7 @@ type Writer struct {
 	b *batcher
 
 	mu        sync.Mutex // guards installed and b
-	installed map[key]Route
+	installed map[key]entry
 }
 
 // New opens a netlink handle in the current namespace and adopts the routes
@@ -48,7 +48,7 @@ func New(log hclog.Logger, events routing.Emitter) (*Writer, error) {
 		h.Close()
 		return nil, err
 	}
-	w := &Writer{log: log.Named("fib"), events: events, h: h, b: b, installed: map[key]Route{}}
+	w := &Writer{log: log.Named("fib"), events: events, h: h, b: b, installed: map[key]entry{}}
 	for _, p := range []int{ProtoRIP, ProtoBGP} {
 		rs, err := w.List(p)
 		if err != nil {
@@ -56,7 +56,7 @@ func New(log hclog.Logger, events routing.Emitter) (*Writer, error) {
 			return nil, err
 		}
 		for _, r := range rs {
-			w.installed[key{p, r.Prefix}] = r
+			w.installed[keyOf(p, r.Prefix)] = entryOf(r)
 		}
 	}
 	return w, nil
@@ -72,10 +72,11 @@ func (w *Writer) Close() {
 func (w *Writer) Replace(routes []Route) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var todo, olds []Route
+	todo := make([]Route, 0, len(routes))
+	var olds []Route
 	for _, r := range routes {
 		r.Prefix = r.Prefix.Masked()
-		if old, had := w.installed[key{r.Protocol, r.Prefix}]; had && old == r {
+		if old, had := w.installed[keyOf(r.Protocol, r.Prefix)]; had && old == entryOf(r) {
 			continue
 		}
 		todo = append(todo, r)
@@ -87,13 +88,13 @@ func (w *Writer) Replace(routes []Route) error {
 			out = append(out, fmt.Errorf("fib: replace %s: %w", r, errs[i]))
 			continue
 		}
-		k := key{r.Protocol, r.Prefix}
+		k := keyOf(r.Protocol, r.Prefix)
 		// The kernel keys routes by priority too: a new metric made a
 		// second route, so the old one goes once the new is in place.
-		if old, had := w.installed[k]; had && old.Metric != r.Metric {
-			olds = append(olds, old)
+		if old, had := w.installed[k]; had && int(old.metric) != r.Metric {
+			olds = append(olds, old.route(k))
 		}
-		w.installed[k] = r
+		w.installed[k] = entryOf(r)
 		w.events.Emit(routing.Event{Daemon: "fib", Kind: routing.EventFIBInstall, Prefix: r.Prefix, Peer: r.Gateway,
 			Detail: fmt.Sprintf("proto %d metric %d", r.Protocol, r.Metric)})
 	}
@@ -112,10 +113,10 @@ func (w *Writer) Delete(routes []Route) error {
 	todo := make([]Route, 0, len(routes))
 	for _, r := range routes {
 		r.Prefix = r.Prefix.Masked()
-		k := key{r.Protocol, r.Prefix}
+		k := keyOf(r.Protocol, r.Prefix)
 		m := 0
 		if old, had := w.installed[k]; had {
-			m = old.Metric
+			m = int(old.metric)
 		}
 		// Only Dst, protocol and (when known) priority: the kernel then
 		// deletes our route and never another protocol's.
