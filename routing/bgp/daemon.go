@@ -133,8 +133,8 @@ type Daemon struct {
 	rib       *RIB
 	peers     []*peerState
 	byAddr    map[netip.Addr]*peerState
-	dirty     map[netip.Prefix]struct{}
-	installed map[uint64]kroute // by pkey
+	dirty     map[uint64]struct{} // by pkey: small keys, no pointers to scan
+	installed map[uint64]kroute   // by pkey
 	nhCache   map[netip.Addr]nhEntry
 	started   time.Time
 
@@ -191,7 +191,7 @@ func newDaemon(cfg Config, log hclog.Logger, fibw fib.FIB, events routing.Emitte
 		cfg: cfg, log: log.Named("bgp"), fib: fibw, events: events, pols: pols,
 		local: Local{ASN: cfg.ASN, RouterID: cfg.RouterID},
 		dial:  dial, res: res,
-		rib: NewRIB(), byAddr: map[netip.Addr]*peerState{}, dirty: map[netip.Prefix]struct{}{},
+		rib: NewRIB(), byAddr: map[netip.Addr]*peerState{}, dirty: map[uint64]struct{}{},
 		installed: map[uint64]kroute{}, nhCache: map[netip.Addr]nhEntry{},
 		kick: make(chan struct{}, 1),
 	}
@@ -305,7 +305,7 @@ func (d *Daemon) RoutesChanged() {
 		}
 		if changed {
 			d.rib.Redecide(prefix)
-			d.dirty[prefix] = struct{}{}
+			d.dirty[pkey(prefix)] = struct{}{}
 		}
 	}
 	d.kickLocked()
@@ -321,7 +321,7 @@ func (d *Daemon) kickLocked() {
 func (d *Daemon) markAll() {
 	d.mu.Lock()
 	for _, p := range d.rib.Prefixes() {
-		d.dirty[p] = struct{}{}
+		d.dirty[pkey(p)] = struct{}{}
 	}
 	d.kickLocked()
 	d.mu.Unlock()
@@ -369,7 +369,7 @@ func (d *Daemon) down(s *Session, reason string) {
 	for k := range p.adjIn {
 		prefix := unpkey(k)
 		if d.rib.Remove(prefix, p.info) {
-			d.dirty[prefix] = struct{}{}
+			d.dirty[pkey(prefix)] = struct{}{}
 		}
 	}
 	p.adjIn = map[uint64]*PathAttrs{}
@@ -414,7 +414,7 @@ func (d *Daemon) applyUpdate(p *peerState, u *Update) {
 			p.accepted--
 		}
 		if d.rib.Remove(w, p.info) {
-			d.dirty[w] = struct{}{}
+			d.dirty[pkey(w)] = struct{}{}
 		}
 	}
 	if u.Attrs == nil {
@@ -457,7 +457,7 @@ func (d *Daemon) applyUpdate(p *peerState, u *Update) {
 				p.accepted--
 			}
 			if d.rib.Remove(prefix, p.info) {
-				d.dirty[prefix] = struct{}{}
+				d.dirty[pkey(prefix)] = struct{}{}
 			}
 			continue
 		}
@@ -467,10 +467,10 @@ func (d *Daemon) applyUpdate(p *peerState, u *Update) {
 		path := &Path{Prefix: prefix, From: p.info, Attrs: a, Since: now}
 		d.resolve(path)
 		if d.rib.Add(path) {
-			d.dirty[prefix] = struct{}{}
+			d.dirty[pkey(prefix)] = struct{}{}
 		} else if best := d.rib.Dest(prefix).Best; best == path {
 			// Same best source, new attributes: peers must hear of it.
-			d.dirty[prefix] = struct{}{}
+			d.dirty[pkey(prefix)] = struct{}{}
 		}
 	}
 }
@@ -536,12 +536,17 @@ type outMsg struct {
 
 func (d *Daemon) flush() {
 	d.mu.Lock()
-	dirty := make([]netip.Prefix, 0, len(d.dirty))
-	for p := range d.dirty {
-		dirty = append(dirty, p)
+	keys := make([]uint64, 0, len(d.dirty))
+	for k := range d.dirty {
+		keys = append(keys, k)
 	}
-	d.dirty = map[netip.Prefix]struct{}{}
-	slices.SortFunc(dirty, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr())*64 + a.Bits() - b.Bits() })
+	d.dirty = map[uint64]struct{}{}
+	// pkey order is address, then prefix length.
+	slices.Sort(keys)
+	dirty := make([]netip.Prefix, len(keys))
+	for i, k := range keys {
+		dirty[i] = unpkey(k)
+	}
 
 	// Kernel.
 	install := make([]fib.Route, 0, len(dirty))
