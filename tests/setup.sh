@@ -32,6 +32,7 @@ declare -A want=(
 	[mariadb-client]=/usr/bin/mysql
 	[opensmtpd]=/usr/sbin/smtpd
 	[iperf3]=/usr/bin/iperf3
+	[graphviz]=/usr/bin/dot
 	[socat]=/usr/bin/socat
 	[make]=/usr/bin/make
 	[git]=/usr/bin/git
