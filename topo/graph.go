@@ -86,7 +86,7 @@ func nodeStyle(l *Lab, n *Node) string {
 		if n.Loopback.IsValid() {
 			label += "\nlo " + n.Loopback.Addr().String()
 		}
-		return fmt.Sprintf("label=%q, shape=circle, style=filled, fillcolor=\"#dbe9f6\"", label)
+		return fmt.Sprintf("label=%q, shape=ellipse, style=filled, fillcolor=\"#dbe9f6\"", label)
 	case KindInstance:
 		if n.Instance != nil {
 			label += "\n" + n.Instance.PrivateIP.String()
