@@ -12,10 +12,7 @@
 package main
 
 import (
-	"bytes"
-	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -28,13 +25,14 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
-	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/netemu/netemu/tests/bench/internal/benchkit"
+	"github.com/netemu/netemu/tests/labtest"
 )
 
 const (
@@ -43,173 +41,11 @@ const (
 )
 
 type bench struct {
-	dir    string
-	prefix string
+	*benchkit.Lab
 	routes int
 	netemu string
 	// logLevel of netemu's agent.
 	logLevel string
-	procs    []*exec.Cmd
-	nss      []string
-}
-
-func run(argv ...string) error {
-	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, out)
-	}
-	return nil
-}
-
-func (b *bench) ns(node string) string { return "ne." + b.prefix + "." + node }
-
-func (b *bench) node(node string) error {
-	if err := run("ip", "netns", "add", b.ns(node)); err != nil {
-		return err
-	}
-	b.nss = append(b.nss, b.ns(node))
-	return run("ip", "-n", b.ns(node), "link", "set", "lo", "up")
-}
-
-func (b *bench) link(a, aa, bn, ba string) error {
-	for _, c := range [][]string{
-		{"ip", "-n", b.ns(a), "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", b.ns(bn)},
-		{"ip", "-n", b.ns(a), "addr", "add", aa, "dev", "eth0"},
-		{"ip", "-n", b.ns(bn), "addr", "add", ba, "dev", "eth0"},
-		{"ip", "-n", b.ns(a), "link", "set", "eth0", "up"},
-		{"ip", "-n", b.ns(bn), "link", "set", "eth0", "up"},
-	} {
-		if err := run(c...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *bench) start(node, logName string, argv ...string) (*exec.Cmd, error) {
-	f, err := os.Create(filepath.Join(b.dir, logName))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cmd := exec.Command("ip", append([]string{"netns", "exec", b.ns(node)}, argv...)...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	b.procs = append(b.procs, cmd)
-	return cmd, nil
-}
-
-// cleanup stops every process (by pid) and deletes every namespace.
-func (b *bench) cleanup() {
-	for i := len(b.procs) - 1; i >= 0; i-- {
-		p := b.procs[i]
-		_ = p.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = p.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = p.Process.Kill()
-			<-done
-		}
-	}
-	b.procs = nil
-	for _, n := range b.nss {
-		_ = exec.Command("ip", "netns", "del", n).Run()
-	}
-	b.nss = nil
-}
-
-func waitFor(d time.Duration, what string, cond func() error) error {
-	deadline := time.Now().Add(d)
-	for {
-		err := cond()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: not within %v: %w", what, d, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// cpu is a process's user+system CPU time so far.
-func cpu(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
-}
-
-func cpuOf(cmds []*exec.Cmd) time.Duration {
-	var t time.Duration
-	for _, c := range cmds {
-		t += cpu(c.Process.Pid)
-	}
-	return t
-}
-
-// counter counts routes of one protocol in a namespace's main table.
-type counter struct{ h *netlink.Handle }
-
-func newCounter(ns string) (*counter, error) {
-	nh, err := netns.GetFromName(ns)
-	if err != nil {
-		return nil, err
-	}
-	defer nh.Close()
-	h, err := netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
-	if err != nil {
-		return nil, err
-	}
-	_ = h.SetSocketReceiveBufferSize(16<<20, true)
-	return &counter{h: h}, nil
-}
-
-func (c *counter) count(proto int) int {
-	for i := 0; i < 5; i++ {
-		rs, err := c.h.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_MAIN, Protocol: netlink.RouteProtocol(proto)},
-			netlink.RT_FILTER_TABLE|netlink.RT_FILTER_PROTOCOL)
-		if err == nil {
-			return len(rs)
-		}
-		if !errors.Is(err, netlink.ErrDumpInterrupted) {
-			return -1
-		}
-	}
-	return -1
-}
-
-// peakRSS is the largest VmHWM of the processes, in MiB (summed).
-func peakRSS(cmds []*exec.Cmd) float64 {
-	var kb int
-	for _, c := range cmds {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.Process.Pid))
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(line, "VmHWM:") {
-				f := strings.Fields(line)
-				if len(f) >= 2 {
-					v, _ := strconv.Atoi(f[1])
-					kb += v
-				}
-			}
-		}
-	}
-	return float64(kb) / 1024
 }
 
 // watcher counts the distinct prefixes of one protocol announced by
@@ -221,11 +57,11 @@ type watcher struct {
 	proto byte
 	seen  map[[5]byte]struct{}
 	lost  bool
-	cnt   *counter
+	cnt   *benchkit.Counter
 	n     int
 }
 
-func newWatcher(ns string, proto int, cnt *counter) (*watcher, error) {
+func newWatcher(ns string, proto int, cnt *benchkit.Counter) (*watcher, error) {
 	nh, err := netns.GetFromName(ns)
 	if err != nil {
 		return nil, err
@@ -307,7 +143,7 @@ func (w *watcher) count() int {
 	w.n = len(w.seen)
 	if w.lost {
 		// Some notifications were lost: trust a dump instead.
-		if c := w.cnt.count(int(w.proto)); c > w.n {
+		if c := w.cnt.Count(int(w.proto)); c > w.n {
 			return c
 		}
 	}
@@ -349,15 +185,15 @@ type receiver struct {
 
 func (b *bench) measure(rc receiver) result {
 	res := result{name: rc.name, routes: b.routes, fib: rc.proto != 0}
-	defer b.cleanup()
-	b.prefix = "bgpb" + randHex()
+	defer b.Cleanup()
+	b.Prefix = "bgpb" + benchkit.RandHex()
 	for _, n := range []string{"feed", "r"} {
-		if err := b.node(n); err != nil {
+		if err := b.Node(n); err != nil {
 			res.err = err
 			return res
 		}
 	}
-	if err := b.link("feed", "192.168.0.1/30", "r", "192.168.0.2/30"); err != nil {
+	if err := b.Link("feed", "192.168.0.1/30", "r", "192.168.0.2/30"); err != nil {
 		res.err = err
 		return res
 	}
@@ -366,23 +202,23 @@ func (b *bench) measure(rc receiver) result {
 		res.err = err
 		return res
 	}
-	conf := filepath.Join(b.dir, "feeder.conf")
+	conf := filepath.Join(b.Dir, "feeder.conf")
 	if err := os.WriteFile(conf, []byte(b.feederConf()), 0o644); err != nil {
 		res.err = err
 		return res
 	}
-	sock := filepath.Join(b.dir, "feeder-"+b.prefix+".ctl")
-	if _, err := b.start("feed", "feeder-"+rc.name+".log", "bird", "-f", "-c", conf, "-s", sock); err != nil {
+	sock := filepath.Join(b.Dir, "feeder-"+b.Prefix+".ctl")
+	if _, err := b.Start("feed", "feeder-"+rc.name+".log", "bird", "-f", "-c", conf, "-s", sock); err != nil {
 		res.err = err
 		return res
 	}
-	birdc := func(c string) error { return run("birdc", "-s", sock, c) }
-	if err := waitFor(60*time.Second, "feeder up", func() error { return birdc("show status") }); err != nil {
+	birdc := func(c string) error { return benchkit.Run("birdc", "-s", sock, c) }
+	if err := benchkit.WaitFor(60*time.Second, "feeder up", func() error { return birdc("show status") }); err != nil {
 		res.err = err
 		return res
 	}
 	// The feeder's static routes must be loaded before the clock starts.
-	if err := waitFor(60*time.Second, "feeder loaded", func() error {
+	if err := benchkit.WaitFor(60*time.Second, "feeder loaded", func() error {
 		out, err := exec.Command("birdc", "-s", sock, "show route count").CombinedOutput()
 		if err != nil {
 			return err
@@ -395,21 +231,21 @@ func (b *bench) measure(rc receiver) result {
 		res.err = err
 		return res
 	}
-	cnt, err := newCounter(b.ns("r"))
+	cnt, err := benchkit.NewCounter(b.NS("r"))
 	if err != nil {
 		res.err = err
 		return res
 	}
-	defer cnt.h.Close()
+	defer cnt.Close()
 	var wt *watcher
 	if rc.proto != 0 {
-		if wt, err = newWatcher(b.ns("r"), rc.proto, cnt); err != nil {
+		if wt, err = newWatcher(b.NS("r"), rc.proto, cnt); err != nil {
 			res.err = err
 			return res
 		}
 		defer wt.close()
 	}
-	cpu0 := cpuOf(cmds)
+	cpu0 := benchkit.CPUOf(cmds)
 	t0 := time.Now()
 	if err := birdc("enable feed"); err != nil {
 		res.err = err
@@ -436,27 +272,21 @@ func (b *bench) measure(rc receiver) result {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	res.cpu = cpuOf(cmds) - cpu0
-	res.rssMiB = peakRSS(cmds)
+	res.cpu = benchkit.CPUOf(cmds) - cpu0
+	res.rssMiB = benchkit.PeakRSS(cmds)
 	return res
-}
-
-func randHex() string {
-	x := make([]byte, 3)
-	_, _ = rand.Read(x)
-	return hex.EncodeToString(x)
 }
 
 var firstNumber = regexp.MustCompile(`(\d+) of \d+ routes`)
 
 func netemuReceiver() receiver {
 	return receiver{name: "netemu bgpd", proto: protoBGP, start: func(b *bench) ([]*exec.Cmd, func() int, error) {
-		dir := filepath.Join(b.dir, "netemu-"+b.prefix)
+		dir := filepath.Join(b.Dir, "netemu-"+b.Prefix)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, nil, err
 		}
 		cfg := map[string]any{
-			"lab": b.prefix, "node": "r", "node_dir": dir,
+			"lab": b.Prefix, "node": "r", "node_dir": dir,
 			"interfaces": []any{map[string]string{"name": "eth0", "addr": "192.168.0.2/30"}},
 			"bgp": map[string]any{
 				"node": "r", "asn": 65200, "router_id": "192.168.0.2",
@@ -472,12 +302,12 @@ func netemuReceiver() receiver {
 		if err := os.WriteFile(path, js, 0o600); err != nil {
 			return nil, nil, err
 		}
-		c, err := b.start("r", "netemu-agent.log", b.netemu, "agent", "--config", path, "--log-level", b.logLevel)
+		c, err := b.Start("r", "netemu-agent.log", b.netemu, "agent", "--config", path, "--log-level", b.logLevel)
 		if err != nil {
 			return nil, nil, err
 		}
 		sock := filepath.Join(dir, "agent.sock")
-		err = waitFor(10*time.Second, "agent socket", func() error { _, err := os.Stat(sock); return err })
+		err = benchkit.WaitFor(10*time.Second, "agent socket", func() error { _, err := os.Stat(sock); return err })
 		rib := func() int {
 			out, err := exec.Command("curl", "-s", "--unix-socket", sock, "http://agent/bgp").Output()
 			if err != nil {
@@ -495,7 +325,7 @@ func netemuReceiver() receiver {
 
 func gobgpReceiver() receiver {
 	return receiver{name: "gobgpd", start: func(b *bench) ([]*exec.Cmd, func() int, error) {
-		conf := filepath.Join(b.dir, "gobgp-"+b.prefix+".toml")
+		conf := filepath.Join(b.Dir, "gobgp-"+b.Prefix+".toml")
 		s := `[global.config]
   as = 65200
   router-id = "192.168.0.2"
@@ -509,16 +339,16 @@ func gobgpReceiver() receiver {
 		if err := os.WriteFile(conf, []byte(s), 0o644); err != nil {
 			return nil, nil, err
 		}
-		c, err := b.start("r", "gobgpd.log", "gobgpd", "-f", conf, "--api-hosts", "127.0.0.1:50061", "--disable-stdlog")
+		c, err := b.Start("r", "gobgpd.log", "gobgpd", "-f", conf, "--api-hosts", "127.0.0.1:50061", "--disable-stdlog")
 		if err != nil {
 			return nil, nil, err
 		}
 		gob := func(args ...string) (string, error) {
-			argv := append([]string{"netns", "exec", b.ns("r"), "gobgp", "-u", "127.0.0.1", "-p", "50061"}, args...)
+			argv := append([]string{"netns", "exec", b.NS("r"), "gobgp", "-u", "127.0.0.1", "-p", "50061"}, args...)
 			out, err := exec.Command("ip", argv...).CombinedOutput()
 			return string(out), err
 		}
-		err = waitFor(10*time.Second, "gobgpd up", func() error { _, err := gob("global"); return err })
+		err = benchkit.WaitFor(10*time.Second, "gobgpd up", func() error { _, err := gob("global"); return err })
 		re := regexp.MustCompile(`Destination: (\d+)`)
 		rib := func() int {
 			out, err := gob("global", "rib", "summary", "-a", "ipv4")
@@ -538,7 +368,7 @@ func gobgpReceiver() receiver {
 
 func birdReceiver() receiver {
 	return receiver{name: "bird", proto: protoBIRD, start: func(b *bench) ([]*exec.Cmd, func() int, error) {
-		conf := filepath.Join(b.dir, "bird-r-"+b.prefix+".conf")
+		conf := filepath.Join(b.Dir, "bird-r-"+b.Prefix+".conf")
 		s := `router id 192.168.0.2;
 log stderr { warning, error, fatal };
 protocol device { scan time 10; }
@@ -552,12 +382,12 @@ protocol bgp up1 {
 		if err := os.WriteFile(conf, []byte(s), 0o644); err != nil {
 			return nil, nil, err
 		}
-		sock := filepath.Join(b.dir, "bird-r-"+b.prefix+".ctl")
-		c, err := b.start("r", "bird-r.log", "bird", "-f", "-c", conf, "-s", sock)
+		sock := filepath.Join(b.Dir, "bird-r-"+b.Prefix+".ctl")
+		c, err := b.Start("r", "bird-r.log", "bird", "-f", "-c", conf, "-s", sock)
 		if err != nil {
 			return nil, nil, err
 		}
-		err = waitFor(10*time.Second, "bird up", func() error { return run("birdc", "-s", sock, "show status") })
+		err = benchkit.WaitFor(10*time.Second, "bird up", func() error { return benchkit.Run("birdc", "-s", sock, "show status") })
 		rib := func() int {
 			out, err := exec.Command("birdc", "-s", sock, "show route count").CombinedOutput()
 			if err != nil {
@@ -582,7 +412,7 @@ func frrReceiver() receiver {
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
-		dir := filepath.Join(b.dir, "frr-"+b.prefix)
+		dir := filepath.Join(b.Dir, "frr-"+b.Prefix)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, nil, err
 		}
@@ -597,22 +427,22 @@ func frrReceiver() receiver {
 		bc := write("bgpd.conf", "hostname r\nrouter bgp 65200\n bgp router-id 192.168.0.2\n no bgp ebgp-requires-policy\n"+
 			" neighbor 192.168.0.1 remote-as 65100\n neighbor 192.168.0.1 timers connect 1\n")
 		zs := filepath.Join(dir, "zserv.api")
-		z, err := b.start("r", "frr-zebra.log", "/usr/lib/frr/zebra", "-f", zc, "-i", filepath.Join(dir, "zebra.pid"), "-z", zs,
+		z, err := b.Start("r", "frr-zebra.log", "/usr/lib/frr/zebra", "-f", zc, "-i", filepath.Join(dir, "zebra.pid"), "-z", zs,
 			"--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout", "--log-level", "warn", "-s", "67108864")
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := waitFor(10*time.Second, "zebra socket", func() error { _, err := os.Stat(zs); return err }); err != nil {
+		if err := benchkit.WaitFor(10*time.Second, "zebra socket", func() error { _, err := os.Stat(zs); return err }); err != nil {
 			return nil, nil, err
 		}
-		bg, err := b.start("r", "frr-bgpd.log", "/usr/lib/frr/bgpd", "-f", bc, "-i", filepath.Join(dir, "bgpd.pid"), "-z", zs,
+		bg, err := b.Start("r", "frr-bgpd.log", "/usr/lib/frr/bgpd", "-f", bc, "-i", filepath.Join(dir, "bgpd.pid"), "-z", zs,
 			"--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout", "--log-level", "warn")
 		if err != nil {
 			return nil, nil, err
 		}
-		err = waitFor(10*time.Second, "bgpd vty", func() error { _, err := os.Stat(filepath.Join(dir, "bgpd.vty")); return err })
+		err = benchkit.WaitFor(10*time.Second, "bgpd vty", func() error { _, err := os.Stat(filepath.Join(dir, "bgpd.vty")); return err })
 		rib := func() int {
-			out, err := exec.Command("ip", "netns", "exec", b.ns("r"), "vtysh", "--vty_socket", dir, "-c",
+			out, err := exec.Command("ip", "netns", "exec", b.NS("r"), "vtysh", "--vty_socket", dir, "-c",
 				"show bgp ipv4 unicast summary json").Output()
 			if err != nil {
 				return 0
@@ -665,17 +495,13 @@ func main() {
 		defer os.RemoveAll(dir)
 	}
 	_ = os.Chmod(dir, 0o755)
-	b := &bench{dir: dir, netemu: *bin, logLevel: "warn"}
+	b := &bench{Lab: &benchkit.Lab{Dir: dir}, netemu: *bin, logLevel: "warn"}
 	if *keep {
 		b.logLevel = "debug"
 	}
 	if b.netemu == "" {
-		b.netemu = filepath.Join(dir, "netemu")
-		cmd := exec.Command("go", "build", "-o", b.netemu, "./cmd/netemu")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "build netemu: %v\n%s", err, out.String())
+		if b.netemu, err = labtest.BuildNetemu(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 	}
@@ -694,14 +520,7 @@ func main() {
 			r := b.measure(rc)
 			if r.err != nil {
 				fmt.Fprintf(os.Stderr, "%s (%d): %v\n", rc.name, n, r.err)
-				for _, name := range []string{"netemu-agent.log", "gobgpd.log", "frr-zebra.log", "frr-bgpd.log", "bird-r.log", "feeder-" + rc.name + ".log"} {
-					if lb, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(lb) > 0 {
-						if len(lb) > 3000 {
-							lb = lb[len(lb)-3000:]
-						}
-						fmt.Fprintf(os.Stderr, "--- %s\n%s\n", name, lb)
-					}
-				}
+				benchkit.PrintLogTails(dir, "netemu-agent.log", "gobgpd.log", "frr-zebra.log", "frr-bgpd.log", "bird-r.log", "feeder-"+rc.name+".log")
 			}
 			results = append(results, r)
 			fmt.Fprintf(os.Stderr, "done: %s %d\n", rc.name, n)

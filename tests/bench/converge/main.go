@@ -26,6 +26,7 @@ import (
 
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/converge"
+	"github.com/netemu/netemu/tests/bench/internal/benchkit"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
 )
@@ -50,20 +51,9 @@ func main() {
 	only := flag.String("only", "", "run only scenarios whose name contains one of these (comma-separated)")
 	daemons := flag.String("daemons", "netemu,frr", "routing implementations to compare")
 	flag.Parse()
-	if os.Geteuid() != 0 {
-		fmt.Fprintln(os.Stderr, "converge bench: needs root")
-		os.Exit(1)
-	}
-	tmp, err := os.MkdirTemp("", "netemu-bench-conv-")
-	if err != nil {
-		fail(err)
-	}
+	tmp, netemu := benchkit.Prepare("converge bench", "netemu-bench-conv-", *bin)
 	defer os.RemoveAll(tmp)
-	if *bin == "" {
-		if *bin, err = labtest.BuildNetemu(tmp); err != nil {
-			fail(err)
-		}
-	}
+	*bin = netemu
 	_, hasBGP := reflect.TypeOf(agent.Config{}).FieldByName("BGP")
 	seed, err := topo.ExampleSource(topo.Seed)
 	if err != nil {
@@ -251,7 +241,4 @@ func print(rows []row) {
 	tw.Flush()
 }
 
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "converge bench:", err)
-	os.Exit(1)
-}
+func fail(err error) { benchkit.Fail("converge bench", err) }

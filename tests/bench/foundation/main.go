@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/tests/bench/internal/benchkit"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
 )
@@ -34,20 +35,9 @@ func main() {
 	bin := flag.String("netemu", "", "netemu binary (default: build one)")
 	sizes := flag.String("sizes", "100,500,1000", "lab sizes in nodes")
 	flag.Parse()
-	if os.Geteuid() != 0 {
-		fmt.Fprintln(os.Stderr, "foundation bench: needs root")
-		os.Exit(1)
-	}
-	tmp, err := os.MkdirTemp("", "netemu-bench-")
-	if err != nil {
-		fail(err)
-	}
+	tmp, netemu := benchkit.Prepare("foundation bench", "netemu-bench-", *bin)
 	defer os.RemoveAll(tmp)
-	if *bin == "" {
-		if *bin, err = labtest.BuildNetemu(tmp); err != nil {
-			fail(err)
-		}
-	}
+	*bin = netemu
 	var results []result
 	for _, s := range strings.Split(*sizes, ",") {
 		var n int
@@ -180,7 +170,4 @@ func print(rs []result) {
 	tw.Flush()
 }
 
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "foundation bench:", err)
-	os.Exit(1)
-}
+func fail(err error) { benchkit.Fail("foundation bench", err) }

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/tests/bench/internal/benchkit"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
 )
@@ -36,20 +37,9 @@ func main() {
 	machines := flag.String("machines", "1,2,3", "machine counts for the up-time table")
 	secs := flag.Int("iperf-seconds", 3, "iperf3 run length")
 	flag.Parse()
-	if os.Geteuid() != 0 {
-		fmt.Fprintln(os.Stderr, "multihost bench: needs root")
-		os.Exit(1)
-	}
-	tmp, err := os.MkdirTemp("", "netemu-mhbench-")
-	if err != nil {
-		fail(err)
-	}
+	tmp, netemu := benchkit.Prepare("multihost bench", "netemu-mhbench-", *bin)
 	defer os.RemoveAll(tmp)
-	if *bin == "" {
-		if *bin, err = labtest.BuildNetemu(tmp); err != nil {
-			fail(err)
-		}
-	}
+	*bin = netemu
 	b := &bench{bin: *bin, tmp: tmp}
 
 	fmt.Println("link throughput and latency (r1 → r2, one link, no shaping)")
@@ -368,7 +358,4 @@ func (b *bench) upBench(n, k int) (upResult, error) {
 	return res, derr
 }
 
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "multihost bench:", err)
-	os.Exit(1)
-}
+func fail(err error) { benchkit.Fail("multihost bench", err) }

@@ -12,10 +12,7 @@ package main
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -24,13 +21,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
+	"github.com/netemu/netemu/tests/bench/internal/benchkit"
+	"github.com/netemu/netemu/tests/labtest"
 )
 
 var timeline = flag.Bool("timeline", false, "print netemu's event timeline relative to the start")
@@ -41,150 +36,9 @@ const (
 )
 
 type bench struct {
-	dir    string
-	prefix string
+	*benchkit.Lab
 	routes int
 	netemu string
-	procs  []*exec.Cmd
-	nss    []string
-}
-
-func run(argv ...string) error {
-	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, out)
-	}
-	return nil
-}
-
-func (b *bench) ns(node string) string { return "ne." + b.prefix + "." + node }
-
-func (b *bench) node(node string) error {
-	if err := run("ip", "netns", "add", b.ns(node)); err != nil {
-		return err
-	}
-	b.nss = append(b.nss, b.ns(node))
-	return run("ip", "-n", b.ns(node), "link", "set", "lo", "up")
-}
-
-func (b *bench) link(a, aa, bn, ba string) error {
-	for _, c := range [][]string{
-		{"ip", "-n", b.ns(a), "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", b.ns(bn)},
-		{"ip", "-n", b.ns(a), "addr", "add", aa, "dev", "eth0"},
-		{"ip", "-n", b.ns(bn), "addr", "add", ba, "dev", "eth0"},
-		{"ip", "-n", b.ns(a), "link", "set", "eth0", "up"},
-		{"ip", "-n", b.ns(bn), "link", "set", "eth0", "up"},
-	} {
-		if err := run(c...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *bench) start(node, logName string, argv ...string) (*exec.Cmd, error) {
-	f, err := os.Create(filepath.Join(b.dir, logName))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cmd := exec.Command("ip", append([]string{"netns", "exec", b.ns(node)}, argv...)...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	b.procs = append(b.procs, cmd)
-	return cmd, nil
-}
-
-// cleanup stops every process (by pid) and deletes every namespace.
-func (b *bench) cleanup() {
-	for i := len(b.procs) - 1; i >= 0; i-- {
-		p := b.procs[i]
-		_ = p.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = p.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = p.Process.Kill()
-			<-done
-		}
-	}
-	b.procs = nil
-	for _, n := range b.nss {
-		_ = exec.Command("ip", "netns", "del", n).Run()
-	}
-	b.nss = nil
-}
-
-func waitFor(d time.Duration, what string, cond func() error) error {
-	deadline := time.Now().Add(d)
-	for {
-		err := cond()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: not within %v: %w", what, d, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// cpu is a process's user+system CPU time so far.
-func cpu(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
-}
-
-func cpuOf(cmds []*exec.Cmd) time.Duration {
-	var t time.Duration
-	for _, c := range cmds {
-		t += cpu(c.Process.Pid)
-	}
-	return t
-}
-
-// counter counts routes of one protocol in a namespace's main table.
-type counter struct{ h *netlink.Handle }
-
-func newCounter(ns string) (*counter, error) {
-	nh, err := netns.GetFromName(ns)
-	if err != nil {
-		return nil, err
-	}
-	defer nh.Close()
-	h, err := netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
-	if err != nil {
-		return nil, err
-	}
-	_ = h.SetSocketReceiveBufferSize(16<<20, true)
-	return &counter{h: h}, nil
-}
-
-func (c *counter) count(proto int) int {
-	for i := 0; i < 5; i++ {
-		rs, err := c.h.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_MAIN, Protocol: netlink.RouteProtocol(proto)},
-			netlink.RT_FILTER_TABLE|netlink.RT_FILTER_PROTOCOL)
-		if err == nil {
-			return len(rs)
-		}
-		if !errors.Is(err, netlink.ErrDumpInterrupted) {
-			return -1
-		}
-	}
-	return -1
 }
 
 func (b *bench) feederConf() string {
@@ -243,17 +97,17 @@ type receiver struct {
 
 func (b *bench) measure(rc receiver) result {
 	res := result{name: rc.name}
-	defer b.cleanup()
-	b.prefix = "ripb" + randHex()
-	if err := b.node("feed"); err != nil {
+	defer b.Cleanup()
+	b.Prefix = "ripb" + benchkit.RandHex()
+	if err := b.Node("feed"); err != nil {
 		res.err = err
 		return res
 	}
-	if err := b.node("r"); err != nil {
+	if err := b.Node("r"); err != nil {
 		res.err = err
 		return res
 	}
-	if err := b.link("feed", "192.168.0.1/30", "r", "192.168.0.2/30"); err != nil {
+	if err := b.Link("feed", "192.168.0.1/30", "r", "192.168.0.2/30"); err != nil {
 		res.err = err
 		return res
 	}
@@ -262,47 +116,47 @@ func (b *bench) measure(rc receiver) result {
 		res.err = err
 		return res
 	}
-	conf := filepath.Join(b.dir, "feeder.conf")
+	conf := filepath.Join(b.Dir, "feeder.conf")
 	if err := os.WriteFile(conf, []byte(b.feederConf()), 0o644); err != nil {
 		res.err = err
 		return res
 	}
-	sock := filepath.Join(b.dir, "feeder-"+b.prefix+".ctl")
-	if _, err := b.start("feed", "feeder-"+rc.name+".log", "bird", "-f", "-c", conf, "-s", sock); err != nil {
+	sock := filepath.Join(b.Dir, "feeder-"+b.Prefix+".ctl")
+	if _, err := b.Start("feed", "feeder-"+rc.name+".log", "bird", "-f", "-c", conf, "-s", sock); err != nil {
 		res.err = err
 		return res
 	}
-	birdc := func(c string) error { return run("birdc", "-s", sock, c) }
-	if err := waitFor(20*time.Second, "feeder up", func() error { return birdc("show status") }); err != nil {
+	birdc := func(c string) error { return benchkit.Run("birdc", "-s", sock, c) }
+	if err := benchkit.WaitFor(20*time.Second, "feeder up", func() error { return birdc("show status") }); err != nil {
 		res.err = err
 		return res
 	}
-	cnt, err := newCounter(b.ns("r"))
+	cnt, err := benchkit.NewCounter(b.NS("r"))
 	if err != nil {
 		res.err = err
 		return res
 	}
-	defer cnt.h.Close()
+	defer cnt.Close()
 	// Let the receiver settle (sockets open, zebra connected) before the
 	// clock starts.
 	time.Sleep(2 * time.Second)
-	cpu0 := cpuOf(cmds)
+	cpu0 := benchkit.CPUOf(cmds)
 	t0 := time.Now()
 	if err := birdc("enable rip1"); err != nil {
 		res.err = err
 		return res
 	}
-	err = waitFor(120*time.Second, rc.name+" has all routes", func() error {
-		res.got = cnt.count(rc.proto)
+	err = benchkit.WaitFor(120*time.Second, rc.name+" has all routes", func() error {
+		res.got = cnt.Count(rc.proto)
 		if res.got >= b.routes {
 			return nil
 		}
 		return fmt.Errorf("%d of %d", res.got, b.routes)
 	})
 	res.elapsed = time.Since(t0)
-	res.cpu = cpuOf(cmds) - cpu0
+	res.cpu = benchkit.CPUOf(cmds) - cpu0
 	res.err = err
-	res.drops = udpRcvbufErrors(b.ns("r"))
+	res.drops = udpRcvbufErrors(b.NS("r"))
 	if *timeline && rc.name == "netemu" {
 		b.printTimeline(t0)
 	}
@@ -312,7 +166,7 @@ func (b *bench) measure(rc receiver) result {
 // printTimeline shows, for netemu, when the first and last routes were
 // learned and installed relative to the start (from its events log).
 func (b *bench) printTimeline(t0 time.Time) {
-	f, err := os.ReadFile(filepath.Join(b.dir, "netemu-"+b.prefix, "events.jsonl"))
+	f, err := os.ReadFile(filepath.Join(b.Dir, "netemu-"+b.Prefix, "events.jsonl"))
 	if err != nil {
 		return
 	}
@@ -337,21 +191,15 @@ func (b *bench) printTimeline(t0 time.Time) {
 	}
 }
 
-func randHex() string {
-	x := make([]byte, 3)
-	_, _ = rand.Read(x)
-	return hex.EncodeToString(x)
-}
-
 func netemuReceiver() receiver {
 	return receiver{name: "netemu", proto: protoRIP, start: func(b *bench) ([]*exec.Cmd, error) {
-		dir := filepath.Join(b.dir, "netemu-"+b.prefix)
+		dir := filepath.Join(b.Dir, "netemu-"+b.Prefix)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
 		iface := map[string]string{"name": "eth0", "addr": "192.168.0.2/30"}
 		cfg := map[string]any{
-			"lab": b.prefix, "node": "r", "node_dir": dir,
+			"lab": b.Prefix, "node": "r", "node_dir": dir,
 			"interfaces": []any{iface},
 			"rip": map[string]any{
 				"interfaces": []any{iface}, "connected": []any{iface},
@@ -363,11 +211,11 @@ func netemuReceiver() receiver {
 		if err := os.WriteFile(path, js, 0o600); err != nil {
 			return nil, err
 		}
-		c, err := b.start("r", "netemu-agent.log", b.netemu, "agent", "--config", path, "--log-level", "warn")
+		c, err := b.Start("r", "netemu-agent.log", b.netemu, "agent", "--config", path, "--log-level", "warn")
 		if err != nil {
 			return nil, err
 		}
-		err = waitFor(10*time.Second, "agent socket", func() error { _, err := os.Stat(filepath.Join(dir, "agent.sock")); return err })
+		err = benchkit.WaitFor(10*time.Second, "agent socket", func() error { _, err := os.Stat(filepath.Join(dir, "agent.sock")); return err })
 		return []*exec.Cmd{c}, err
 	}}
 }
@@ -380,7 +228,7 @@ func frrReceiver() receiver {
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
-		dir := filepath.Join(b.dir, "frr-"+b.prefix)
+		dir := filepath.Join(b.Dir, "frr-"+b.Prefix)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
@@ -394,27 +242,27 @@ func frrReceiver() receiver {
 		zc := write("zebra.conf", "hostname r\n")
 		rc := write("ripd.conf", "hostname r\nrouter rip\n version 2\n network eth0\n timers basic 5 30 20\nexit\n")
 		zs := filepath.Join(dir, "zserv.api")
-		z, err := b.start("r", "frr-zebra.log", "/usr/lib/frr/zebra", "-f", zc, "-i", filepath.Join(dir, "zebra.pid"), "-z", zs,
+		z, err := b.Start("r", "frr-zebra.log", "/usr/lib/frr/zebra", "-f", zc, "-i", filepath.Join(dir, "zebra.pid"), "-z", zs,
 			"--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout", "--log-level", "warn", "-s", "16777216")
 		if err != nil {
 			return nil, err
 		}
-		if err := waitFor(10*time.Second, "zebra socket", func() error { _, err := os.Stat(zs); return err }); err != nil {
+		if err := benchkit.WaitFor(10*time.Second, "zebra socket", func() error { _, err := os.Stat(zs); return err }); err != nil {
 			return nil, err
 		}
-		r, err := b.start("r", "frr-ripd.log", "/usr/lib/frr/ripd", "-f", rc, "-i", filepath.Join(dir, "ripd.pid"), "-z", zs,
+		r, err := b.Start("r", "frr-ripd.log", "/usr/lib/frr/ripd", "-f", rc, "-i", filepath.Join(dir, "ripd.pid"), "-z", zs,
 			"--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout", "--log-level", "warn")
 		if err != nil {
 			return nil, err
 		}
-		err = waitFor(10*time.Second, "ripd vty", func() error { _, err := os.Stat(filepath.Join(dir, "ripd.vty")); return err })
+		err = benchkit.WaitFor(10*time.Second, "ripd vty", func() error { _, err := os.Stat(filepath.Join(dir, "ripd.vty")); return err })
 		return []*exec.Cmd{z, r}, err
 	}}
 }
 
 func birdReceiver() receiver {
 	return receiver{name: "bird", proto: protoBIRD, start: func(b *bench) ([]*exec.Cmd, error) {
-		conf := filepath.Join(b.dir, "bird-r-"+b.prefix+".conf")
+		conf := filepath.Join(b.Dir, "bird-r-"+b.Prefix+".conf")
 		s := `router id 192.168.0.2;
 log stderr { warning, error, fatal };
 protocol device { scan time 1; }
@@ -427,12 +275,12 @@ protocol rip rip1 {
 		if err := os.WriteFile(conf, []byte(s), 0o644); err != nil {
 			return nil, err
 		}
-		sock := filepath.Join(b.dir, "bird-r-"+b.prefix+".ctl")
-		c, err := b.start("r", "bird-r.log", "bird", "-f", "-c", conf, "-s", sock)
+		sock := filepath.Join(b.Dir, "bird-r-"+b.Prefix+".ctl")
+		c, err := b.Start("r", "bird-r.log", "bird", "-f", "-c", conf, "-s", sock)
 		if err != nil {
 			return nil, err
 		}
-		err = waitFor(10*time.Second, "bird up", func() error { return run("birdc", "-s", sock, "show status") })
+		err = benchkit.WaitFor(10*time.Second, "bird up", func() error { return benchkit.Run("birdc", "-s", sock, "show status") })
 		return []*exec.Cmd{c}, err
 	}}
 }
@@ -452,14 +300,10 @@ func main() {
 	}
 	defer os.RemoveAll(dir)
 	_ = os.Chmod(dir, 0o755)
-	b := &bench{dir: dir, routes: *routes, netemu: *bin}
+	b := &bench{Lab: &benchkit.Lab{Dir: dir}, routes: *routes, netemu: *bin}
 	if b.netemu == "" {
-		b.netemu = filepath.Join(dir, "netemu")
-		cmd := exec.Command("go", "build", "-o", b.netemu, "./cmd/netemu")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "build netemu: %v\n%s", err, out.String())
+		if b.netemu, err = labtest.BuildNetemu(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 	}
@@ -469,14 +313,7 @@ func main() {
 		r := b.measure(rc)
 		if r.err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", rc.name, r.err)
-			for _, name := range []string{"netemu-agent.log", "frr-zebra.log", "frr-ripd.log", "bird-r.log", "feeder-" + rc.name + ".log"} {
-				if lb, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(lb) > 0 {
-					if len(lb) > 3000 {
-						lb = lb[len(lb)-3000:]
-					}
-					fmt.Fprintf(os.Stderr, "--- %s\n%s\n", name, lb)
-				}
-			}
+			benchkit.PrintLogTails(dir, "netemu-agent.log", "frr-zebra.log", "frr-ripd.log", "bird-r.log", "feeder-"+rc.name+".log")
 		}
 		results = append(results, r)
 	}
