@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
-	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/bgp"
 	"github.com/spf13/cobra"
 )
@@ -34,13 +30,11 @@ func newBGPCmd(g *globals) *cobra.Command {
 			if len(args) > 1 && args[1] != "routes" && args[1] != "refresh" {
 				return fmt.Errorf("unknown view %q: want \"routes\" or \"refresh\"", args[1])
 			}
-			st, err := selectNodeShare(g, args[0])
+			c, ctx, cancel, err := nodeAgent(cmd.Context(), g, args[0])
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 			defer cancel()
-			c := agent.Dial(filepath.Join(st.NodeDir(args[0]), agent.SocketName))
 			if len(args) == 1 {
 				var s bgp.Status
 				if err := c.Get(ctx, "/bgp", &s); err != nil {

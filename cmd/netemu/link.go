@@ -29,11 +29,7 @@ func newLinkCmd(g *globals) *cobra.Command {
 		Short: "Cut the link between A and B (carrier lost on both ends, or --silent)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := selectShare(g, "")
-			if err != nil {
-				return err
-			}
-			st, unlock, err := lockShare(cmd.Context(), st)
+			st, unlock, err := selectLockedShare(cmd.Context(), g)
 			if err != nil {
 				return err
 			}
@@ -55,11 +51,7 @@ func newLinkCmd(g *globals) *cobra.Command {
 		Short: "Restore the link between A and B",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := selectShare(g, "")
-			if err != nil {
-				return err
-			}
-			st, unlock, err := lockShare(cmd.Context(), st)
+			st, unlock, err := selectLockedShare(cmd.Context(), g)
 			if err != nil {
 				return err
 			}

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/spf13/cobra"
 )
@@ -27,13 +24,11 @@ func newRIPCmd(g *globals) *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			st, err := selectNodeShare(g, args[0])
+			c, ctx, cancel, err := nodeAgent(cmd.Context(), g, args[0])
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 			defer cancel()
-			c := agent.Dial(filepath.Join(st.NodeDir(args[0]), agent.SocketName))
 			s, err := c.RIP(ctx)
 			if err != nil {
 				return fmt.Errorf("router %s: %w (does it run RIP? is its agent up?)", args[0], err)

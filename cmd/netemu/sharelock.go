@@ -47,3 +47,13 @@ func lockNodeShare(ctx context.Context, st *nodes.State, node string) (*nodes.St
 	}
 	return fresh, unlock, nil
 }
+
+// selectLockedShare is lockShare for the share selectShare picks (--lab,
+// else the only running one).
+func selectLockedShare(ctx context.Context, g *globals) (*nodes.State, func(), error) {
+	st, err := selectShare(g, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return lockShare(ctx, st)
+}
