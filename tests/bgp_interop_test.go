@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -96,48 +95,7 @@ func peerStatus(c *agent.Client, peer string) bgp.PeerStatus {
 // owned by frr); it returns a vtysh runner.
 func (l *ripLab) frrBGP(node, conf string) func(cmd string) (string, error) {
 	l.t.Helper()
-	u, err := user.Lookup("frr")
-	if err != nil {
-		l.t.Skipf("FRR not installed (no frr user): %v", err)
-	}
-	dir := filepath.Join(l.dir, "frr-"+node)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		l.t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	for d := dir; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
-		_ = os.Chmod(d, 0o755)
-	}
-	write := func(name, s string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(s), 0o640); err != nil {
-			l.t.Fatal(err)
-		}
-		_ = os.Chown(p, uid, gid)
-		return p
-	}
-	_ = os.Chown(dir, uid, gid)
-	zconf := write("zebra.conf", "hostname "+node+"\n")
-	bconf := write("bgpd.conf", conf)
-	zsock := filepath.Join(dir, "zserv.api")
-	l.start(node, node+"-zebra.log", uid, "/usr/lib/frr/zebra", "-f", zconf, "-i", filepath.Join(dir, "zebra.pid"),
-		"-z", zsock, "--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout")
-	ripEventually(l.t, 10*time.Second, "zebra socket", func() error { _, err := os.Stat(zsock); return err })
-	l.start(node, node+"-bgpd.log", uid, "/usr/lib/frr/bgpd", "-f", bconf, "-i", filepath.Join(dir, "bgpd.pid"),
-		"-z", zsock, "--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout")
-	vtysh := func(c string) (string, error) {
-		out, err := exec.Command("ip", "netns", "exec", l.ns(node), "vtysh", "--vty_socket", dir, "-c", c).CombinedOutput()
-		return string(out), err
-	}
-	ripEventually(l.t, 10*time.Second, "bgpd answers vtysh", func() error {
-		out, err := vtysh("show bgp summary")
-		if err != nil {
-			return fmt.Errorf("%v: %s", err, out)
-		}
-		return nil
-	})
-	return vtysh
+	return l.frrDaemon(node, "bgpd", conf, "show bgp summary")
 }
 
 // gobgp runs gobgpd in node with its API on 127.0.0.1:port inside the

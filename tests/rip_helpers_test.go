@@ -158,13 +158,20 @@ func ripAgentConfig(loopback string, auth *rip.Auth, ifaces ...string) *agent.Co
 // returns a function running vtysh -c CMD against them.
 func (l *ripLab) frr(node, ripdConf string) func(cmd string) (string, error) {
 	l.t.Helper()
-	dir := filepath.Join(l.dir, "frr-"+node)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		l.t.Fatal(err)
-	}
+	return l.frrDaemon(node, "ripd", ripdConf, "show ip rip status")
+}
+
+// frrDaemon runs zebra and FRR's daemon (ripd, bgpd) in node with conf,
+// as frr describes, and waits until vtysh's ready command answers.
+func (l *ripLab) frrDaemon(node, daemon, conf, ready string) func(cmd string) (string, error) {
+	l.t.Helper()
 	u, err := user.Lookup("frr")
 	if err != nil {
 		l.t.Skipf("FRR not installed (no frr user): %v", err)
+	}
+	dir := filepath.Join(l.dir, "frr-"+node)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		l.t.Fatal(err)
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
@@ -182,19 +189,19 @@ func (l *ripLab) frr(node, ripdConf string) func(cmd string) (string, error) {
 	}
 	_ = os.Chown(dir, uid, gid)
 	zconf := write("zebra.conf", "hostname "+node+"\n")
-	rconf := write("ripd.conf", ripdConf)
+	dconf := write(daemon+".conf", conf)
 	zsock := filepath.Join(dir, "zserv.api")
 	l.start(node, node+"-zebra.log", uid, "/usr/lib/frr/zebra", "-f", zconf, "-i", filepath.Join(dir, "zebra.pid"),
 		"-z", zsock, "--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout")
 	ripEventually(l.t, 10*time.Second, "zebra socket", func() error { _, err := os.Stat(zsock); return err })
-	l.start(node, node+"-ripd.log", uid, "/usr/lib/frr/ripd", "-f", rconf, "-i", filepath.Join(dir, "ripd.pid"),
+	l.start(node, node+"-"+daemon+".log", uid, "/usr/lib/frr/"+daemon, "-f", dconf, "-i", filepath.Join(dir, daemon+".pid"),
 		"-z", zsock, "--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout")
 	vtysh := func(c string) (string, error) {
 		out, err := exec.Command("ip", "netns", "exec", l.ns(node), "vtysh", "--vty_socket", dir, "-c", c).CombinedOutput()
 		return string(out), err
 	}
-	ripEventually(l.t, 10*time.Second, "ripd answers vtysh", func() error {
-		out, err := vtysh("show ip rip status")
+	ripEventually(l.t, 10*time.Second, daemon+" answers vtysh", func() error {
+		out, err := vtysh(ready)
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)
 		}
