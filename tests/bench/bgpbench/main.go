@@ -202,21 +202,12 @@ func (b *bench) measure(rc receiver) result {
 		res.err = err
 		return res
 	}
-	conf := filepath.Join(b.Dir, "feeder.conf")
-	if err := os.WriteFile(conf, []byte(b.feederConf()), 0o644); err != nil {
-		res.err = err
-		return res
-	}
 	sock := filepath.Join(b.Dir, "feeder-"+b.Prefix+".ctl")
-	if _, err := b.Start("feed", "feeder-"+rc.name+".log", "bird", "-f", "-c", conf, "-s", sock); err != nil {
+	if _, err := b.StartBIRD("feed", "feeder-"+rc.name+".log", filepath.Join(b.Dir, "feeder.conf"), sock, b.feederConf(), 60*time.Second, "feeder up"); err != nil {
 		res.err = err
 		return res
 	}
 	birdc := func(c string) error { return benchkit.Run("birdc", "-s", sock, c) }
-	if err := benchkit.WaitFor(60*time.Second, "feeder up", func() error { return birdc("show status") }); err != nil {
-		res.err = err
-		return res
-	}
 	// The feeder's static routes must be loaded before the clock starts.
 	if err := benchkit.WaitFor(60*time.Second, "feeder loaded", func() error {
 		out, err := exec.Command("birdc", "-s", sock, "show route count").CombinedOutput()
@@ -379,15 +370,8 @@ protocol bgp up1 {
 	ipv4 { import all; export none; };
 }
 `
-		if err := os.WriteFile(conf, []byte(s), 0o644); err != nil {
-			return nil, nil, err
-		}
 		sock := filepath.Join(b.Dir, "bird-r-"+b.Prefix+".ctl")
-		c, err := b.Start("r", "bird-r.log", "bird", "-f", "-c", conf, "-s", sock)
-		if err != nil {
-			return nil, nil, err
-		}
-		err = benchkit.WaitFor(10*time.Second, "bird up", func() error { return benchkit.Run("birdc", "-s", sock, "show status") })
+		c, err := b.StartBIRD("r", "bird-r.log", conf, sock, s, 10*time.Second, "bird up")
 		rib := func() int {
 			out, err := exec.Command("birdc", "-s", sock, "show route count").CombinedOutput()
 			if err != nil {

@@ -253,3 +253,17 @@ func PrintLogTails(dir string, names ...string) {
 		}
 	}
 }
+
+// StartBIRD writes text to the file conf and runs BIRD with it in node,
+// its control socket at sock and its output in logName, then waits up to
+// d for birdc to answer (what names the wait in its error).
+func (b *Lab) StartBIRD(node, logName, conf, sock, text string, d time.Duration, what string) (*exec.Cmd, error) {
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		return nil, err
+	}
+	c, err := b.Start(node, logName, "bird", "-f", "-c", conf, "-s", sock)
+	if err != nil {
+		return nil, err
+	}
+	return c, WaitFor(d, what, func() error { return Run("birdc", "-s", sock, "show status") })
+}
