@@ -15,7 +15,7 @@ import (
 // newBGPCmd is `netemu bgp NODE [routes [PREFIX]]`: a router's BGP
 // sessions (like `show bgp summary`) or its paths, from its agent.
 func newBGPCmd(g *globals) *cobra.Command {
-	var output string
+	output := outputTable
 	cmd := &cobra.Command{
 		Use:   "bgp NODE [routes [PREFIX|ADDRESS] | refresh]",
 		Short: "Show a router's BGP sessions, or every path with the best marked",
@@ -24,9 +24,6 @@ func newBGPCmd(g *globals) *cobra.Command {
 			"bgp NODE refresh: re-apply import policies and ask every peer to resend its routes (ROUTE-REFRESH).",
 		Args: cobra.RangeArgs(1, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			if len(args) > 1 && args[1] != "routes" && args[1] != "refresh" {
 				return fmt.Errorf("unknown view %q: want \"routes\" or \"refresh\"", args[1])
 			}
@@ -67,7 +64,7 @@ func newBGPCmd(g *globals) *cobra.Command {
 			return printBGPRoutes(rs)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().VarP(&output, "output", "o", outputUsage)
 	return cmd
 }
 

@@ -84,7 +84,8 @@ func eventKey(e routing.Event) string {
 
 func newEventsCmd(g *globals) *cobra.Command {
 	var follow bool
-	var since, output string
+	var since string
+	output := outputTable
 	cmd := &cobra.Command{
 		Use:   "events [LAB]",
 		Short: "One timeline of every router's routing events, relative to the last failure",
@@ -94,9 +95,6 @@ func newEventsCmd(g *globals) *cobra.Command {
 			"the convergence time: the last routing change minus the failure.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			name := ""
 			if len(args) == 1 {
 				name = args[0]
@@ -130,7 +128,7 @@ func newEventsCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing events as they happen")
 	cmd.Flags().StringVar(&since, "since", lastFailure, "where the timeline starts: LAST_FAILURE, a duration back (5m) or an RFC 3339 time")
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output: table or json (one entry a line with -f)")
+	cmd.Flags().VarP(&output, "output", "o", outputUsage)
 	return cmd
 }
 

@@ -17,7 +17,6 @@ import (
 // command's constructor instead of living in package variables.
 type globals struct {
 	logLevel string
-	output   string // "table" or "json" for read commands
 	lab      string // which running lab a command acts on ("" = the only one)
 }
 

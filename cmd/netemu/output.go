@@ -122,12 +122,26 @@ func printJSON(w io.Writer, v any) error {
 }
 
 // checkOutput validates an -o value.
-func checkOutput(o string) error {
-	switch o {
-	case "", "table", "json":
+// outputFormat is the -o flag of the read commands. It checks its value
+// when the flag is parsed, so no command can forget to.
+type outputFormat string
+
+const (
+	outputTable outputFormat = "table"
+	outputJSON  outputFormat = "json"
+	outputUsage              = "output format: table or json"
+)
+
+func (o *outputFormat) String() string { return string(*o) }
+func (o *outputFormat) Type() string   { return "format" }
+
+func (o *outputFormat) Set(v string) error {
+	switch outputFormat(v) {
+	case outputTable, outputJSON:
+		*o = outputFormat(v)
 		return nil
 	}
-	return fmt.Errorf("unknown output %q (table or json)", o)
+	return fmt.Errorf("unknown output %q (table or json)", v)
 }
 
 // progress draws "building lab: 12/40" on a terminal and nothing

@@ -33,7 +33,7 @@ type placedNode struct {
 }
 
 func newPlacementCmd(g *globals) *cobra.Command {
-	var output string
+	output := outputTable
 	cmd := &cobra.Command{
 		Use:   "placement [FILE]",
 		Short: "Which machine runs which node of a multi-host lab, and the links cut between them (VXLAN VNIs)",
@@ -41,9 +41,6 @@ func newPlacementCmd(g *globals) *cobra.Command {
 			"with `machine = ...` are marked * (placed by netemu: balanced node counts, few cut links).",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			file := ""
 			if len(args) == 1 {
 				file = args[0]
@@ -59,7 +56,7 @@ func newPlacementCmd(g *globals) *cobra.Command {
 			return printPlacement(cmd.OutOrStdout(), lab, p)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	cmd.Flags().VarP(&output, "output", "o", outputUsage)
 	return cmd
 }
 

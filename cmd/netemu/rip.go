@@ -15,15 +15,12 @@ import (
 // newRIPCmd is `netemu rip NODE`: a router's RIP neighbours and table,
 // from its agent.
 func newRIPCmd(g *globals) *cobra.Command {
-	var output string
+	output := outputTable
 	cmd := &cobra.Command{
 		Use:   "rip NODE",
 		Short: "Show a router's RIP neighbours and table",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			c, ctx, cancel, err := nodeAgent(cmd.Context(), g, args[0])
 			if err != nil {
 				return err
@@ -39,7 +36,7 @@ func newRIPCmd(g *globals) *cobra.Command {
 			return printRIP(s)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().VarP(&output, "output", "o", outputUsage)
 	return cmd
 }
 

@@ -13,15 +13,12 @@ import (
 // newRoutesCmd is `netemu routes NODE`: the node's kernel routing table,
 // read through netlink — what the kernel forwards with, whoever put it there.
 func newRoutesCmd(g *globals) *cobra.Command {
-	var output string
+	output := outputTable
 	cmd := &cobra.Command{
 		Use:   "routes NODE",
 		Short: "A node's kernel routing table (all tables but local), with each route's protocol",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			st, err := selectNodeShare(g, args[0])
 			if err != nil {
 				return err
@@ -36,7 +33,7 @@ func newRoutesCmd(g *globals) *cobra.Command {
 			return printRoutes(rs)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().VarP(&output, "output", "o", outputUsage)
 	return cmd
 }
 

@@ -22,15 +22,12 @@ type sgJSON struct {
 }
 
 func newSGCmd(g *globals) *cobra.Command {
-	var output string
+	output := outputTable
 	cmd := &cobra.Command{
 		Use:   "sg INSTANCE",
 		Short: "An instance's effective security group and network ACL rules with packet/byte counters",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			name := args[0]
 			st, err := selectNodeShare(g, name)
 			if err != nil {
@@ -100,6 +97,6 @@ func newSGCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output: table or json")
+	cmd.Flags().VarP(&output, "output", "o", outputUsage)
 	return cmd
 }

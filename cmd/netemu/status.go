@@ -20,15 +20,12 @@ type statusJSON struct {
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
-	var output string
+	output := outputTable
 	cmd := &cobra.Command{
 		Use:   "status [LAB]",
 		Short: "Running labs: nodes, kinds, interfaces, addresses, processes",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			var states []*nodes.State
 			if len(args) == 1 || g.lab != "" {
 				name := g.lab
@@ -92,6 +89,6 @@ func newStatusCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().VarP(&output, "output", "o", outputUsage)
 	return cmd
 }

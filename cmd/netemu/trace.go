@@ -57,7 +57,7 @@ func annotateFaults(lab *topo.Lab, p *converge.Path, f *fault.File) {
 }
 
 func newTraceCmd(g *globals) *cobra.Command {
-	var output string
+	output := outputTable
 	cmd := &cobra.Command{
 		Use:   "trace A B|ADDRESS",
 		Short: "The path a packet from node A to node B (or an address) takes now, from the kernel tables",
@@ -67,9 +67,6 @@ func newTraceCmd(g *globals) *cobra.Command {
 			"used, translated at the internet gateway as its NAT does.",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
 			st, err := selectNodeShare(g, args[0])
 			if err != nil {
 				return err
@@ -77,7 +74,7 @@ func newTraceCmd(g *globals) *cobra.Command {
 			return runTrace(cmd.OutOrStdout(), st, args[0], args[1], output == "json")
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output: table or json")
+	cmd.Flags().VarP(&output, "output", "o", outputUsage)
 	return cmd
 }
 
