@@ -2,7 +2,6 @@ package routing
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -29,6 +28,7 @@ type EventLog struct {
 	size   int64
 	counts map[EventKind]uint64
 	last   time.Time
+	line   []byte // encoding buffer, reused
 }
 
 // NewEventLog opens (appending) the event log at path for node. max is the
@@ -71,11 +71,6 @@ func (l *EventLog) Emit(e Event) {
 	if e.Node == "" {
 		e.Node = l.node
 	}
-	line, err := json.Marshal(e)
-	if err != nil {
-		return
-	}
-	line = append(line, '\n')
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.counts[e.Kind]++
@@ -85,6 +80,10 @@ func (l *EventLog) Emit(e Event) {
 	if l.f == nil {
 		return
 	}
+	// One event per installed route at table-load rates: encode into a
+	// buffer reused under the lock, not through reflection.
+	l.line = append(e.AppendJSON(l.line[:0]), '\n')
+	line := l.line
 	if l.size+int64(len(line)) > l.max {
 		_ = l.w.Flush()
 		l.f.Close()
