@@ -136,42 +136,46 @@ func (in *Injector) openLink(a, b string) (*topo.Link, []*endHandle, error) {
 // route timeouts can notice.
 func (in *Injector) LinkDown(a, b string, silent bool) error {
 	began := in.now()
-	l, ends, err := in.openLink(a, b)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		for _, e := range ends {
-			e.close()
-		}
-	}()
 	// A fault of the other kind may be in force; start from a clean link so
 	// that `link down` after `link down --silent` means exactly carrier loss.
-	for _, e := range ends {
-		if err := in.clearEnd(e, false); err != nil {
-			return err
+	return in.onClearedLink(a, b, false, func(l *topo.Link, ends []*endHandle) error {
+		kind := KindLinkDown
+		for _, e := range ends {
+			var err error
+			if silent {
+				kind = KindLinkSilent
+				err = dropAll(e)
+			} else if err = e.h.LinkSetDown(e.link); err != nil {
+				err = fmt.Errorf("node %q: set %s down: %w", e.node, e.link.Attrs().Name, err)
+			}
+			if err != nil {
+				return err
+			}
 		}
-	}
-	kind := KindLinkDown
-	for _, e := range ends {
-		if silent {
-			kind = KindLinkSilent
-			err = dropAll(e)
-		} else if err = e.h.LinkSetDown(e.link); err != nil {
-			err = fmt.Errorf("node %q: set %s down: %w", e.node, e.link.Attrs().Name, err)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	in.log().Info("link fault injected", "kind", kind, "a", l.A.Node, "b", l.B.Node)
-	return in.record(Record{Time: began, Kind: kind, A: l.A.Node, B: l.B.Node})
+		in.log().Info("link fault injected", "kind", kind, "a", l.A.Node, "b", l.B.Node)
+		return in.record(Record{Time: began, Kind: kind, A: l.A.Node, B: l.B.Node})
+	})
 }
 
 // LinkUp removes whichever fault the link between a and b has and puts
 // back the static routes the kernel flushed when an end went down.
 func (in *Injector) LinkUp(a, b string) error {
 	began := in.now()
+	return in.onClearedLink(a, b, true, func(l *topo.Link, ends []*endHandle) error {
+		for _, e := range ends {
+			if err := in.restoreRoutes(e, l); err != nil {
+				return err
+			}
+		}
+		in.log().Info("link repaired", "a", l.A.Node, "b", l.B.Node)
+		return in.record(Record{Time: began, Kind: KindLinkUp, A: l.A.Node, B: l.B.Node})
+	})
+}
+
+// onClearedLink opens both ends of the link between a and b, removes any
+// fault on them (leaving them admin up when up), runs fn, and closes the
+// ends.
+func (in *Injector) onClearedLink(a, b string, up bool, fn func(*topo.Link, []*endHandle) error) error {
 	l, ends, err := in.openLink(a, b)
 	if err != nil {
 		return err
@@ -182,17 +186,11 @@ func (in *Injector) LinkUp(a, b string) error {
 		}
 	}()
 	for _, e := range ends {
-		if err := in.clearEnd(e, true); err != nil {
+		if err := in.clearEnd(e, up); err != nil {
 			return err
 		}
 	}
-	for _, e := range ends {
-		if err := in.restoreRoutes(e, l); err != nil {
-			return err
-		}
-	}
-	in.log().Info("link repaired", "a", l.A.Node, "b", l.B.Node)
-	return in.record(Record{Time: began, Kind: KindLinkUp, A: l.A.Node, B: l.B.Node})
+	return fn(l, ends)
 }
 
 // clearEnd removes a silent fault's blackhole and, when up, sets the end admin up.
