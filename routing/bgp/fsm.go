@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"sync"
@@ -197,9 +198,17 @@ func (s *Session) Run(ctx context.Context) {
 	}
 }
 
+// jittered applies RFC 4271 §10's jitter (a factor between 0.75 and 1) to
+// the ConnectRetry timer. Without it two speakers whose sessions dropped at
+// the same moment (both hold timers expiring in a silent failure) retry in
+// lockstep: each adopts the other's connection and drops its own, forever.
+func jittered(d time.Duration) time.Duration {
+	return d - time.Duration(rand.Int64N(int64(d)/4+1))
+}
+
 func (s *Session) idle(ctx context.Context) (State, string) {
 	if s.idleBackoff {
-		t := time.NewTimer(s.cfg.ConnectRetry)
+		t := time.NewTimer(jittered(s.cfg.ConnectRetry))
 		defer t.Stop()
 		select {
 		case <-ctx.Done():
@@ -249,7 +258,7 @@ func (s *Session) connect(ctx context.Context) (State, string) {
 func (s *Session) active(ctx context.Context) (State, string) {
 	var retry <-chan time.Time
 	if !s.cfg.Passive {
-		t := time.NewTimer(s.cfg.ConnectRetry)
+		t := time.NewTimer(jittered(s.cfg.ConnectRetry))
 		defer t.Stop()
 		retry = t.C
 	}

@@ -326,3 +326,18 @@ func TestHoldTimerExpires(t *testing.T) {
 		t.Fatalf("down reason %q", e.reason)
 	}
 }
+
+func TestJitteredConnectRetry(t *testing.T) {
+	d := 2 * time.Second
+	seen := map[time.Duration]bool{}
+	for range 200 {
+		j := jittered(d)
+		if j < d*3/4 || j > d {
+			t.Fatalf("jittered(%s) = %s, want within [%s, %s]", d, j, d*3/4, d)
+		}
+		seen[j] = true
+	}
+	if len(seen) < 10 {
+		t.Errorf("only %d distinct retry delays in 200: two speakers would retry in lockstep", len(seen))
+	}
+}
