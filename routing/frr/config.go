@@ -65,38 +65,84 @@ func ConfigFor(lab *topo.Lab, node string) (*Config, error) {
 		b.WriteString(" redistribute connected\nexit\n")
 		c.RIPd = b.String()
 	}
-	sessions := lab.BGPSessions(node)
-	if len(sessions) > 0 {
-		var b strings.Builder
-		fmt.Fprintf(&b, "hostname %s\nlog stdout informational\n", node)
-		fmt.Fprintf(&b, "router bgp %d\n", sessions[0].LocalAS)
-		if n.Loopback.IsValid() {
-			fmt.Fprintf(&b, " bgp router-id %s\n", n.Loopback.Addr())
+	if sessions := lab.BGPSessions(node); len(sessions) > 0 {
+		bgpd, err := bgpdConfig(lab, n, sessions)
+		if err != nil {
+			return nil, fmt.Errorf("frr %s: %w", node, err)
 		}
-		b.WriteString(" no bgp ebgp-requires-policy\n no bgp network import-check\n no bgp default ipv4-unicast\n")
-		fmt.Fprintf(&b, " timers bgp %d %d\n", secs(lab.Timers.BGPKeepalive), secs(lab.Timers.BGPHold))
-		for _, s := range sessions {
-			fmt.Fprintf(&b, " neighbor %s remote-as %d\n", s.PeerAddr, s.PeerAS)
-			fmt.Fprintf(&b, " neighbor %s timers connect %d\n", s.PeerAddr, secs(lab.Timers.BGPConnectRetry))
-			if s.IBGP {
-				fmt.Fprintf(&b, " neighbor %s update-source %s\n", s.PeerAddr, s.LocalAddr)
-			}
-			if s.Passive {
-				fmt.Fprintf(&b, " neighbor %s passive\n", s.PeerAddr)
-			}
-		}
-		b.WriteString(" address-family ipv4 unicast\n")
-		for _, p := range lab.BGPOriginated(node) {
-			fmt.Fprintf(&b, "  network %s\n", p)
-		}
-		for _, s := range sessions {
-			fmt.Fprintf(&b, "  neighbor %s activate\n", s.PeerAddr)
-			if s.IBGP {
-				fmt.Fprintf(&b, "  neighbor %s next-hop-self\n", s.PeerAddr)
-			}
-		}
-		b.WriteString(" exit-address-family\nexit\n")
-		c.BGPd = b.String()
+		c.BGPd = bgpd
 	}
 	return c, nil
+}
+
+// Administrative distances of bgpd's routes in zebra. netemu installs
+// eBGP routes at kernel metric 20 and iBGP at 200, so RIP's (1–16) stay in
+// charge of a prefix both know; eBGP one above ripd's 120 does the same.
+const (
+	distanceEBGP = 121
+	distanceIBGP = 200
+)
+
+// bgpdConfig renders bgpd.conf: sessions with the knobs netemu's speaker
+// honours, originated prefixes, netemu's decision process where FRR's
+// default differs (no preference for the oldest eBGP path, one best path,
+// no ECMP), then the policy (see policy.go).
+func bgpdConfig(lab *topo.Lab, n *topo.Node, sessions []topo.BGPSession) (string, error) {
+	pol, err := policyConfig(lab, sessions)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "hostname %s\nlog stdout informational\n", n.Name)
+	fmt.Fprintf(&b, "router bgp %d\n", sessions[0].LocalAS)
+	if n.Loopback.IsValid() {
+		fmt.Fprintf(&b, " bgp router-id %s\n", n.Loopback.Addr())
+	}
+	b.WriteString(" no bgp ebgp-requires-policy\n no bgp network import-check\n no bgp default ipv4-unicast\n")
+	b.WriteString(" bgp bestpath compare-routerid\n")
+	fmt.Fprintf(&b, " timers bgp %d %d\n", secs(lab.Timers.BGPKeepalive), secs(lab.Timers.BGPHold))
+	for _, s := range sessions {
+		fmt.Fprintf(&b, " neighbor %s remote-as %d\n", s.PeerAddr, s.PeerAS)
+		if s.Description != "" {
+			fmt.Fprintf(&b, " neighbor %s description %s\n", s.PeerAddr, s.Description)
+		}
+		fmt.Fprintf(&b, " neighbor %s timers connect %d\n", s.PeerAddr, secs(lab.Timers.BGPConnectRetry))
+		// Sessions not on a link run between loopbacks; netemu's speaker
+		// sends with the default TTL, so an eBGP one is multihop.
+		if s.Iface == "" && s.LocalAddr.IsValid() {
+			fmt.Fprintf(&b, " neighbor %s update-source %s\n", s.PeerAddr, s.LocalAddr)
+			if !s.IBGP {
+				fmt.Fprintf(&b, " neighbor %s ebgp-multihop 255\n", s.PeerAddr)
+			}
+		}
+		if s.Passive {
+			fmt.Fprintf(&b, " neighbor %s passive\n", s.PeerAddr)
+		}
+	}
+	b.WriteString(" address-family ipv4 unicast\n")
+	for _, p := range lab.BGPOriginated(n.Name) {
+		if pol.origin != "" {
+			fmt.Fprintf(&b, "  network %s route-map %s\n", p, pol.origin)
+		} else {
+			fmt.Fprintf(&b, "  network %s\n", p)
+		}
+	}
+	fmt.Fprintf(&b, "  maximum-paths 1\n  maximum-paths ibgp 1\n  distance bgp %d %d %d\n", distanceEBGP, distanceIBGP, distanceIBGP)
+	for i, s := range sessions {
+		fmt.Fprintf(&b, "  neighbor %s activate\n", s.PeerAddr)
+		// The relationship tags travel over iBGP as netemu's do.
+		fmt.Fprintf(&b, "  neighbor %s send-community all\n", s.PeerAddr)
+		if s.IBGP {
+			fmt.Fprintf(&b, "  neighbor %s next-hop-self\n", s.PeerAddr)
+		}
+		if pol.in[i] != "" {
+			fmt.Fprintf(&b, "  neighbor %s route-map %s in\n", s.PeerAddr, pol.in[i])
+		}
+		if pol.out[i] != "" {
+			fmt.Fprintf(&b, "  neighbor %s route-map %s out\n", s.PeerAddr, pol.out[i])
+		}
+	}
+	b.WriteString(" exit-address-family\nexit\n")
+	b.WriteString(pol.text)
+	return b.String(), nil
 }
