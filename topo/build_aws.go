@@ -340,6 +340,11 @@ func (b *builder) buildInstance(n *Node, r *instanceHCL, eipUsers map[string]hcl
 		b.errf(attr(r.Body, "subnet", r.DefRange), "Unknown subnet", "instance %q: no subnet %q is defined.", r.Name, r.Subnet)
 	} else {
 		n.VPC = s.VPC
+		if !s.Public {
+			// As AWS's map-public-ip-on-launch: only a public subnet hands
+			// out public IPs unless the instance asks for one.
+			inst.PublicIP = PublicIPNone
+		}
 	}
 	if r.PrivateIP != nil {
 		a, prob := parseAddr(*r.PrivateIP)
@@ -386,7 +391,9 @@ func (b *builder) buildInstance(n *Node, r *instanceHCL, eipUsers map[string]hcl
 			}
 			eipUsers[e.Name] = r.DefRange
 		}
-		if inst.PublicIP == PublicIPNone {
+		if r.PublicIP == nil {
+			inst.PublicIP = PublicIPAuto
+		} else if *r.PublicIP == PublicIPNone {
 			b.errf(attr(r.Body, "public_ip", r.DefRange), "Conflicting public IP", "instance %q has an elastic_ip, so public_ip cannot be \"none\".", r.Name)
 		}
 	}

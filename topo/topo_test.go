@@ -225,6 +225,53 @@ elastic_ip "e3" {}
 	}
 }
 
+
+// TestPublicIPDefault: as AWS's map-public-ip-on-launch, an instance has a
+// public IP by default only in a public subnet; public_ip or an Elastic IP
+// overrides the default either way.
+func TestPublicIPDefault(t *testing.T) {
+	l := mustParse(t, `
+lab "pub" {}
+autonomous_system "aws" { asn = 16509 }
+router "edge" { as = "aws" }
+vpc "v" {
+  cidr = "10.0.0.0/16"
+  edge = "edge"
+  public_ip_pool = "203.0.113.0/28"
+}
+subnet "pub" {
+  cidr = "10.0.1.0/24"
+  public = true
+}
+subnet "priv" { cidr = "10.0.2.0/24" }
+elastic_ip "e" {}
+instance "web" { subnet = "pub" }
+instance "web-none" {
+  subnet = "pub"
+  public_ip = "none"
+}
+instance "app" { subnet = "priv" }
+instance "app-auto" {
+  subnet = "priv"
+  public_ip = "auto"
+}
+instance "app-eip" {
+  subnet = "priv"
+  elastic_ip = "e"
+}
+`)
+	for _, tc := range []struct{ node, want string }{
+		{"web", PublicIPAuto},
+		{"web-none", PublicIPNone},
+		{"app", PublicIPNone},
+		{"app-auto", PublicIPAuto},
+		{"app-eip", PublicIPAuto},
+	} {
+		if got := l.Node(tc.node).Instance.PublicIP; got != tc.want {
+			t.Errorf("%s public_ip = %q, want %q", tc.node, got, tc.want)
+		}
+	}
+}
 func TestGateways(t *testing.T) {
 	tests := []struct {
 		name, src string
