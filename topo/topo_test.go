@@ -225,7 +225,6 @@ elastic_ip "e3" {}
 	}
 }
 
-
 // TestPublicIPDefault: as AWS's map-public-ip-on-launch, an instance has a
 // public IP by default only in a public subnet; public_ip or an Elastic IP
 // overrides the default either way.
