@@ -74,6 +74,7 @@ var commandConstructors = []func(*globals) *cobra.Command{
 	newEventsCmd,
 	newTraceCmd,
 	newPlacementCmd,
+	newRouteWatchCmd,
 }
 
 func main() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/frr"
 	"github.com/netemu/netemu/topo"
 )
@@ -19,7 +20,9 @@ const frrDir = "/usr/lib/frr"
 
 // frrStage runs FRR's zebra, ripd and bgpd in every local router when the
 // lab says daemons = "frr", configured from the model as netemu's agent
-// would be. Each daemon is supervised; its sockets and pid files live in
+// would be, and a route watcher that writes the kernel's route changes to
+// the router's event log (FRR's own logs are not netemu's timeline). Each
+// program is supervised; FRR's sockets and pid files live in
 // <nodedir>/frr, never in the host's /var/run/frr.
 func frrStage() upStage {
 	return upStage{
@@ -74,6 +77,9 @@ func startFRR(ctx context.Context, r *upRun, node string, uid, gid int) error {
 	if err := os.Chown(dir, uid, gid); err != nil {
 		return err
 	}
+	if err := startRouteWatch(ctx, r, node); err != nil {
+		return err
+	}
 	zsock := filepath.Join(dir, "zserv.api")
 	for _, d := range []struct{ name, conf string }{{"zebra", cfg.Zebra}, {"ripd", cfg.RIPd}, {"bgpd", cfg.BGPd}} {
 		if d.conf == "" {
@@ -101,6 +107,41 @@ func startFRR(ctx context.Context, r *upRun, node string, uid, gid int) error {
 		}
 	}
 	return nil
+}
+
+// routeWatchStartTimeout bounds how long `up` waits for a router's route
+// watcher to subscribe.
+const routeWatchStartTimeout = 15 * time.Second
+
+// startRouteWatch runs `netemu routewatch` in the router, supervised, and
+// waits until it is subscribed (its start event is in the log), so the
+// timeline holds every route zebra installs from the first.
+func startRouteWatch(ctx context.Context, r *upRun, node string) error {
+	path := filepath.Join(r.state.NodeDir(node), agent.EventsName)
+	var before int64
+	if st, err := os.Stat(path); err == nil {
+		before = st.Size()
+	}
+	spec := nodes.ProcessSpec{
+		Name:    "routewatch",
+		Command: []string{r.self, "routewatch", "--node", node, "--events", path},
+		Restart: true,
+	}
+	if _, err := nodes.StartProcess(r.state, node, spec); err != nil {
+		return fmt.Errorf("start routewatch: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, routeWatchStartTimeout)
+	defer cancel()
+	for {
+		if st, err := os.Stat(path); err == nil && st.Size() > before {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("routewatch did not start within %v (see its log beside %s): %w", routeWatchStartTimeout, path, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // waitFile polls until path exists, ctx ends or d passes.

@@ -1,0 +1,63 @@
+package tests
+
+import (
+	"encoding/json"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/netemu/netemu/routing/converge"
+	"github.com/netemu/netemu/tests/labtest"
+	"github.com/netemu/netemu/topo"
+)
+
+// TestFRRModeEvents: on an FRR lab, each router's kernel route watcher
+// writes the routes zebra installs and removes into the router's event
+// log, so `events` after a link cut shows kernel route changes after the
+// failure and a convergence time.
+func TestFRRModeEvents(t *testing.T) {
+	frrNeed(t)
+	src, err := topo.ExampleSource("bgp-chain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, lab := frrLabFile(t, src, "frrev", true)
+	upLab(t, file)
+	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
+	// The watchers logged the routes FRR installed while converging.
+	tl := frrTimeline(t, lab, "10m")
+	if !slices.ContainsFunc(tl.Entries, func(e converge.Entry) bool {
+		return e.Node == "a1" && e.Kind.IsRoutingChange() && e.Prefix == netip.MustParsePrefix("10.3.0.0/16")
+	}) {
+		t.Fatalf("no kernel route event for 10.3.0.0/16 at a1 while converging:\n%s", tl.Format())
+	}
+	netemu(t, "--lab", lab, "link", "down", "b2", "c1")
+	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
+	l, err := topo.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var after *converge.Timeline
+	labtest.Eventually(t, 3*l.Timers.BGPHold, "kernel route events after the cut", func() bool {
+		after = frrTimeline(t, lab, "LAST_FAILURE")
+		return after.Convergence > 0 && slices.ContainsFunc(after.Entries, func(e converge.Entry) bool {
+			return e.Node == "a1" && e.Kind.IsRoutingChange() && e.Prefix == netip.MustParsePrefix("10.3.0.0/16") && e.Rel > 0
+		})
+	})
+	if after.Ref.IsZero() || !strings.Contains(after.RefLabel, "c1") {
+		t.Errorf("timeline not relative to the cut: ref %v %q", after.Ref, after.RefLabel)
+	}
+	t.Logf("after b2–c1 down:\n%s", after.Format())
+}
+
+// frrTimeline runs `netemu events -o json --since since`.
+func frrTimeline(t *testing.T, lab, since string) *converge.Timeline {
+	t.Helper()
+	out := netemu(t, "--lab", lab, "events", "-o", "json", "--since", since)
+	var tl converge.Timeline
+	if err := json.Unmarshal([]byte(out), &tl); err != nil {
+		t.Fatalf("events -o json: %v\n%s", err, out)
+	}
+	return &tl
+}
