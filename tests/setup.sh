@@ -17,6 +17,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 declare -A want=(
 	[iproute2]=/usr/sbin/ip
 	[iptables]=/usr/sbin/iptables-restore
+	[nftables]=/usr/sbin/nft
 	[util-linux]=/usr/bin/nsenter
 	[openssh-server]=/usr/sbin/sshd
 	[openssh-client]=/usr/bin/ssh

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -210,4 +211,64 @@ func FindLink(lab *topo.Lab, a, b string) (*topo.Link, error) {
 		}
 	}
 	return nil, fmt.Errorf("lab %q has no link between %s and %s", lab.Name, a, b)
+}
+
+// Split is a link seen from one machine of a multi-host lab: the ends
+// this machine holds and those on other machines (the far ends of a
+// VXLAN tunnel). In a lab without machines every end is local.
+type Split struct {
+	Link   *topo.Link
+	Local  []topo.Endpoint
+	Remote []RemoteEnd
+}
+
+// RemoteEnd is a link end on another machine.
+type RemoteEnd struct {
+	topo.Endpoint
+	Machine string
+}
+
+// Cross reports whether the link is a tunnel between two machines.
+func (s Split) Cross() bool { return len(s.Remote) > 0 }
+
+// Machines lists the machines holding an end of the link (each once, in
+// end order).
+func (s Split) Machines(lab *topo.Lab) []string {
+	var out []string
+	for _, e := range []topo.Endpoint{s.Link.A, s.Link.B} {
+		m := ""
+		if n := lab.Node(e.Node); n != nil {
+			m = n.Machine
+		}
+		if m != "" && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// SplitLink resolves the link between a and b and sorts its ends into this
+// machine's and the others'. A link with no end on machine is an error
+// naming the machines that hold it: the command must run there.
+func SplitLink(lab *topo.Lab, machine, a, b string) (Split, error) {
+	l, err := FindLink(lab, a, b)
+	if err != nil {
+		return Split{}, err
+	}
+	s := Split{Link: l}
+	var where []string
+	for _, e := range []topo.Endpoint{l.A, l.B} {
+		m := lab.Node(e.Node).Machine
+		if m == machine || len(lab.Machines) == 0 {
+			s.Local = append(s.Local, e)
+			continue
+		}
+		s.Remote = append(s.Remote, RemoteEnd{Endpoint: e, Machine: m})
+		where = append(where, fmt.Sprintf("%s on %s", e.Node, m))
+	}
+	if len(s.Local) == 0 {
+		return Split{}, fmt.Errorf("link %s–%s has no end on machine %s (%s): run the command there, or add --all-machines",
+			l.A.Node, l.B.Node, machine, strings.Join(where, ", "))
+	}
+	return s, nil
 }

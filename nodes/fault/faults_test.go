@@ -3,6 +3,7 @@ package fault
 import (
 	"net/netip"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,6 +100,76 @@ func TestFindLink(t *testing.T) {
 		got, err := FindLink(l, tt.a, tt.b)
 		if (err != nil) != tt.err || (err == nil && got.Subnet.String() != tt.subnet) {
 			t.Errorf("FindLink(%s, %s) = %v, %v", tt.a, tt.b, got, err)
+		}
+	}
+}
+
+func TestSplitLink(t *testing.T) {
+	p := netip.MustParsePrefix
+	l := &topo.Lab{Name: "t",
+		Nodes:    []*topo.Node{{Name: "a", Machine: "m1"}, {Name: "b", Machine: "m2"}, {Name: "c", Machine: "m2"}, {Name: "d", Machine: "m3"}},
+		Machines: []*topo.Machine{{Name: "m1"}, {Name: "m2"}, {Name: "m3"}},
+	}
+	l.Links = []*topo.Link{
+		{A: topo.Endpoint{Node: "a", Iface: "eth0"}, B: topo.Endpoint{Node: "b", Iface: "eth0"}, Subnet: p("10.0.0.0/30")},
+		{A: topo.Endpoint{Node: "b", Iface: "eth1"}, B: topo.Endpoint{Node: "c", Iface: "eth0"}, Subnet: p("10.0.0.4/30")},
+		{A: topo.Endpoint{Node: "c", Iface: "eth1"}, B: topo.Endpoint{Node: "d", Iface: "eth0"}, Subnet: p("10.0.0.8/30")},
+	}
+	tests := []struct {
+		machine, a, b string
+		local, remote string // node names, remote as node@machine
+		machines      string
+		err           string
+	}{
+		{"m1", "a", "b", "a", "b@m2", "m1 m2", ""},
+		{"m2", "b", "a", "b", "a@m1", "m1 m2", ""},
+		{"m2", "b", "c", "b c", "", "m2", ""},
+		{"m1", "c", "d", "", "", "", "link c–d has no end on machine m1 (c on m2, d on m3)"},
+		{"m1", "a", "d", "", "", "", "no link between a and d"},
+	}
+	for _, tt := range tests {
+		sp, err := SplitLink(l, tt.machine, tt.a, tt.b)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: SplitLink(%s, %s) err = %v, want %q", tt.machine, tt.a, tt.b, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: SplitLink(%s, %s): %v", tt.machine, tt.a, tt.b, err)
+		}
+		var local, remote []string
+		for _, e := range sp.Local {
+			local = append(local, e.Node)
+		}
+		for _, e := range sp.Remote {
+			remote = append(remote, e.Node+"@"+e.Machine)
+		}
+		if strings.Join(local, " ") != tt.local || strings.Join(remote, " ") != tt.remote ||
+			strings.Join(sp.Machines(l), " ") != tt.machines || sp.Cross() != (tt.remote != "") {
+			t.Errorf("%s: SplitLink(%s, %s) = local %v remote %v machines %v", tt.machine, tt.a, tt.b, local, remote, sp.Machines(l))
+		}
+	}
+	// Without machine blocks every end is local.
+	plain := &topo.Lab{Name: "p", Nodes: []*topo.Node{{Name: "a"}, {Name: "b"}}, Links: l.Links[:1]}
+	if sp, err := SplitLink(plain, "", "a", "b"); err != nil || len(sp.Local) != 2 || sp.Cross() {
+		t.Errorf("plain lab: %+v, %v", sp, err)
+	}
+}
+
+func TestIngressScripts(t *testing.T) {
+	drop := ingressDropScript("eth2")
+	want := "add table netdev netemu_fault_eth2\ndelete table netdev netemu_fault_eth2\n" +
+		"table netdev netemu_fault_eth2 {\n\tchain ingress {\n\t\ttype filter hook ingress device \"eth2\" priority -500; policy drop;\n\t\tcounter\n\t}\n}\n"
+	if drop != want {
+		t.Errorf("drop script:\n%s\nwant:\n%s", drop, want)
+	}
+	if got := ingressClearScript("eth2"); got != "add table netdev netemu_fault_eth2\ndelete table netdev netemu_fault_eth2\n" {
+		t.Errorf("clear script:\n%s", got)
+	}
+	for in, want := range map[string]string{"eth0": "netemu_fault_eth0", "v-x.1": "netemu_fault_v_x_1"} {
+		if got := ingressTable(in); got != want {
+			t.Errorf("ingressTable(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

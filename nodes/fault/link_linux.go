@@ -22,7 +22,10 @@ import (
 type Injector struct {
 	Lab      *topo.Lab
 	StateDir string
-	Log      hclog.Logger
+	// Machine is the share's machine in a multi-host lab: only the link
+	// ends placed on it are touched ("" in a lab without machines).
+	Machine string
+	Log     hclog.Logger
 	// Now is the clock faults are stamped with (time.Now when nil).
 	Now func() time.Time
 }
@@ -112,21 +115,25 @@ func (in *Injector) openEnd(ep topo.Endpoint) (*endHandle, error) {
 	return &endHandle{node: ep.Node, h: h, ns: ns, link: link, iface: iface}, nil
 }
 
-func (in *Injector) openLink(a, b string) (*topo.Link, []*endHandle, error) {
-	l, err := FindLink(in.Lab, a, b)
+// openLink opens the ends of the link between a and b that this share
+// holds; the far end of a tunnel is another machine's to change.
+func (in *Injector) openLink(a, b string) (Split, []*endHandle, error) {
+	sp, err := SplitLink(in.Lab, in.Machine, a, b)
 	if err != nil {
-		return nil, nil, err
+		return Split{}, nil, err
 	}
-	ea, err := in.openEnd(l.A)
-	if err != nil {
-		return nil, nil, err
+	var ends []*endHandle
+	for _, ep := range sp.Local {
+		e, err := in.openEnd(ep)
+		if err != nil {
+			for _, o := range ends {
+				o.close()
+			}
+			return Split{}, nil, err
+		}
+		ends = append(ends, e)
 	}
-	eb, err := in.openEnd(l.B)
-	if err != nil {
-		ea.close()
-		return nil, nil, err
-	}
-	return l, []*endHandle{ea, eb}, nil
+	return sp, ends, nil
 }
 
 // LinkDown cuts the link between a and b. Without silent both ends go
@@ -134,17 +141,25 @@ func (in *Injector) openLink(a, b string) (*topo.Link, []*endHandle, error) {
 // loses carrier too). With silent both ends drop every packet they would
 // send, ARP included, while the carrier stays up: only hold timers and
 // route timeouts can notice.
+//
+// On a tunnel to another machine only the local end changes: down, its
+// far end keeps its carrier; silent, the local end drops what it sends
+// and what it receives, so the link is silent both ways from one side.
 func (in *Injector) LinkDown(a, b string, silent bool) error {
 	began := in.now()
 	// A fault of the other kind may be in force; start from a clean link so
 	// that `link down` after `link down --silent` means exactly carrier loss.
-	return in.onClearedLink(a, b, false, func(l *topo.Link, ends []*endHandle) error {
+	return in.onClearedLink(a, b, false, func(sp Split, ends []*endHandle) error {
+		l := sp.Link
 		kind := KindLinkDown
 		for _, e := range ends {
 			var err error
 			if silent {
 				kind = KindLinkSilent
 				err = dropAll(e)
+				if err == nil && sp.Cross() {
+					err = in.dropIngress(e)
+				}
 			} else if err = e.h.LinkSetDown(e.link); err != nil {
 				err = fmt.Errorf("node %q: set %s down: %w", e.node, e.link.Attrs().Name, err)
 			}
@@ -161,7 +176,8 @@ func (in *Injector) LinkDown(a, b string, silent bool) error {
 // back the static routes the kernel flushed when an end went down.
 func (in *Injector) LinkUp(a, b string) error {
 	began := in.now()
-	return in.onClearedLink(a, b, true, func(l *topo.Link, ends []*endHandle) error {
+	return in.onClearedLink(a, b, true, func(sp Split, ends []*endHandle) error {
+		l := sp.Link
 		for _, e := range ends {
 			if err := in.restoreRoutes(e, l); err != nil {
 				return err
@@ -172,11 +188,11 @@ func (in *Injector) LinkUp(a, b string) error {
 	})
 }
 
-// onClearedLink opens both ends of the link between a and b, removes any
-// fault on them (leaving them admin up when up), runs fn, and closes the
-// ends.
-func (in *Injector) onClearedLink(a, b string, up bool, fn func(*topo.Link, []*endHandle) error) error {
-	l, ends, err := in.openLink(a, b)
+// onClearedLink opens this share's ends of the link between a and b,
+// removes any fault on them (leaving them admin up when up), runs fn, and
+// closes the ends.
+func (in *Injector) onClearedLink(a, b string, up bool, fn func(Split, []*endHandle) error) error {
+	sp, ends, err := in.openLink(a, b)
 	if err != nil {
 		return err
 	}
@@ -189,8 +205,13 @@ func (in *Injector) onClearedLink(a, b string, up bool, fn func(*topo.Link, []*e
 		if err := in.clearEnd(e, up); err != nil {
 			return err
 		}
+		if sp.Cross() {
+			if err := in.undropIngress(e); err != nil {
+				return err
+			}
+		}
 	}
-	return fn(l, ends)
+	return fn(sp, ends)
 }
 
 // clearEnd removes a silent fault's blackhole and, when up, sets the end admin up.
