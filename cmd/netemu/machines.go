@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -172,9 +173,7 @@ type machineResult struct {
 // runAllMachines runs `netemu VERB --machine M …` on every machine of lab
 // over ssh, in parallel, and prints each machine's output under its name.
 // The file travels on ssh's stdin (the machines need not share a disk);
-// the remote netemu must be on the remote PATH. The ssh destination is the
-// machine's address; the user's ssh config (~/.ssh/config, Host entries
-// for those addresses) applies as for any ssh.
+// the remote netemu must be on the remote PATH.
 func runAllMachines(ctx context.Context, w io.Writer, lab *topo.Lab, file string, verb string, extra []string) error {
 	if len(lab.Machines) == 0 {
 		return fmt.Errorf("lab %s has no machine blocks: --all-machines needs some", lab.Name)
@@ -186,20 +185,34 @@ func runAllMachines(ctx context.Context, w io.Writer, lab *topo.Lab, file string
 			return err
 		}
 	}
+	return onMachines(ctx, w, lab, machineNames(lab), verb+" "+lab.Name, src, func(m string) string {
+		return remoteCommand(verb, lab.Name, m, extra)
+	})
+}
+
+// onMachines runs remote(machine) on each of machines over ssh, in
+// parallel, and prints each machine's output under its name; what names
+// the command in the error. The ssh destination is the machine's address;
+// the user's ssh config (~/.ssh/config, Host entries for those addresses)
+// applies as for any ssh. stdin goes to every remote command.
+func onMachines(ctx context.Context, w io.Writer, lab *topo.Lab, machines []string, what string, stdin []byte, remote func(machine string) string) error {
 	sshArgv := strings.Fields(os.Getenv(sshEnv))
 	if len(sshArgv) == 0 {
 		sshArgv = []string{"ssh"}
 	}
-	results := make([]machineResult, len(lab.Machines))
+	results := make([]machineResult, len(machines))
 	var wg sync.WaitGroup
-	for i, m := range lab.Machines {
+	for i, name := range machines {
+		m := lab.Machine(name)
+		if m == nil {
+			return fmt.Errorf("lab %s has no machine %s", lab.Name, name)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			remote := remoteCommand(verb, lab.Name, m.Name, extra)
-			argv := append(append([]string{}, sshArgv[1:]...), m.Address.String(), remote)
+			argv := append(append([]string{}, sshArgv[1:]...), m.Address.String(), remote(m.Name))
 			cmd := exec.CommandContext(ctx, sshArgv[0], argv...)
-			cmd.Stdin = bytes.NewReader(src)
+			cmd.Stdin = bytes.NewReader(stdin)
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			err := cmd.Run()
@@ -222,16 +235,19 @@ func runAllMachines(ctx context.Context, w io.Writer, lab *topo.Lab, file string
 	}
 	if len(failed) > 0 {
 		sort.Strings(failed)
-		return fmt.Errorf("%s %s failed on machine(s) %s", verb, lab.Name, strings.Join(failed, ", "))
+		return fmt.Errorf("%s failed on machine(s) %s", what, strings.Join(failed, ", "))
 	}
 	return nil
 }
+
+// shellQuote quotes s for the remote shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // remoteCommand is the shell command run on a machine. For up, the file
 // arrives on stdin into a temporary directory named after the lab, so
 // the remote lab's Source says which lab it is.
 func remoteCommand(verb, lab, machine string, extra []string) string {
-	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+	q := shellQuote
 	var args []string
 	for _, e := range extra {
 		args = append(args, q(e))
@@ -246,6 +262,45 @@ func remoteCommand(verb, lab, machine string, extra []string) string {
 	file := q(lab + ".hcl")
 	return fmt.Sprintf(`d=$(mktemp -d) && cd "$d" && cat > %s && netemu up --machine %s%s "$d"/%s; rc=$?; rm -rf "$d"; exit $rc`,
 		file, q(machine), tail, file)
+}
+
+// shareCommand is the shell command that runs `netemu ARGS…` on machine
+// against its share of lab (a running share: --lab LAB@MACHINE).
+func shareCommand(lab, machine string, args []string) string {
+	var b strings.Builder
+	b.WriteString("netemu --lab " + shellQuote(nodes.ShareName(lab, machine)))
+	for _, a := range args {
+		b.WriteString(" " + shellQuote(a))
+	}
+	return b.String()
+}
+
+// labShare is a running share on this box of the lab --lab names (or of
+// the only lab running here): --all-machines commands take the lab's
+// model from it. Any machine's share will do; all hold the same file.
+func labShare(g *globals) (*nodes.State, error) {
+	states, err := nodes.ListStates()
+	if err != nil && len(states) == 0 {
+		return nil, err
+	}
+	want, _ := nodes.SplitShareName(g.lab)
+	var found []*nodes.State
+	labs := map[string]bool{}
+	for _, st := range states {
+		if (want == "" || st.Lab == want) && st.Model != nil {
+			found = append(found, st)
+			labs[st.Lab] = true
+		}
+	}
+	switch {
+	case len(found) == 0 && want != "":
+		return nil, fmt.Errorf("lab %s has no share on this machine: run the command on one of its machines", want)
+	case len(found) == 0:
+		return nil, errors.New("no lab is up here (run `netemu up` first)")
+	case len(labs) > 1:
+		return nil, fmt.Errorf("several labs are up (%s): say which with --lab", shareNames(found))
+	}
+	return found[0], nil
 }
 
 // labSource is the text of FILE (or of the embedded example it names).
