@@ -238,11 +238,12 @@ func applyPolicyRoutes(lab *topo.Lab, vpc *topo.VPC, nsPath string, rs []SubnetR
 	})
 }
 
-// SetInstanceLink takes an instance's link down or up at both ends. The
-// kernel drops routes through a link that goes down, so bringing it up
-// restores the instance's own routes (its default via .1) and the VPC
-// router's /32 towards it.
-func SetInstanceLink(lab *topo.Lab, vpc *topo.VPC, instance string, up bool, ns Namespaces) error {
+// SetInstanceLink takes an instance's link down or up at both ends, or at
+// the ends local says are built here (the other end of a tunnel is another
+// machine's). The kernel drops routes through a link that goes down, so
+// bringing it up restores the instance's own routes (its default via .1)
+// and the VPC router's /32 towards it.
+func SetInstanceLink(lab *topo.Lab, vpc *topo.VPC, instance string, up bool, ns Namespaces, local func(node string) bool) error {
 	ports, err := Ports(lab, vpc)
 	if err != nil {
 		return err
@@ -272,23 +273,28 @@ func SetInstanceLink(lab *topo.Lab, vpc *topo.VPC, instance string, up bool, ns 
 		return l, nil
 	}
 	priv := p.Instance.Instance.PrivateIP
-	err = withHandle(ns(vpc.Router), func(h *netlink.Handle) error {
-		l, err := set(h, p.Iface)
-		if err != nil || !up {
-			return err
+	if local(vpc.Router) {
+		err = withHandle(ns(vpc.Router), func(h *netlink.Handle) error {
+			l, err := set(h, p.Iface)
+			if err != nil || !up {
+				return err
+			}
+			r := &netlink.Route{
+				LinkIndex: l.Attrs().Index,
+				Dst:       &net.IPNet{IP: priv.AsSlice(), Mask: net.CIDRMask(32, 32)},
+				Scope:     netlink.SCOPE_LINK,
+			}
+			if err := h.RouteReplace(r); err != nil {
+				return fmt.Errorf("route %s dev %s: %w", priv, p.Iface, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("node %s: %w", vpc.Router, err)
 		}
-		r := &netlink.Route{
-			LinkIndex: l.Attrs().Index,
-			Dst:       &net.IPNet{IP: priv.AsSlice(), Mask: net.CIDRMask(32, 32)},
-			Scope:     netlink.SCOPE_LINK,
-		}
-		if err := h.RouteReplace(r); err != nil {
-			return fmt.Errorf("route %s dev %s: %w", priv, p.Iface, err)
-		}
+	}
+	if !local(instance) {
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("node %s: %w", vpc.Router, err)
 	}
 	err = withHandle(ns(instance), func(h *netlink.Handle) error {
 		l, err := set(h, p.InstanceIface)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -112,17 +113,24 @@ func sshArgv(shares []*nodes.State, name, user string, private bool, remote []st
 	}
 	addr := n.Instance.PrivateIP
 	if !private {
-		// The instance's public IP is in the aws state of the share that
-		// runs its VPC, which may not be the client's.
-		for _, sh := range shares {
-			aws, err := fw.LoadState(sh.Dir)
-			if err != nil {
-				return nil, nil, "", err
+		// Every share keeps every instance's public IP (fw.Up), so the
+		// client's share knows it even when the VPC runs on another
+		// machine; a share here that runs the VPC's gateway is the one
+		// whose NAT decides, so it wins if the two disagree (a stop or
+		// start not yet run on every machine).
+		from := st
+		if vpc := model.VPC(n.VPC); vpc != nil {
+			for _, sh := range shares {
+				if slices.Contains(sh.Nodes, vpc.IGW) {
+					from = sh
+				}
 			}
-			is := aws.Instances[name]
-			if is == nil {
-				continue
-			}
+		}
+		aws, err := fw.LoadState(from.Dir)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		if is := aws.Instances[name]; is != nil {
 			if !is.Running {
 				return nil, nil, "", fmt.Errorf("instance %s is stopped (run `netemu instance start %s`)", name, name)
 			}

@@ -83,18 +83,24 @@ func TestCopyFrom(t *testing.T) {
 }
 
 func TestSSHArgvAcrossShares(t *testing.T) {
-	web := &topo.Node{Name: "web", Kind: topo.KindInstance,
+	web := &topo.Node{Name: "web", Kind: topo.KindInstance, VPC: "prod",
 		Instance: &topo.Instance{PrivateIP: netip.MustParseAddr("10.0.1.10"), KeyPair: "my-key"}}
 	mac := &topo.Node{Name: "mac", Kind: topo.KindHost}
 	model := &topo.Lab{Name: "l", ClientHost: "mac", Nodes: []*topo.Node{mac, web},
+		VPCs:     []*topo.VPC{{Name: "prod", Router: "prod-router", IGW: "prod-igw"}},
 		Machines: []*topo.Machine{{Name: "m1"}, {Name: "m2"}}}
 	m1 := &nodes.State{Lab: "l", Machine: "m1", Dir: t.TempDir(), Model: model, Nodes: []string{"mac"}}
-	m2 := &nodes.State{Lab: "l", Machine: "m2", Dir: t.TempDir(), Model: model, Nodes: []string{"web"}}
-	aws := `{"instances":{"web":{"vpc":"prod","running":true,"private_ip":"10.0.1.10","public_ip":"203.0.113.129"}}}`
-	if err := os.WriteFile(filepath.Join(m2.Dir, "aws.json"), []byte(aws), 0o644); err != nil {
-		t.Fatal(err)
+	m2 := &nodes.State{Lab: "l", Machine: "m2", Dir: t.TempDir(), Model: model, Nodes: []string{"web", "prod-router", "prod-igw"}}
+	writeAWS := func(st *nodes.State, pub string) {
+		aws := `{"instances":{"web":{"vpc":"prod","running":true,"private_ip":"10.0.1.10","public_ip":"` + pub + `"}}}`
+		if err := os.WriteFile(filepath.Join(st.Dir, "aws.json"), []byte(aws), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	st, argv, client, err := sshArgv([]*nodes.State{m2, m1}, "web", "ec2-user", false, nil)
+	// Every share keeps every instance's public IP: the client's share
+	// alone (--lab l@m1) knows it.
+	writeAWS(m1, "203.0.113.129")
+	st, argv, client, err := sshArgv([]*nodes.State{m1}, "web", "ec2-user", false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +109,13 @@ func TestSSHArgvAcrossShares(t *testing.T) {
 	}
 	if argv[len(argv)-1] != "ec2-user@203.0.113.129" || argv[4] != filepath.Join(m1.Dir, "keys", "my-key.pem") {
 		t.Fatalf("argv %q", argv)
+	}
+	// When the share running the VPC's gateway is here too, its NAT
+	// decides: it wins over a stale copy.
+	writeAWS(m2, "203.0.113.130")
+	st, argv, _, err = sshArgv([]*nodes.State{m2, m1}, "web", "ec2-user", false, nil)
+	if err != nil || st != m1 || argv[len(argv)-1] != "ec2-user@203.0.113.130" {
+		t.Fatalf("with the gateway's share: %q %v", argv, err)
 	}
 	_, argv, _, err = sshArgv([]*nodes.State{m2, m1}, "web", "ec2-user", true, []string{"uptime"})
 	if err != nil || !slices.Contains(argv, "ec2-user@10.0.1.10") {
