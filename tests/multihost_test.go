@@ -354,9 +354,13 @@ func TestMultihostStaticSplit(t *testing.T) {
 }
 
 // TestMultihostSeedSplit: the routed seed lab over three simulated
-// machines — home on m1, the transit routers on m2, AWS on m3 — so RIP
-// (home-gw–home-core) and BGP (home-core–transit, transit–aws-edge) run
-// across tunnels. Each machine's `up` runs at once, as on a real cluster.
+// machines — home on m1, the transit routers and the instance web on m2,
+// AWS (aws-edge and the VPC's router and gateway) on m3 — so RIP
+// (home-gw–home-core), BGP (home-core–transit, transit–aws-edge) and web's
+// own link run across tunnels. Each machine's `up` runs at once, as on a
+// real cluster. Then: ssh from m1 to web's public IP, cuts of a
+// cross-machine link with --all-machines and from one machine alone, and
+// an instance stop/start across the machines.
 func TestMultihostSeedSplit(t *testing.T) {
 	lab := labtest.UniqueName("mhseed")
 	s := newSimMachines(t, lab, 3)
@@ -364,7 +368,7 @@ func TestMultihostSeedSplit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	place := map[string]string{"mac": "m1", "home-gw": "m1", "home-core": "m2", "transit-a": "m2", "transit-b": "m2", "aws-edge": "m3"}
+	place := map[string]string{"mac": "m1", "home-gw": "m1", "home-core": "m2", "transit-a": "m2", "transit-b": "m2", "aws-edge": "m3", "web": "m2"}
 	file := s.splitFile(t, src, place, "")
 	s.downOnCleanup(t)
 
@@ -402,35 +406,147 @@ func TestMultihostSeedSplit(t *testing.T) {
 	labtest.Eventually(t, 60*time.Second, "aws-edge's BGP route to 198.51.100.0/24", func() bool {
 		return strings.Contains(route("aws-edge", "198.51.100.0/24"), "proto bgp")
 	})
+	pingWeb := func(addr string) func() bool {
+		return func() bool {
+			_, err := nsRun(lab, "mac", "ping", "-c1", "-W2", addr)
+			return err == nil
+		}
+	}
 	if out, err := nsRun(lab, "mac", "ping", "-c1", "-W5", "203.0.113.129"); err != nil {
 		t.Fatalf("ping web's public IP from mac: %v\n%s", err, out)
 	}
-	if out := netemu(t, "--lab", lab, "ssh", "web", "--", "hostname"); strings.TrimSpace(out) != "ip-10-0-1-10" {
-		t.Errorf("ssh web hostname = %q", out)
+
+	// ssh from m1's share alone: web's VPC runs on m3, yet m1 knows web's
+	// public IP (every share keeps every instance's), and only the public
+	// IP is reachable from mac — the private one has no route there.
+	if out, err := nsRun(lab, "mac", "ping", "-c1", "-W1", "10.0.1.10"); err == nil {
+		t.Fatalf("web's private IP answers from mac, so ssh would prove nothing:\n%s", out)
+	}
+	sshWeb := func() {
+		t.Helper()
+		out := netemu(t, "--lab", lab+"@m1", "ssh", "web", "--", "sh", "-c", "hostname; echo $SSH_CONNECTION")
+		if f := strings.Fields(out); len(f) != 5 || f[0] != "ip-10-0-1-10" || f[1] != "198.51.100.2" || f[3] != "10.0.1.10" {
+			t.Errorf("ssh web from m1: %q, want ip-10-0-1-10 and a connection from mac (198.51.100.2) to 10.0.1.10", out)
+		}
+	}
+	sshWeb()
+
+	fake := s.fakeSSH(t)
+	all := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(netemuBin, append([]string{"--lab", lab}, args...)...)
+		cmd.Env = append(os.Environ(), "NETEMU_SSH="+fake)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("netemu %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	events := func(m string) string {
+		t.Helper()
+		return netemu(t, "--lab", lab+"@"+m, "events")
 	}
 
-	// Cut the cross-machine link aws-edge uses towards home, on the
-	// transit side only (the far end's carrier does not follow a VXLAN):
-	// BGP's hold timer notices and aws-edge moves to the other transit.
-	r := route("aws-edge", "198.51.100.0/24")
-	cutIf, other, transit := "eth0", "eth1", "transit-a"
-	if strings.Contains(r, "dev eth1") {
-		cutIf, other, transit = "eth1", "eth0", "transit-b"
+	// used is the cross-machine link aws-edge uses towards home now: its
+	// interface, the other one, and the transit router at the far end.
+	used := func() (cutIf, other, transit string) {
+		if strings.Contains(route("aws-edge", "198.51.100.0/24"), "dev eth1") {
+			return "eth1", "eth0", "transit-b"
+		}
+		return "eth0", "eth1", "transit-a"
 	}
-	ipCmd(t, "-n", nodes.NetnsName(lab, transit), "link", "set", "eth2", "down")
+	// Both transits have their own session with aws-edge again.
+	repaired := func() bool {
+		return strings.Contains(route("transit-a", "203.0.113.128/25"), "dev eth2") &&
+			strings.Contains(route("transit-b", "203.0.113.128/25"), "dev eth2")
+	}
+
+	// Cut that link on both machines at once: aws-edge moves to the other
+	// transit.
+	cutIf, other, transit := used()
+	out := all("link", "down", "--all-machines", transit, "aws-edge")
+	for _, w := range []string{"== machine m2 (192.0.2.12): ok", "== machine m3 (192.0.2.13): ok", "link " + transit + "–aws-edge down on m2", "down on m3"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("link down --all-machines lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "m1") || strings.Contains(out, "run the same command") {
+		t.Errorf("link down --all-machines ran on m1 or asked for more:\n%s", out)
+	}
 	labtest.Eventually(t, 90*time.Second, "aws-edge rerouting from "+cutIf+" to "+other, func() bool {
 		return strings.Contains(route("aws-edge", "198.51.100.0/24"), "dev "+other)
 	})
-	labtest.Eventually(t, 30*time.Second, "mac reaching web again", func() bool {
-		_, err := nsRun(lab, "mac", "ping", "-c1", "-W2", "203.0.113.129")
+	labtest.Eventually(t, 30*time.Second, "mac reaching web again", pingWeb("203.0.113.129"))
+	for _, m := range []string{"m2", "m3"} {
+		if ev := events(m); !strings.Contains(ev, "link-down "+transit+"–aws-edge") {
+			t.Errorf("events on %s do not show the cut:\n%s", m, ev)
+		}
+	}
+	all("link", "up", "--all-machines", transit, "aws-edge")
+	labtest.Eventually(t, 90*time.Second, "routes over the repaired tunnel", repaired)
+
+	// A silent cut from m3 alone (m2 is not told): the tunnel end drops
+	// what it sends and what it receives, so transit's BGP session dies by
+	// hold timer as well as aws-edge's, and aws-edge reroutes.
+	cutIf, other, transit = used()
+	o, e, err := s.run("m3", nil, "--lab", lab+"@m3", "link", "down", "--silent", "aws-edge", transit)
+	if err != nil || !strings.Contains(o, "silent: every packet dropped here in both directions") ||
+		!strings.Contains(e, "is a tunnel to m2") || !strings.Contains(e, "--all-machines") {
+		t.Fatalf("silent cut on m3: %v\n%s%s", err, o, e)
+	}
+	labtest.Eventually(t, 90*time.Second, "aws-edge rerouting by hold timer", func() bool {
+		return strings.Contains(route("aws-edge", "198.51.100.0/24"), "dev "+other)
+	})
+	// What transit sent (keepalives, ARP) was dropped on arrival.
+	if out, err := nsRun(lab, "aws-edge", "nft", "list", "table", "netdev", "netemu_fault_"+cutIf); err != nil ||
+		!strings.Contains(out, "policy drop") || regexp.MustCompile(`counter packets 0 `).MatchString(out) {
+		t.Errorf("no ingress drop at work on aws-edge:%s: %v\n%s", cutIf, err, out)
+	}
+	labtest.Eventually(t, 90*time.Second, transit+" dropping the route over the silent tunnel", func() bool {
+		return !strings.Contains(route(transit, "203.0.113.128/25"), "dev eth2")
+	})
+	if ev := events("m3"); !strings.Contains(ev, "link-silent aws-edge–"+transit) && !strings.Contains(ev, "link-silent "+transit+"–aws-edge") {
+		t.Errorf("events on m3 do not show the silent cut:\n%s", ev)
+	}
+	// Neither end of the link is on m1.
+	if _, e, err := s.run("m1", nil, "--lab", lab+"@m1", "link", "up", "aws-edge", transit); err == nil ||
+		!strings.Contains(e, "no end on machine m1") || !strings.Contains(e, "aws-edge on m3") || !strings.Contains(e, transit+" on m2") {
+		t.Errorf("link up on m1: err %v, want an error naming m2 and m3:\n%s", err, e)
+	}
+	if o, e, err := s.run("m3", nil, "--lab", lab+"@m3", "link", "up", "aws-edge", transit); err != nil {
+		t.Fatalf("link up on m3: %v\n%s%s", err, o, e)
+	}
+	if out, err := nsRun(lab, "aws-edge", "nft", "list", "tables"); err != nil || strings.Contains(out, "netemu_fault") {
+		t.Errorf("ingress drop left after the repair: %v\n%s", err, out)
+	}
+	labtest.Eventually(t, 90*time.Second, "routes over the repaired tunnel", repaired)
+
+	// web (m2) stops and starts with its VPC on m3: every machine does its
+	// part and all agree on the new public IP, which m1's ssh then uses.
+	out = all("instance", "stop", "--all-machines", "web")
+	if n := strings.Count(out, "web stopped (private 10.0.1.10; public IP 203.0.113.129 released)"); n != 3 {
+		t.Errorf("instance stop --all-machines: %d machines released the IP, want 3:\n%s", n, out)
+	}
+	if pingWeb("203.0.113.129")() {
+		t.Error("web's released public IP still answers")
+	}
+	out = all("instance", "start", "--all-machines", "web")
+	m := regexp.MustCompile(`web started: private 10\.0\.1\.10, public (\S+)`).FindAllStringSubmatch(out, -1)
+	if len(m) != 3 || m[0][1] != m[1][1] || m[1][1] != m[2][1] || m[0][1] == "203.0.113.129" {
+		t.Fatalf("instance start --all-machines: want one new public IP on all three machines:\n%s", out)
+	}
+	pub := m[0][1]
+	labtest.Eventually(t, 30*time.Second, "mac reaching web's new public IP "+pub, pingWeb(pub))
+	labtest.Eventually(t, 30*time.Second, "web's sshd back", func() bool {
+		_, _, err := runNetemu(t, "--lab", lab+"@m1", "ssh", "web", "--", "true")
 		return err == nil
 	})
-	ipCmd(t, "-n", nodes.NetnsName(lab, transit), "link", "set", "eth2", "up")
-	labtest.Eventually(t, 90*time.Second, "the session over the repaired tunnel", func() bool {
-		out, _ := exec.Command("ip", "-n", nodes.NetnsName(lab, "transit-a"), "route", "show", "203.0.113.128/25").CombinedOutput()
-		out2, _ := exec.Command("ip", "-n", nodes.NetnsName(lab, "transit-b"), "route", "show", "203.0.113.128/25").CombinedOutput()
-		return strings.Contains(string(out), "dev eth2") && strings.Contains(string(out2), "dev eth2")
-	})
+	sshWeb()
+	// Without --all-machines the user is told who else must run it.
+	o, e, err = s.run("m2", nil, "--lab", lab+"@m2", "instance", "stop", "web")
+	if err != nil || !strings.Contains(e, "run the same command on m1 and m3 too") || !strings.Contains(e, "web runs on m2, its VPC prod on m3") {
+		t.Errorf("instance stop on m2 alone: %v\n%s%s", err, o, e)
+	}
 
 	for _, m := range s.names {
 		if out, errs, err := s.run(m, nil, "down", "--machine", m, lab); err != nil {
