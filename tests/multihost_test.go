@@ -548,6 +548,18 @@ func TestMultihostSeedSplit(t *testing.T) {
 		t.Errorf("instance stop on m2 alone: %v\n%s%s", err, o, e)
 	}
 
+	// A router's agent is stopped where it runs.
+	if _, e, err := s.run("m1", nil, "--lab", lab+"@m1", "node", "stop", "transit-a"); err == nil ||
+		!strings.Contains(e, "node transit-a runs on machine m2") || !strings.Contains(e, "--all-machines") {
+		t.Errorf("node stop on m1 of a router on m2: err %v:\n%s", err, e)
+	}
+	for _, verb := range []string{"stop", "start"} {
+		if out := all("node", verb, "--all-machines", "transit-a"); !strings.Contains(out, "== machine m2 (192.0.2.12): ok") ||
+			!strings.Contains(out, "node transit-a: agent "+verb) || strings.Contains(out, "machine m1") {
+			t.Errorf("node %s --all-machines:\n%s", verb, out)
+		}
+	}
+
 	for _, m := range s.names {
 		if out, errs, err := s.run(m, nil, "down", "--machine", m, lab); err != nil {
 			t.Fatalf("down --machine %s: %v\n%s%s", m, err, out, errs)
