@@ -78,13 +78,9 @@ func runInstance(ctx context.Context, g *globals, name string, start bool, f ins
 	}
 	verb := map[bool]string{false: "stop", true: "start"}[start]
 	if f.allMachines {
-		st, err := labShare(g)
+		lab, err := multiHostLab(g)
 		if err != nil {
 			return err
-		}
-		lab := st.Model
-		if len(lab.Machines) == 0 {
-			return fmt.Errorf("lab %s has no machine blocks: --all-machines needs some", lab.Name)
 		}
 		if n := lab.Node(name); n == nil || n.Kind != topo.KindInstance {
 			return fmt.Errorf("%s is not an instance of lab %s", name, lab.Name)

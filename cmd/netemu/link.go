@@ -144,13 +144,9 @@ func farEndHint(verb string, silent bool, sp fault.Split, machine string) string
 // an end of the link, each acting on its own end and recording the fault
 // in its own faults file.
 func linkAllMachines(ctx context.Context, g *globals, w io.Writer, verb, a, b string, silent bool) error {
-	st, err := labShare(g)
+	lab, err := multiHostLab(g)
 	if err != nil {
 		return err
-	}
-	lab := st.Model
-	if len(lab.Machines) == 0 {
-		return fmt.Errorf("lab %s has no machine blocks: --all-machines needs some", lab.Name)
 	}
 	l, err := fault.FindLink(lab, a, b)
 	if err != nil {

@@ -303,6 +303,19 @@ func labShare(g *globals) (*nodes.State, error) {
 	return found[0], nil
 }
 
+// multiHostLab is the model of the lab an --all-machines command acts on
+// (see labShare); it must have machines.
+func multiHostLab(g *globals) (*topo.Lab, error) {
+	st, err := labShare(g)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.Model.Machines) == 0 {
+		return nil, fmt.Errorf("lab %s has no machine blocks: --all-machines needs some", st.Model.Name)
+	}
+	return st.Model, nil
+}
+
 // labSource is the text of FILE (or of the embedded example it names).
 func labSource(file string) ([]byte, error) {
 	if file == "" {

@@ -56,16 +56,12 @@ func newNodeCmd(g *globals) *cobra.Command {
 
 // nodeOnItsMachine runs `node stop|start` over ssh on the router's machine.
 func nodeOnItsMachine(cmd *cobra.Command, g *globals, verb, node string) error {
-	st, err := labShare(g)
+	lab, err := multiHostLab(g)
 	if err != nil {
 		return err
 	}
-	lab := st.Model
 	n := lab.Node(node)
-	switch {
-	case len(lab.Machines) == 0:
-		return fmt.Errorf("lab %s has no machine blocks: --all-machines needs some", lab.Name)
-	case n == nil:
+	if n == nil {
 		return fmt.Errorf("lab %s has no node %q", lab.Name, node)
 	}
 	return onMachines(cmd.Context(), cmd.OutOrStdout(), lab, []string{n.Machine}, "node "+verb+" "+node, nil, func(m string) string {
