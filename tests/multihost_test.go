@@ -489,6 +489,15 @@ func TestMultihostSeedSplit(t *testing.T) {
 	// what it sends and what it receives, so transit's BGP session dies by
 	// hold timer as well as aws-edge's, and aws-edge reroutes.
 	cutIf, other, transit = used()
+	// Without nft (Debian's is in /usr/sbin) a silent tunnel cut is
+	// refused before anything changes.
+	if _, e, err := s.run("m3", []string{"PATH=/usr/bin:/bin"}, "--lab", lab+"@m3", "link", "down", "--silent", "aws-edge", transit); err == nil ||
+		!strings.Contains(e, "nftables") {
+		t.Errorf("silent cut without nft: err %v:\n%s", err, e)
+	}
+	if out, _ := exec.Command("tc", "-n", nodes.NetnsName(lab, "aws-edge"), "qdisc", "show", "dev", cutIf).CombinedOutput(); strings.Contains(string(out), "blackhole") {
+		t.Errorf("the refused silent cut left a blackhole on aws-edge:%s:\n%s", cutIf, out)
+	}
 	o, e, err := s.run("m3", nil, "--lab", lab+"@m3", "link", "down", "--silent", "aws-edge", transit)
 	if err != nil || !strings.Contains(o, "silent: every packet dropped here in both directions") ||
 		!strings.Contains(e, "is a tunnel to m2") || !strings.Contains(e, "--all-machines") {

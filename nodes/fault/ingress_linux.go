@@ -13,9 +13,15 @@ import (
 // errNoNft: without nft no ingress drop can have been installed either.
 var errNoNft = errors.New("a silent fault on a tunnel end needs nft (Debian package nftables) to drop what the end receives")
 
+// haveNft reports whether the nft program is installed.
+func haveNft() bool {
+	_, err := exec.LookPath("nft")
+	return err == nil
+}
+
 // runNft applies an nft script inside the end's node namespace.
 func (in *Injector) runNft(e *endHandle, script string) error {
-	if _, err := exec.LookPath("nft"); err != nil {
+	if !haveNft() {
 		return errNoNft
 	}
 	cmd := exec.Command("nsenter", "--net="+nodes.NetnsPath(in.Lab.Name, e.node), "--", "nft", "-f", "-")

@@ -147,6 +147,10 @@ func (in *Injector) openLink(a, b string) (Split, []*endHandle, error) {
 // and what it receives, so the link is silent both ways from one side.
 func (in *Injector) LinkDown(a, b string, silent bool) error {
 	began := in.now()
+	if sp, err := SplitLink(in.Lab, in.Machine, a, b); err == nil && silent && sp.Cross() && !haveNft() {
+		// Refuse before any end changes, rather than leave half a fault.
+		return fmt.Errorf("link %s–%s: %w", sp.Link.A.Node, sp.Link.B.Node, errNoNft)
+	}
 	// A fault of the other kind may be in force; start from a clean link so
 	// that `link down` after `link down --silent` means exactly carrier loss.
 	return in.onClearedLink(a, b, false, func(sp Split, ends []*endHandle) error {
