@@ -12,10 +12,11 @@ import (
 	"github.com/netemu/netemu/topo"
 )
 
-// TestFRRModeEvents: on an FRR lab, each router's kernel route watcher
-// writes the routes zebra installs and removes into the router's event
-// log, so `events` after a link cut shows kernel route changes after the
-// failure and a convergence time.
+// TestFRRModeEvents: on an FRR lab, each router's route watcher writes the
+// routes zebra installs and removes, and the session changes bgpd logs,
+// into the router's event log, so `events` after a link cut shows the
+// session going down, kernel route changes after the failure and a
+// convergence time.
 func TestFRRModeEvents(t *testing.T) {
 	frrNeed(t)
 	src, err := topo.ExampleSource("bgp-chain")
@@ -32,6 +33,11 @@ func TestFRRModeEvents(t *testing.T) {
 	}) {
 		t.Fatalf("no kernel route event for 10.3.0.0/16 at a1 while converging:\n%s", tl.Format())
 	}
+	// a1's prefix reached c1 through b1 (its provider) and b2: the
+	// customer tag travelled over FRR's iBGP.
+	if !strings.Contains(execIn(t, lab, "c1", "ip", "-4", "route", "show", "10.1.0.0/16"), "via") {
+		t.Errorf("c1 has no route to a1's 10.1.0.0/16")
+	}
 	netemu(t, "--lab", lab, "link", "down", "b2", "c1")
 	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
 	l, err := topo.Load(file)
@@ -47,6 +53,12 @@ func TestFRRModeEvents(t *testing.T) {
 	})
 	if after.Ref.IsZero() || !strings.Contains(after.RefLabel, "c1") {
 		t.Errorf("timeline not relative to the cut: ref %v %q", after.Ref, after.RefLabel)
+	}
+	// bgpd's own account of the session, from its log.
+	if !slices.ContainsFunc(after.Entries, func(e converge.Entry) bool {
+		return e.Node == "b2" && e.Daemon == "bgpd" && e.Kind == "session-down" && e.Rel >= 0
+	}) {
+		t.Errorf("no session-down from b2's bgpd after the cut:\n%s", after.Format())
 	}
 	t.Logf("after b2–c1 down:\n%s", after.Format())
 }

@@ -77,7 +77,7 @@ func startFRR(ctx context.Context, r *upRun, node string, uid, gid int) error {
 	if err := os.Chown(dir, uid, gid); err != nil {
 		return err
 	}
-	if err := startRouteWatch(ctx, r, node); err != nil {
+	if err := startRouteWatch(ctx, r, node, cfg.BGPd != ""); err != nil {
 		return err
 	}
 	zsock := filepath.Join(dir, "zserv.api")
@@ -115,8 +115,10 @@ const routeWatchStartTimeout = 15 * time.Second
 
 // startRouteWatch runs `netemu routewatch` in the router, supervised, and
 // waits until it is subscribed (its start event is in the log), so the
-// timeline holds every route zebra installs from the first.
-func startRouteWatch(ctx context.Context, r *upRun, node string) error {
+// timeline holds every route zebra installs from the first. With bgp, it
+// also reads bgpd's log (the supervisor's log of frr-bgpd) for session
+// changes.
+func startRouteWatch(ctx context.Context, r *upRun, node string, bgp bool) error {
 	path := filepath.Join(r.state.NodeDir(node), agent.EventsName)
 	var before int64
 	if st, err := os.Stat(path); err == nil {
@@ -126,6 +128,9 @@ func startRouteWatch(ctx context.Context, r *upRun, node string) error {
 		Name:    "routewatch",
 		Command: []string{r.self, "routewatch", "--node", node, "--events", path},
 		Restart: true,
+	}
+	if bgp {
+		spec.Command = append(spec.Command, "--bgp-log", filepath.Join(r.state.NodeDir(node), "frr-bgpd.log"))
 	}
 	if _, err := nodes.StartProcess(r.state, node, spec); err != nil {
 		return fmt.Errorf("start routewatch: %w", err)

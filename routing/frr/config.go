@@ -93,8 +93,11 @@ func bgpdConfig(lab *topo.Lab, n *topo.Node, sessions []topo.BGPSession) (string
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "hostname %s\nlog stdout informational\n", n.Name)
+	// Session changes, to the millisecond: netemu's route watcher reads
+	// them from bgpd's log into the router's timeline.
+	fmt.Fprintf(&b, "hostname %s\nlog stdout informational\nlog timestamp precision 3\n", n.Name)
 	fmt.Fprintf(&b, "router bgp %d\n", sessions[0].LocalAS)
+	b.WriteString(" bgp log-neighbor-changes\n")
 	if n.Loopback.IsValid() {
 		fmt.Fprintf(&b, " bgp router-id %s\n", n.Loopback.Addr())
 	}
