@@ -184,3 +184,65 @@ func TestConfigFRRAccepts(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigSessionKnobs: the knobs netemu's speaker honours on a session
+// reach bgpd: description, passive, and eBGP to an address no link
+// reaches runs between loopbacks, multihop as netemu's TTL allows.
+func TestConfigSessionKnobs(t *testing.T) {
+	lab, err := topo.Parse([]byte(`
+lab "t" {}
+autonomous_system "a" {
+  asn = 65001
+  igp = "static"
+}
+router "a1" {
+  as = "a"
+  bgp {
+    neighbor "10.9.0.2" {
+      asn         = 4200000001
+      description = "bird feed"
+      passive     = true
+      import      = "in"
+    }
+    neighbor "192.0.2.200" { asn = 65000 }
+  }
+}
+host "ext" {}
+link "a1" "ext" { subnet = "10.9.0.0/30" }
+policy "in" {
+  term "t" {
+    community      = "no-export-subconfed"
+    set_local_pref = 10
+  }
+  default = "reject"
+}
+`), "t.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ConfigFor(lab, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo := lab.Node("a1").Loopback.Addr()
+	for _, w := range []string{
+		" neighbor 10.9.0.2 remote-as 4200000001\n neighbor 10.9.0.2 description bird feed\n",
+		" neighbor 10.9.0.2 passive\n",
+		" neighbor 192.0.2.200 update-source " + lo.String() + "\n neighbor 192.0.2.200 ebgp-multihop 255\n",
+		"  neighbor 10.9.0.2 route-map NE-IN-10.9.0.2 in\n",
+		// No relationship: tags stripped, nothing else.
+		"route-map NE-OUT-10.9.0.2 permit 10\n set large-comm-list NE-REL delete\nexit\n",
+		"route-map NE-IN-10.9.0.2 permit 10\n call NE-POL-in\nexit\n",
+		"bgp community-list standard NE-POL-in-10 seq 5 permit local-AS\n",
+		"route-map NE-POL-in permit 10\n match community NE-POL-in-10\n set local-preference 10\nexit\nroute-map NE-POL-in deny 20\n",
+	} {
+		if !strings.Contains(c.BGPd, w) {
+			t.Errorf("bgpd.conf lacks %q:\n%s", w, c.BGPd)
+		}
+	}
+	for _, w := range []string{"neighbor 10.9.0.2 update-source", "neighbor 10.9.0.2 ebgp-multihop", "NE-IN-192.0.2.200", "NE-ORIGIN"} {
+		if strings.Contains(c.BGPd, w) {
+			t.Errorf("bgpd.conf has %q:\n%s", w, c.BGPd)
+		}
+	}
+}
