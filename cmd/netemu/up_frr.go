@@ -101,7 +101,7 @@ func startFRR(ctx context.Context, r *upRun, node string, uid, gid int) error {
 		if d.name == "zebra" {
 			// ripd connecting before zebra listens never gets the connected
 			// routes it redistributes.
-			if err := waitFile(ctx, zsock, 15*time.Second); err != nil {
+			if err := waitFile(ctx, zsock, 0, 15*time.Second); err != nil {
 				return fmt.Errorf("zebra did not open %s: %w", zsock, err)
 			}
 		}
@@ -135,26 +135,19 @@ func startRouteWatch(ctx context.Context, r *upRun, node string, bgp bool) error
 	if _, err := nodes.StartProcess(r.state, node, spec); err != nil {
 		return fmt.Errorf("start routewatch: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, routeWatchStartTimeout)
-	defer cancel()
-	for {
-		if st, err := os.Stat(path); err == nil && st.Size() > before {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("routewatch did not start within %v (see its log beside %s): %w", routeWatchStartTimeout, path, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
+	if err := waitFile(ctx, path, before+1, routeWatchStartTimeout); err != nil {
+		return fmt.Errorf("routewatch did not start within %v (see its log beside %s): %w", routeWatchStartTimeout, path, err)
 	}
+	return nil
 }
 
-// waitFile polls until path exists, ctx ends or d passes.
-func waitFile(ctx context.Context, path string, d time.Duration) error {
+// waitFile polls until path exists with at least size bytes, ctx ends or
+// d passes.
+func waitFile(ctx context.Context, path string, size int64, d time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	for {
-		if _, err := os.Stat(path); err == nil {
+		if st, err := os.Stat(path); err == nil && st.Size() >= size {
 			return nil
 		}
 		select {
