@@ -45,7 +45,7 @@ func (k EventKind) IsRoutingChange() bool {
 type Event struct {
 	Time   time.Time    `json:"time"`
 	Node   string       `json:"node"`
-	Daemon string       `json:"daemon"` // "rip", "bgp", "fib", "agent"
+	Daemon string       `json:"daemon"` // "rip", "bgp", "fib", "agent"; FRR labs: "kernel", "bgpd" (routing/routewatch)
 	Kind   EventKind    `json:"kind"`
 	Prefix netip.Prefix `json:"prefix,omitzero"`
 	// Peer is the neighbour or session address the event is about, if any.
