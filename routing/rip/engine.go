@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"sort"
 	"time"
 
@@ -48,6 +49,10 @@ type route struct {
 	gcAt    time.Time // removal deadline once metric is infinity
 	since   time.Time // last change of metric or next hop
 	inFIB   bool
+	// offered are the neighbours whose last entry for the prefix had a
+	// finite metric: an infinity from one of them is news (it lost the
+	// route), from anyone else it is poisoned reverse.
+	offered []netip.Addr
 	// stale marks a route found in the kernel at start-up (left by a
 	// previous agent): kept until a neighbour confirms or replaces it, or
 	// the timeout passes; never advertised.
@@ -450,7 +455,7 @@ func (e *engine) update(now time.Time, s *ifaceState, from, nh netip.Addr, p net
 		if metric >= Infinity {
 			return
 		}
-		r = &route{prefix: p, metric: metric, nextHop: nh, from: from, iface: s.cfg.Name, tag: tag,
+		r = &route{prefix: p, metric: metric, nextHop: nh, from: from, iface: s.cfg.Name, tag: tag, offered: []netip.Addr{from},
 			changed: true, expires: now.Add(e.cfg.Timeout), since: now}
 		e.wake(r.expires)
 		e.routes[p] = r
@@ -463,6 +468,7 @@ func (e *engine) update(now time.Time, s *ifaceState, from, nh netip.Addr, p net
 		return
 	}
 	same := r.from == from && r.iface == s.cfg.Name
+	lost := r.heard(from, metric)
 	switch {
 	case r.stale:
 		if metric >= Infinity {
@@ -487,13 +493,31 @@ func (e *engine) update(now time.Time, s *ifaceState, from, nh netip.Addr, p net
 		e.replace(now, r, s, from, nh, metric, tag)
 	case metric < r.metric:
 		e.replace(now, r, s, from, nh, metric, tag)
-	case metric >= Infinity && r.metric < Infinity:
+	case lost && r.metric < Infinity:
 		// Someone lost a route we still have another way: tell them at
 		// once (not at our next periodic update), so a failure is routed
-		// around in a triggered update or two.
+		// around in a triggered update or two. Not for poisoned reverse
+		// (an infinity from a neighbour that never offered the route):
+		// every periodic update carries it, and answering it set off a
+		// triggered update along the whole path, again and again, which
+		// kept the damping busy and refreshed routes behind the timeout.
 		r.changed = true
 		e.triggerPending = true
 	}
+}
+
+// heard records the metric from offers for the route and reports whether
+// it withdrew an offer: infinity after a finite metric.
+func (r *route) heard(from netip.Addr, metric uint32) bool {
+	i := slices.Index(r.offered, from)
+	switch {
+	case metric < Infinity && i < 0:
+		r.offered = append(r.offered, from)
+	case metric >= Infinity && i >= 0:
+		r.offered = slices.Delete(r.offered, i, i+1)
+		return true
+	}
+	return false
 }
 
 func (e *engine) replace(now time.Time, r *route, s *ifaceState, from, nh netip.Addr, metric uint32, tag uint16) {

@@ -287,10 +287,10 @@ func TestLinkDownExpiresAtOnce(t *testing.T) {
 	n.wantRoute("a", "3.3.3.3/32", 3, "10.0.1.2")
 }
 
-func TestRingReroutes(t *testing.T) {
+// ring builds p, q, r, … (k routers) in a ring: each one's eth0 to the
+// next one's eth1.
+func ring(t *testing.T, k int) *fakeNet {
 	n := newFakeNet(t)
-	// r0 … r4 in a ring; r_i eth0 → r_{i+1} eth1.
-	const k = 5
 	for i := 0; i < k; i++ {
 		name := string(rune('p' + i))
 		n.add(name, netip.AddrFrom4([4]byte{9, 9, 9, byte(i)}).String()+"/32", map[string]string{
@@ -301,6 +301,11 @@ func TestRingReroutes(t *testing.T) {
 	for i := 0; i < k; i++ {
 		n.link(string(rune('p'+i)), "eth0", string(rune('p'+(i+1)%k)), "eth1")
 	}
+	return n
+}
+
+func TestRingReroutes(t *testing.T) {
+	n := ring(t, 5)
 	n.start()
 	n.run(n.now.Add(10 * time.Second))
 	n.wantRoute("p", "9.9.9.1/32", 2, "10.9.0.2")
@@ -313,6 +318,48 @@ func TestRingReroutes(t *testing.T) {
 	n.run(t0.Add(2 * time.Second))
 	n.wantRoute("p", "9.9.9.1/32", 5, "10.9.4.1")
 	n.wantRoute("q", "9.9.9.0/32", 5, "10.9.1.2")
+}
+
+// TestSteadyStateQuiet: once converged, only periodic updates flow.
+// Poisoned reverse in every periodic update is no news; answering it as a
+// lost route used to set off triggered updates along each path forever,
+// which refreshed routes behind the timeout and kept the damping busy.
+func TestSteadyStateQuiet(t *testing.T) {
+	const k = 8
+	n := ring(t, k)
+	n.start()
+	n.run(n.now.Add(20 * time.Second))
+	before := len(n.log)
+	window := time.Minute
+	n.run(n.now.Add(window))
+	// Each interface sends its table every 5 s ± 1/6: at most
+	// window/(5 s × 5/6) + 1 packets (the table fits one packet).
+	perIface := int(window/(fastCfg.Update*5/6)) + 1
+	if got, limit := len(n.log)-before, 2*k*perIface; got > limit {
+		t.Fatalf("%d packets in %v of steady state, want at most %d (periodic updates only)", got, window, limit)
+	}
+}
+
+func TestHeardWithdrawal(t *testing.T) {
+	a, b := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
+	r := &route{}
+	for i, c := range []struct {
+		from   netip.Addr
+		metric uint32
+		lost   bool
+	}{
+		{a, Infinity, false}, // poisoned reverse: never offered
+		{a, 3, false},
+		{a, 3, false},
+		{b, 4, false},
+		{a, Infinity, true}, // a lost it
+		{a, Infinity, false},
+		{b, Infinity, true},
+	} {
+		if got := r.heard(c.from, c.metric); got != c.lost {
+			t.Errorf("step %d: %s metric %d: lost = %v, want %v", i, c.from, c.metric, got, c.lost)
+		}
+	}
 }
 
 func TestTriggeredDamping(t *testing.T) {
