@@ -6,7 +6,15 @@
 // last change of any router's kernel table (netlink route notifications)
 // minus the failure; for netemu the timeline's own figure (last routing
 // change in the events) is printed too. It drives the CLI as a user does
-// and prints one table. Needs root; run through `make bench`.
+// and prints one table.
+//
+// Each failure is injected -runs times per implementation and every row
+// shows the median and the range: a silent failure is noticed when a hold
+// timer or a RIP route timeout expires, which depends on where in its
+// keepalive or update cycle the link died, so one run says little. That
+// phase is randomised (a random wait of up to one keepalive or update
+// period before the cut), so both implementations sample it uniformly.
+// Needs root; run through `make bench`.
 package main
 
 import (
@@ -14,6 +22,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,7 +41,8 @@ import (
 	"github.com/netemu/netemu/topo"
 )
 
-type row struct {
+// sample is one failure's measurement on one lab.
+type sample struct {
 	lab, daemons, failure, kind string
 	kernel                      time.Duration // last kernel route change − failure
 	events                      time.Duration // netemu: last routing change in the timeline − failure
@@ -50,7 +61,11 @@ func main() {
 	bin := flag.String("netemu", "", "netemu binary (default: build one)")
 	only := flag.String("only", "", "run only scenarios whose name contains one of these (comma-separated)")
 	daemons := flag.String("daemons", "netemu,frr", "routing implementations to compare")
+	runs := flag.Int("runs", 3, "times each failure is injected per implementation")
 	flag.Parse()
+	if *runs < 1 {
+		fail(fmt.Errorf("-runs %d: need at least 1", *runs))
+	}
 	tmp, netemu := benchkit.Prepare("converge bench", "netemu-bench-conv-", *bin)
 	defer os.RemoveAll(tmp)
 	*bin = netemu
@@ -66,37 +81,51 @@ func main() {
 		{"bgp chain 20", asHCL("bcvchain", 20, false), true, [][2]string{{"a10", "a11"}, {"a1", "a2"}}},
 		{"bgp clique 20", asHCL("bcvclique", 20, true), true, [][2]string{{"a1", "a2"}, {"a10", "a11"}}},
 	}
-	var rows []row
+	var samples []sample
 	for _, s := range scenarios {
 		if *only != "" && !slices.ContainsFunc(strings.Split(*only, ","), func(o string) bool { return strings.Contains(s.name, o) }) {
 			continue
 		}
 		for _, d := range strings.Split(*daemons, ",") {
 			if d == "netemu" && s.bgp && !hasBGP {
-				rows = append(rows, row{lab: s.name, daemons: d, err: fmt.Errorf("skipped: BGP is not in the agent")})
+				samples = append(samples, sample{lab: s.name, daemons: d, failure: "up", err: fmt.Errorf("skipped: BGP is not in the agent")})
 				continue
 			}
-			rows = append(rows, run(*bin, tmp, s, d)...)
+			samples = append(samples, run(*bin, tmp, s, d, *runs)...)
 		}
 	}
-	print(rows)
+	fmt.Printf("convergence after a failure: last kernel route change of any router − the failure; median (min–max) of %d runs.\n", *runs)
+	fmt.Println("silent failures are injected after a random delay up to one keepalive (BGP labs) or RIP update period, so both")
+	fmt.Println("implementations sample the phase of their timers uniformly.")
+	print(os.Stdout, samples, strings.Split(*daemons, ","))
 }
 
 var fastTimers = regexp.MustCompile(`(?m)^(\s*timers\s*=\s*"fast")`)
 
-func run(bin, tmp string, s scenario, daemons string) []row {
+func run(bin, tmp string, s scenario, daemons string, runs int) []sample {
 	src := s.src
 	if daemons == "frr" {
 		src = fastTimers.ReplaceAll(src, []byte("$1\n  daemons = \"frr\""))
 		src = bytes.Replace(src, []byte(`lab "bcv`), []byte(`lab "bcf`), 1)
 	}
 	s.src = src
+	errSample := func(failure string, err error) sample {
+		return sample{lab: s.name, daemons: daemons, failure: failure, err: err}
+	}
 	lab, err := topo.Parse(s.src, s.name+".hcl")
 	if err != nil {
-		return []row{{lab: s.name, daemons: daemons, err: err}}
+		return []sample{errSample("up", err)}
 	}
 	if lab.Daemons != daemons {
-		return []row{{lab: s.name, daemons: daemons, err: fmt.Errorf("lab runs %q", lab.Daemons)}}
+		return []sample{errSample("up", fmt.Errorf("lab runs %q", lab.Daemons))}
+	}
+	// The period whose phase decides when a silent failure is noticed: the
+	// keepalive for BGP labs (hold timers), the update for RIP-only labs
+	// (route timeouts).
+	timers := lab.Timers
+	phase := timers.RIPUpdate
+	if s.bgp {
+		phase = timers.BGPKeepalive
 	}
 	var routers []string
 	for _, n := range lab.Nodes {
@@ -106,46 +135,50 @@ func run(bin, tmp string, s scenario, daemons string) []row {
 	}
 	file := filepath.Join(tmp, lab.Name+".hcl")
 	if err := os.WriteFile(file, s.src, 0o644); err != nil {
-		return []row{{lab: s.name, err: err}}
+		return []sample{errSample("up", err)}
 	}
 	defer netemu(bin, "down", lab.Name)
 	fmt.Fprintf(os.Stderr, "%s (%s): up…\n", s.name, daemons)
 	start := time.Now()
 	if _, err := netemu(bin, "up", file); err != nil {
-		return []row{{lab: s.name, daemons: daemons, failure: "up", err: err}}
+		return []sample{errSample("up", err)}
 	}
-	rows := []row{{lab: s.name, daemons: daemons, failure: "initial (up)", kind: "-", waited: time.Since(start)}}
+	out := []sample{{lab: s.name, daemons: daemons, failure: "up", waited: time.Since(start)}}
 	// FRR's up does not wait for its daemons as long as netemu's does for
 	// its agents; make sure both start from a converged lab.
 	if _, err := netemu(bin, "--lab", lab.Name, "wait", "--timeout", "3m"); err != nil {
-		return append(rows, row{lab: s.name, daemons: daemons, failure: "initial wait", err: err})
+		return append(out, errSample("initial wait", err))
 	}
 	kw, err := converge.WatchKernel(lab.Name, routers)
 	if err != nil {
-		return append(rows, row{lab: s.name, daemons: daemons, err: err})
+		return append(out, errSample("watch", err))
 	}
 	defer kw.Close()
 	for _, f := range s.failures {
 		for _, silent := range []bool{false, true} {
-			r := row{lab: s.name, daemons: daemons, failure: f[0] + "–" + f[1], kind: "carrier"}
-			args := []string{"--lab", lab.Name, "link", "down", f[0], f[1]}
-			if silent {
-				r.kind = "silent"
-				args = append(args, "--silent")
-			}
-			fmt.Fprintf(os.Stderr, "%s (%s): %s %s…\n", s.name, daemons, r.failure, r.kind)
-			r.kernel, r.events, r.waited, r.err = measure(bin, lab.Name, args, kw)
-			if daemons != "netemu" {
-				r.events = 0
-			}
-			rows = append(rows, r)
-			if _, _, _, err := measure(bin, lab.Name, []string{"--lab", lab.Name, "link", "up", f[0], f[1]}, kw); err != nil {
-				rows = append(rows, row{lab: s.name, daemons: daemons, failure: r.failure, kind: "repair", err: err})
-				return rows
+			for i := 0; i < runs; i++ {
+				r := sample{lab: s.name, daemons: daemons, failure: f[0] + "–" + f[1], kind: "carrier"}
+				args := []string{"--lab", lab.Name, "link", "down", f[0], f[1]}
+				var delay time.Duration
+				if silent {
+					r.kind = "silent"
+					args = append(args, "--silent")
+					delay = rand.N(phase)
+				}
+				fmt.Fprintf(os.Stderr, "%s (%s): %s %s, run %d/%d…\n", s.name, daemons, r.failure, r.kind, i+1, runs)
+				time.Sleep(delay)
+				r.kernel, r.events, r.waited, r.err = measure(bin, lab.Name, args, kw)
+				if daemons != "netemu" {
+					r.events = 0
+				}
+				out = append(out, r)
+				if _, _, _, err := measure(bin, lab.Name, []string{"--lab", lab.Name, "link", "up", f[0], f[1]}, kw); err != nil {
+					return append(out, sample{lab: s.name, daemons: daemons, failure: r.failure, kind: "repair", err: err})
+				}
 			}
 		}
 	}
-	return rows
+	return out
 }
 
 // measure injects a failure, waits for convergence and returns the kernel
@@ -221,24 +254,115 @@ func asHCL(lab string, n int, clique bool) []byte {
 	return []byte(b.String())
 }
 
-func print(rows []row) {
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LAB\tDAEMONS\tFAILURE\tKIND\tKERNEL CONVERGED\tTIMELINE CONVERGED\tWAIT RETURNED\tNOTE")
-	dur := func(d, round time.Duration) string {
-		if d <= 0 {
-			return "-"
-		}
-		return d.Round(round).String()
+// stats is the median, minimum and maximum of the successful samples.
+type stats struct {
+	n                int
+	median, min, max time.Duration
+}
+
+func summarise(ds []time.Duration) stats {
+	if len(ds) == 0 {
+		return stats{}
 	}
-	for _, r := range rows {
-		note := ""
-		if r.err != nil {
-			note = r.err.Error()
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	m := ds[len(ds)/2]
+	if len(ds)%2 == 0 {
+		m = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+	}
+	return stats{n: len(ds), median: m, min: ds[0], max: ds[len(ds)-1]}
+}
+
+func (s stats) String() string {
+	if s.n == 0 {
+		return "-"
+	}
+	if s.n == 1 {
+		return short(s.median)
+	}
+	return fmt.Sprintf("%s (%s–%s)", short(s.median), short(s.min), short(s.max))
+}
+
+// short rounds to milliseconds below a second, to 0.1 s above.
+func short(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+// print writes one row per lab, failure and kind: each implementation's
+// kernel convergence (median, min–max), netemu's own timeline figure, and
+// whether netemu's median is at most the first other implementation's.
+func print(w io.Writer, samples []sample, daemons []string) {
+	type key struct{ lab, failure, kind string }
+	var keys []key
+	got := map[key]map[string][]time.Duration{}
+	timeline := map[key][]time.Duration{}
+	notes := map[key][]string{}
+	for _, s := range samples {
+		k := key{s.lab, s.failure, s.kind}
+		if got[k] == nil {
+			keys = append(keys, k)
+			got[k] = map[string][]time.Duration{}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.lab, r.daemons, r.failure, r.kind,
-			dur(r.kernel, time.Millisecond), dur(r.events, time.Millisecond), dur(r.waited, 10*time.Millisecond), note)
+		switch {
+		case s.err != nil:
+			notes[k] = append(notes[k], s.daemons+": "+s.err.Error())
+		case s.failure == "up":
+			got[k][s.daemons] = append(got[k][s.daemons], s.waited)
+		case s.kernel > 0:
+			got[k][s.daemons] = append(got[k][s.daemons], s.kernel)
+			if s.events > 0 {
+				timeline[k] = append(timeline[k], s.events)
+			}
+		default:
+			notes[k] = append(notes[k], s.daemons+": no kernel route changed")
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	hdr := []string{"LAB", "FAILURE", "KIND"}
+	for _, d := range daemons {
+		hdr = append(hdr, strings.ToUpper(d))
+	}
+	compare := slices.Contains(daemons, "netemu") && len(daemons) > 1
+	other := ""
+	if compare {
+		other = daemons[slices.IndexFunc(daemons, func(d string) bool { return d != "netemu" })]
+		hdr = append(hdr, "NETEMU ≤ "+strings.ToUpper(other)+"?")
+	}
+	hdr = append(hdr, "NETEMU TIMELINE", "NOTE")
+	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
+	wins, rows := 0, 0
+	for _, k := range keys {
+		kind := k.kind
+		if k.failure == "up" {
+			kind = "(up, until converged)"
+		}
+		cols := []string{k.lab, k.failure, kind}
+		for _, d := range daemons {
+			cols = append(cols, summarise(got[k][d]).String())
+		}
+		if compare {
+			verdict := "-"
+			n, o := summarise(got[k]["netemu"]), summarise(got[k][other])
+			if k.failure != "up" && n.n > 0 && o.n > 0 {
+				rows++
+				verdict = "no"
+				if n.median <= o.median {
+					verdict = "yes"
+					wins++
+				}
+			}
+			cols = append(cols, verdict)
+		}
+		cols = append(cols, summarise(timeline[k]).String(), strings.Join(notes[k], "; "))
+		fmt.Fprintln(tw, strings.Join(cols, "\t"))
 	}
 	tw.Flush()
+	if compare {
+		fmt.Fprintf(w, "netemu's median ≤ %s's on %d of %d failure rows\n", other, wins, rows)
+	}
 }
 
 func fail(err error) { benchkit.Fail("converge bench", err) }
