@@ -96,6 +96,11 @@ func bgpdConfig(lab *topo.Lab, n *topo.Node, sessions []topo.BGPSession) (string
 	// Session changes, to the millisecond: netemu's route watcher reads
 	// them from bgpd's log into the router's timeline.
 	fmt.Fprintf(&b, "hostname %s\nlog stdout informational\nlog timestamp precision 3\n", n.Name)
+	// bgpd applies route-maps defined or changed after its start only when
+	// a delay timer (5 s) fires, announcing nothing until then; the maps
+	// come first and apply at once, as netemu's policy does.
+	b.WriteString("bgp route-map delay-timer 0\n")
+	b.WriteString(pol.text)
 	fmt.Fprintf(&b, "router bgp %d\n", sessions[0].LocalAS)
 	b.WriteString(" bgp log-neighbor-changes\n")
 	if n.Loopback.IsValid() {
@@ -146,6 +151,5 @@ func bgpdConfig(lab *topo.Lab, n *topo.Node, sessions []topo.BGPSession) (string
 		}
 	}
 	b.WriteString(" exit-address-family\nexit\n")
-	b.WriteString(pol.text)
 	return b.String(), nil
 }

@@ -184,7 +184,7 @@ func policyText(b *strings.Builder, p *topo.Policy, localAS uint32) {
 
 // bgpPolicy is the policy part of a router's bgpd.conf.
 type bgpPolicy struct {
-	// text holds the lists and route-maps, rendered after "router bgp".
+	// text holds the lists and route-maps, rendered before "router bgp".
 	text string
 	// in and out name each session's route-maps ("" for none), by index
 	// in the router's sessions.
