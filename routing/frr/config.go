@@ -83,10 +83,10 @@ const (
 	distanceIBGP = 200
 )
 
-// bgpdConfig renders bgpd.conf: sessions with the knobs netemu's speaker
-// honours, originated prefixes, netemu's decision process where FRR's
-// default differs (no preference for the oldest eBGP path, one best path,
-// no ECMP), then the policy (see policy.go).
+// bgpdConfig renders bgpd.conf: the policy (see policy.go), then sessions
+// with the knobs netemu's speaker honours, originated prefixes, and
+// netemu's decision process where FRR's default differs (no preference
+// for the oldest eBGP path, one best path, no ECMP).
 func bgpdConfig(lab *topo.Lab, n *topo.Node, sessions []topo.BGPSession) (string, error) {
 	pol, err := policyConfig(lab, sessions)
 	if err != nil {
@@ -112,7 +112,7 @@ func bgpdConfig(lab *topo.Lab, n *topo.Node, sessions []topo.BGPSession) (string
 	for _, s := range sessions {
 		fmt.Fprintf(&b, " neighbor %s remote-as %d\n", s.PeerAddr, s.PeerAS)
 		if s.Description != "" {
-			fmt.Fprintf(&b, " neighbor %s description %s\n", s.PeerAddr, s.Description)
+			fmt.Fprintf(&b, " neighbor %s description %s\n", s.PeerAddr, strings.Join(strings.Fields(s.Description), " "))
 		}
 		fmt.Fprintf(&b, " neighbor %s timers connect %d\n", s.PeerAddr, secs(lab.Timers.BGPConnectRetry))
 		// Sessions not on a link run between loopbacks; netemu's speaker
