@@ -200,13 +200,15 @@ func onMachines(ctx context.Context, w io.Writer, lab *topo.Lab, machines []stri
 	if len(sshArgv) == 0 {
 		sshArgv = []string{"ssh"}
 	}
+	for _, name := range machines {
+		if lab.Machine(name) == nil {
+			return fmt.Errorf("lab %s has no machine %s", lab.Name, name)
+		}
+	}
 	results := make([]machineResult, len(machines))
 	var wg sync.WaitGroup
 	for i, name := range machines {
 		m := lab.Machine(name)
-		if m == nil {
-			return fmt.Errorf("lab %s has no machine %s", lab.Name, name)
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
