@@ -226,7 +226,8 @@ func (s *Session) idle(ctx context.Context) (State, string) {
 }
 
 func (s *Session) connect(ctx context.Context) (State, string) {
-	dctx, cancel := context.WithTimeout(ctx, s.cfg.ConnectRetry)
+	// The ConnectRetryTimer bounds the dial (RFC 4271 §8.2.2, Connect).
+	dctx, cancel := context.WithTimeout(ctx, jittered(s.cfg.ConnectRetry))
 	defer cancel()
 	res := make(chan rxEvent) // unbuffered: a dial nobody waits for closes its conn
 	go func() {
@@ -248,6 +249,13 @@ func (s *Session) connect(ctx context.Context) (State, string) {
 			return StateActive, fmt.Sprintf("connect: %v", r.err)
 		}
 		return s.adopt(r.conn, true)
+	case <-dctx.Done():
+		// ConnectRetryTimer_Expires: dial again, staying in Connect
+		// (§8.2.2). The dialer may see the deadline too and hand nothing
+		// back on res: waiting for res alone left both speakers in Connect
+		// for good after a silent failure (their SYNs lost), each waiting
+		// for a dial that had given up, even once the link was repaired.
+		return StateConnect, "connect retry timer expired"
 	case c := <-s.incoming:
 		return s.adopt(c, false)
 	case r := <-s.resetReq:

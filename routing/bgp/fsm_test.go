@@ -341,3 +341,38 @@ func TestJitteredConnectRetry(t *testing.T) {
 		t.Errorf("only %d distinct retry delays in 200: two speakers would retry in lockstep", len(seen))
 	}
 }
+
+// TestConnectRetriesAfterLostSYNs: dials that time out (a silent link
+// drops the SYNs) are retried until the link is back. A dial that gave
+// up at the connect-retry deadline used to leave the session waiting in
+// Connect for good.
+func TestConnectRetriesAfterLostSYNs(t *testing.T) {
+	ha, hb := chanHooks{make(chan hookEvent, 16)}, chanHooks{make(chan hookEvent, 16)}
+	var a, b *Session
+	da, db := pipePair(&a, &b)
+	lossy := func(d Dialer) Dialer {
+		var mu sync.Mutex
+		lost := 4
+		return func(ctx context.Context, l, r netip.Addr) (net.Conn, error) {
+			mu.Lock()
+			lose := lost > 0
+			lost--
+			mu.Unlock()
+			if lose {
+				<-ctx.Done()
+				return nil, ctx.Err()
+			}
+			return d(ctx, l, r)
+		}
+	}
+	a = newSession(testPeer(65001, 65002, "10.0.0.1", "10.0.0.2"), ha, lossy(da), hclog.NewNullLogger())
+	b = newSession(testPeer(65002, 65001, "10.0.0.2", "10.0.0.1"), hb, lossy(db), hclog.NewNullLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.Run(ctx) }()
+	go func() { defer wg.Done(); b.Run(ctx) }()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	waitHook(t, ha.ch, "up")
+	waitHook(t, hb.ch, "up")
+}
