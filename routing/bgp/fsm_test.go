@@ -47,6 +47,17 @@ func testPeer(local, peer uint32, lid, pid string) PeerConfig {
 		Hold: 3 * time.Second, Keepalive: time.Second, ConnectRetry: 50 * time.Millisecond}
 }
 
+// runSessions runs the sessions until the test ends.
+func runSessions(t *testing.T, ss ...*Session) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, s := range ss {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Run(ctx) }()
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
+}
+
 // pipePair returns dialers that connect two sessions through net.Pipe.
 func pipePair(a, b **Session) (Dialer, Dialer) {
 	mk := func(other **Session) Dialer {
@@ -69,12 +80,7 @@ func TestSessionEstablishes(t *testing.T) {
 			cb := testPeer(4200000001, 65001, "10.0.0.2", "10.0.0.1")
 			cb.Passive = name == "one-passive"
 			b = newSession(cb, hb, db, hclog.NewNullLogger())
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			wg.Add(2)
-			go func() { defer wg.Done(); a.Run(ctx) }()
-			go func() { defer wg.Done(); b.Run(ctx) }()
-			t.Cleanup(func() { cancel(); wg.Wait() })
+			runSessions(t, a, b)
 			waitHook(t, ha.ch, "up")
 			waitHook(t, hb.ch, "up")
 			if !a.Options().AS4 || !b.Options().AS4 {
@@ -114,12 +120,7 @@ func TestHoldNegotiation(t *testing.T) {
 	cb.Hold = 0
 	a = newSession(ca, ha, da, hclog.NewNullLogger())
 	b = newSession(cb, hb, db, hclog.NewNullLogger())
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); a.Run(ctx) }()
-	go func() { defer wg.Done(); b.Run(ctx) }()
-	defer func() { cancel(); wg.Wait() }()
+	runSessions(t, a, b)
 	waitHook(t, ha.ch, "up")
 	waitHook(t, hb.ch, "up")
 	if a.hold != 0 || b.hold != 0 {
@@ -253,12 +254,7 @@ func TestCollision(t *testing.T) {
 	ca.ConnectRetry, cb.ConnectRetry = time.Second, time.Second
 	a = newSession(ca, ha, mk(&b), hclog.NewNullLogger())
 	b = newSession(cb, hb, mk(&a), hclog.NewNullLogger())
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); a.Run(ctx) }()
-	go func() { defer wg.Done(); b.Run(ctx) }()
-	defer func() { cancel(); wg.Wait() }()
+	runSessions(t, a, b)
 	waitHook(t, ha.ch, "up")
 	waitHook(t, hb.ch, "up")
 	msg, _ := EncodeMessage(&Keepalive{}, Options{})
@@ -367,12 +363,7 @@ func TestConnectRetriesAfterLostSYNs(t *testing.T) {
 	}
 	a = newSession(testPeer(65001, 65002, "10.0.0.1", "10.0.0.2"), ha, lossy(da), hclog.NewNullLogger())
 	b = newSession(testPeer(65002, 65001, "10.0.0.2", "10.0.0.1"), hb, lossy(db), hclog.NewNullLogger())
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); a.Run(ctx) }()
-	go func() { defer wg.Done(); b.Run(ctx) }()
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	runSessions(t, a, b)
 	waitHook(t, ha.ch, "up")
 	waitHook(t, hb.ch, "up")
 }
