@@ -803,4 +803,50 @@ func TestConvergeFRRSeed(t *testing.T) {
 	if _, err := execErr(t, lab, "mac", "ping", "-c1", "-W2", before.Dst.String()); err != nil {
 		t.Errorf("mac cannot ping web after the cut: %v", err)
 	}
+	netemu(t, "--lab", lab, "link", "up", via, "aws-edge")
+	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
+
+	// node stop crashes FRR's daemons (zebra, bgpd, ripd) as it crashes
+	// netemu's agent: the neighbours' hold timers notice, the path avoids
+	// the router; node start brings the daemons back in order.
+	cur := cvTransit(cvTracePath(t, lab, "mac", "web"))
+	netemu(t, "--lab", lab, "node", "stop", cur)
+	if left := frrDaemonsIn(t, lab, cur); len(left) > 0 {
+		t.Errorf("FRR daemons still run in %s after node stop: %v", cur, left)
+	}
+	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
+	if p := cvTracePath(t, lab, "mac", "web"); p.Result != converge.Reached || strings.Contains(cvPathNodes(p), cur) {
+		t.Fatalf("after node stop %s the path should avoid it:\n%s", cur, p.Format())
+	}
+	netemu(t, "--lab", lab, "node", "start", cur)
+	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
+	labtest.Eventually(t, 60*time.Second, "bgpd established again on "+cur, func() bool {
+		out, err := execErr(t, lab, cur, "ip", "route", "show", "proto", "bgp")
+		return err == nil && strings.TrimSpace(out) != ""
+	})
+	if events := netemu(t, "--lab", lab, "events"); !strings.Contains(events, "node-start "+cur) {
+		t.Errorf("events lack the node start:\n%s", events)
+	}
+}
+
+// frrDaemonsIn lists the FRR daemons (zebra, ripd, bgpd) running in node's
+// network namespace.
+func frrDaemonsIn(t *testing.T, lab, node string) []string {
+	t.Helper()
+	out, err := exec.Command("ip", "netns", "pids", nodes.NetnsName(lab, node)).Output()
+	if err != nil {
+		t.Fatalf("ip netns pids %s: %v", node, err)
+	}
+	var found []string
+	for _, pid := range strings.Fields(string(out)) {
+		comm, err := os.ReadFile("/proc/" + pid + "/comm")
+		if err != nil {
+			continue
+		}
+		switch c := strings.TrimSpace(string(comm)); c {
+		case "zebra", "ripd", "bgpd":
+			found = append(found, c+"["+pid+"]")
+		}
+	}
+	return found
 }

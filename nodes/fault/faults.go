@@ -46,6 +46,10 @@ type Fault struct {
 	Since time.Time `json:"since"`
 	// Spec is a stopped agent's process, to start it again as it was.
 	Spec *nodes.ProcessSpec `json:"spec,omitempty"`
+	// Specs are all the routing processes stopped with the router, in the
+	// order to start them again (FRR's zebra before bgpd and ripd); Spec
+	// is the first of them, for faults files of older versions.
+	Specs []nodes.ProcessSpec `json:"specs,omitempty"`
 }
 
 // Record is one injection or repair, kept for the timeline.
@@ -155,12 +159,17 @@ func (f *File) NodeStopped(node string) bool {
 	return false
 }
 
-// StoppedSpec returns the process spec recorded when node's agent was
-// stopped, or nil.
-func (f *File) StoppedSpec(node string) *nodes.ProcessSpec {
+// StoppedSpecs returns the process specs recorded when node's routing
+// processes were stopped, in start order, or nil.
+func (f *File) StoppedSpecs(node string) []nodes.ProcessSpec {
 	for _, x := range f.Active {
 		if x.Kind == KindNodeStop && x.Node == node {
-			return x.Spec
+			if len(x.Specs) > 0 {
+				return x.Specs
+			}
+			if x.Spec != nil {
+				return []nodes.ProcessSpec{*x.Spec}
+			}
 		}
 	}
 	return nil
@@ -171,8 +180,8 @@ func (f *File) apply(r Record) {
 	f.applyWith(r, nil)
 }
 
-// applyWith is apply with the spec of a stopped agent.
-func (f *File) applyWith(r Record, spec *nodes.ProcessSpec) {
+// applyWith is apply with the specs of a stopped router's processes.
+func (f *File) applyWith(r Record, specs []nodes.ProcessSpec) {
 	f.History = append(f.History, r)
 	if len(f.History) > maxHistory {
 		f.History = append([]Record(nil), f.History[len(f.History)-maxHistory:]...)
@@ -188,7 +197,11 @@ func (f *File) applyWith(r Record, spec *nodes.ProcessSpec) {
 	f.Active = keep
 	switch r.Kind {
 	case KindLinkDown, KindLinkSilent, KindNodeStop:
-		f.Active = append(f.Active, Fault{Kind: r.Kind, A: r.A, B: r.B, Node: r.Node, Since: r.Time, Spec: spec})
+		x := Fault{Kind: r.Kind, A: r.A, B: r.B, Node: r.Node, Since: r.Time, Specs: specs}
+		if len(specs) > 0 {
+			x.Spec = &specs[0]
+		}
+		f.Active = append(f.Active, x)
 	}
 }
 

@@ -3,6 +3,7 @@ package fault
 import (
 	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -20,16 +21,21 @@ func TestFileApply(t *testing.T) {
 	}
 	f.apply(Record{Time: at(1), Kind: KindLinkDown, A: "r1", B: "r2"})
 	f.apply(Record{Time: at(2), Kind: KindLinkSilent, A: "r2", B: "r1"}) // replaces the cut
-	spec := &nodes.ProcessSpec{Name: "agent", Command: []string{"netemu", "agent"}}
-	f.applyWith(Record{Time: at(3), Kind: KindNodeStop, Node: "r3"}, spec)
+	specs := []nodes.ProcessSpec{{Name: "frr-zebra", Command: []string{"zebra"}}, {Name: "frr-bgpd", Command: []string{"bgpd"}}}
+	f.applyWith(Record{Time: at(3), Kind: KindNodeStop, Node: "r3"}, specs)
 	if len(f.Active) != 2 {
 		t.Fatalf("active = %+v", f.Active)
 	}
 	if lf := f.LinkFault("r1", "r2"); lf == nil || lf.Kind != KindLinkSilent || !lf.Since.Equal(at(2)) {
 		t.Errorf("link fault = %+v", lf)
 	}
-	if !f.NodeStopped("r3") || f.StoppedSpec("r3") != spec || f.NodeStopped("r1") {
+	if !f.NodeStopped("r3") || !reflect.DeepEqual(f.StoppedSpecs("r3"), specs) || f.NodeStopped("r1") {
 		t.Errorf("node stop not recorded: %+v", f.Active)
+	}
+	// A faults file of an older version holds one spec.
+	old := File{Active: []Fault{{Kind: KindNodeStop, Node: "r9", Spec: &specs[1]}}}
+	if got := old.StoppedSpecs("r9"); len(got) != 1 || got[0].Name != "frr-bgpd" {
+		t.Errorf("old file's specs = %+v", got)
 	}
 	f.apply(Record{Time: at(4), Kind: KindLinkUp, A: "r1", B: "r2"})
 	f.apply(Record{Time: at(5), Kind: KindNodeStart, Node: "r3"})
