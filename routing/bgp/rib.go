@@ -284,8 +284,8 @@ func learnedFromCustomer(l Local, p *Path) bool {
 
 // Export decides whether best goes to peer to and with what attributes
 // (nil: do not send; withdraw if sent before). It applies NO_ADVERTISE /
-// NO_EXPORT, the iBGP split horizon, Gao–Rexford, eBGP prepend and
-// next-hop-self, then the export policy.
+// NO_EXPORT, the iBGP split horizon, Gao–Rexford and next-hop-self, then
+// the export policy, then over eBGP the prepend of our own ASN.
 func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *PathAttrs {
 	if best == nil || !best.Reachable {
 		return nil
@@ -338,7 +338,6 @@ func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *PathAttrs {
 		if !best.local() {
 			out.HasMED, out.MED = false, 0
 		}
-		out.ASPath = out.ASPath.Prepend(l.ASN, 1)
 		out.NextHop = to.LocalAddr
 		out.LargeComms = slices.DeleteFunc(out.LargeComms, func(c LargeCommunity) bool {
 			return c.Global == l.ASN && c.Local1 == relTagLocal1
@@ -352,8 +351,11 @@ func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *PathAttrs {
 			return nil
 		}
 	}
-	if ibgp && to.Export == "" {
-		return out
+	if !ibgp {
+		// After the export policy, as BIRD, FRR, IOS and Junos do: its
+		// as_path terms see the path as received, its prepends come
+		// after our own one.
+		out.ASPath = out.ASPath.Prepend(l.ASN, 1)
 	}
 	return out
 }

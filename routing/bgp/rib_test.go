@@ -233,6 +233,22 @@ func TestImportExport(t *testing.T) {
 	if o := Export(l, &withPol, local, pols); o == nil || o.MED != 42 || o.ASPath.String() != "64500 64500" {
 		t.Errorf("export policy: %+v", o)
 	}
+	// An export policy's as_path term sees the path as received, without
+	// our own ASN in front (as BIRD, FRR, IOS and Junos): "^64510$" matches
+	// the customer route, "^64500 " matches nothing.
+	onlyFrom, _ := NewPolicies([]*topo.Policy{
+		{Name: "from-cust", Terms: []topo.PolicyTerm{{Name: "c", ASPath: "^64510$", Action: "accept"}}, Default: "reject"},
+		{Name: "own-first", Terms: []topo.PolicyTerm{{Name: "o", ASPath: "^64500 ", Action: "accept"}}, Default: "reject"},
+	}, nil)
+	byPath := *ebgpProv
+	byPath.Export = "from-cust"
+	if o := Export(l, &byPath, fromCust, onlyFrom); o == nil || o.ASPath.String() != "64500 64510" {
+		t.Errorf("export as_path ^64510$ on a customer route: %+v", o)
+	}
+	byPath.Export = "own-first"
+	if o := Export(l, &byPath, fromCust, onlyFrom); o != nil {
+		t.Errorf("export as_path ^64500 matched our own prepend: %v", o.ASPath)
+	}
 	_ = slices.Contains[[]int]
 	_ = netip.Prefix{}
 }

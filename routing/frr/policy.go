@@ -26,9 +26,7 @@ import (
 // iBGP split horizon, MED not passed to another AS, LOCAL_PREF not sent
 // over eBGP, own ASN prepended after the export policy's prepends.
 //
-// Known differences: an as_path term of an export policy towards another
-// AS sees the path with our ASN already in front in netemu, without it in
-// FRR (FRR prepends after its outbound route-map); and FRR compares MEDs
+// Known difference: FRR compares MEDs
 // deterministically (grouped by neighbour AS) where netemu compares each
 // path with the best so far. policy_test.go checks the rest against
 // routing/bgp decision by decision.
