@@ -1,6 +1,7 @@
 package bgp
 
 import (
+	"cmp"
 	"net/netip"
 	"slices"
 	"time"
@@ -182,24 +183,78 @@ func (r *RIB) Redecide(prefix netip.Prefix) bool {
 
 func (r *RIB) decide(d *Dest, prefix netip.Prefix) bool {
 	old := d.Best
-	var best *Path
-	for _, p := range d.Paths {
-		if best == nil {
-			best = p
-			continue
+	d.Best = selectBest(d.Paths)
+	if len(d.Paths) == 0 {
+		delete(r.dests, pkey(prefix))
+	}
+	return old != d.Best
+}
+
+// selectBest runs RFC 4271 §9.1.2.2's elimination over the reachable
+// paths. Pairwise comparison alone would do for two paths, but not for
+// more: MED counts only between paths from one neighbour AS, so "better
+// than" is not transitive and the winner of a pairwise scan would depend
+// on the order the paths arrived in (RFC 3345 §2).
+func selectBest(paths []*Path) *Path {
+	var buf [8]*Path
+	c := buf[:0]
+	for _, p := range paths {
+		if p.Reachable {
+			c = append(c, p)
 		}
+	}
+	if len(c) == 0 {
+		return nil
+	}
+	if len(c) > 2 {
+		// Steps before MED: keep the paths nothing beats on them.
+		top := c[0]
+		for _, p := range c[1:] {
+			if preMED(p, top) < 0 {
+				top = p
+			}
+		}
+		c = slices.DeleteFunc(c, func(p *Path) bool { return preMED(p, top) != 0 })
+		// MED: drop a path when one from the same neighbour AS has a lower one.
+		med := c[:0:0]
+		for _, p := range c {
+			if !slices.ContainsFunc(c, func(q *Path) bool {
+				return q.Attrs.ASPath.First() == p.Attrs.ASPath.First() && q.med() < p.med()
+			}) {
+				med = append(med, p)
+			}
+		}
+		c = med
+	}
+	// What is left differs at most in steps that order paths totally.
+	best := c[0]
+	for _, p := range c[1:] {
 		if ok, _ := Better(p, best); ok {
 			best = p
 		}
 	}
-	if best != nil && !best.Reachable {
-		best = nil
+	return best
+}
+
+// preMED compares a and b on the decision steps before MED (negative: a
+// is preferred), as Better does.
+func preMED(a, b *Path) int {
+	if a.local() != b.local() {
+		if a.local() {
+			return -1
+		}
+		return 1
 	}
-	d.Best = best
-	if len(d.Paths) == 0 {
-		delete(r.dests, pkey(prefix))
+	if x, y := a.localPref(), b.localPref(); x != y {
+		if x > y {
+			return -1
+		}
+		return 1
 	}
-	return old != best
+	if c := cmp.Compare(a.Attrs.ASPath.Len(), b.Attrs.ASPath.Len()); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Attrs.Origin, b.Attrs.Origin)
 }
 
 // Dest returns the destination for prefix, or nil.

@@ -264,3 +264,27 @@ func TestPrefixKey(t *testing.T) {
 		t.Error("lengths collide")
 	}
 }
+
+// TestMEDNotOrderDependent: RFC 3345 §2's case. p3 has a lower MED than
+// p1 (same neighbour AS), p2 comes from another AS with a lower router
+// ID than p3. RFC 4271 §9.1.2.2 eliminates p1 on MED, then p2 wins on
+// router ID — whatever order the paths arrived in; a pairwise scan picks
+// p3 when p1 came first.
+func TestMEDNotOrderDependent(t *testing.T) {
+	pr := pfx("203.0.113.0/24")
+	mk := func(as, med uint32, rid string) *Path {
+		return &Path{Prefix: pr, Reachable: true,
+			From:  &PeerInfo{Addr: addr("10.0.0." + rid), AS: as, RouterID: addr("1.1.1." + rid)},
+			Attrs: &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(as, 64999), HasMED: true, MED: med}}
+	}
+	p1, p2, p3 := mk(100, 20, "1"), mk(200, 0, "2"), mk(100, 10, "3")
+	for _, order := range [][]*Path{{p1, p2, p3}, {p1, p3, p2}, {p2, p1, p3}, {p2, p3, p1}, {p3, p1, p2}, {p3, p2, p1}} {
+		r := NewRIB()
+		for _, p := range order {
+			r.Add(p)
+		}
+		if got := r.Dest(pr).Best; got != p2 {
+			t.Errorf("order %v %v %v: best from %s, want p2 (1.1.1.2)", order[0].From.RouterID, order[1].From.RouterID, order[2].From.RouterID, got.From.RouterID)
+		}
+	}
+}

@@ -107,7 +107,9 @@ func bgpdConfig(lab *topo.Lab, n *topo.Node, sessions []topo.BGPSession) (string
 		fmt.Fprintf(&b, " bgp router-id %s\n", n.Loopback.Addr())
 	}
 	b.WriteString(" no bgp ebgp-requires-policy\n no bgp network import-check\n no bgp default ipv4-unicast\n")
-	b.WriteString(" bgp bestpath compare-routerid\n")
+	// netemu's decision is RFC 4271 §9.1.2.2's elimination: MED between
+	// paths from one neighbour AS only, independent of arrival order.
+	b.WriteString(" bgp bestpath compare-routerid\n bgp deterministic-med\n")
 	fmt.Fprintf(&b, " timers bgp %d %d\n", secs(lab.Timers.BGPKeepalive), secs(lab.Timers.BGPHold))
 	for _, s := range sessions {
 		fmt.Fprintf(&b, " neighbor %s remote-as %d\n", s.PeerAddr, s.PeerAS)

@@ -92,7 +92,7 @@ func TestConfigValley(t *testing.T) {
 		want, not []string
 	}{
 		{"p2", []string{
-			"bgp bestpath compare-routerid", "maximum-paths 1", "distance bgp 121 200 200",
+			"bgp bestpath compare-routerid", "bgp deterministic-med", "maximum-paths 1", "distance bgp 121 200 200",
 			"network 10.2.0.0/16 route-map NE-ORIGIN",
 			"route-map NE-ORIGIN permit 10\n set tag 28261\n",
 			// p1 is p2's peer: only p2's own and its customers' routes.

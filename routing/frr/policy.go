@@ -26,10 +26,9 @@ import (
 // iBGP split horizon, MED not passed to another AS, LOCAL_PREF not sent
 // over eBGP, own ASN prepended after the export policy's prepends.
 //
-// Known difference: FRR compares MEDs
-// deterministically (grouped by neighbour AS) where netemu compares each
-// path with the best so far. policy_test.go checks the rest against
-// routing/bgp decision by decision.
+// FRR compares MEDs grouped by neighbour AS (deterministic-med), which
+// picks the path RFC 4271 §9.1.2.2's elimination in netemu picks.
+// policy_test.go checks the rest against routing/bgp decision by decision.
 
 // relTag is netemu's relationship tag's second field (routing/bgp
 // relTagLocal1, "ne"); the third is 1 customer, 2 peer, 3 provider.
