@@ -16,13 +16,15 @@ import (
 )
 
 func newSSHCmd(g *globals) *cobra.Command {
-	var user string
+	var user, jump string
 	var private bool
 	cmd := &cobra.Command{
 		Use:   "ssh INSTANCE [--] [CMD...]",
 		Short: "ssh into an instance from the lab's client host with the lab's key",
 		Long: "ssh into an instance from the lab's client host (the lab's `client`, e.g. mac) with the\n" +
-			"instance's key pair, to its public IP (its private IP when it has none or with --private).\n" +
+			"instance's key pair, to its public IP (its private IP with --private). An instance with no\n" +
+			"public IP (a private subnet) is reached as on AWS, through a bastion: --jump BASTION hops\n" +
+			"through that instance's public IP with its own key pair.\n" +
 			"Interactive without CMD; with CMD, runs it and exits with its status.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -34,7 +36,7 @@ func newSSHCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, argv, client, err := sshArgv(shares, name, user, private, rest)
+			st, argv, client, err := sshArgv(shares, sshTarget{name: name, user: user, private: private, jump: jump}, rest)
 			if err != nil {
 				return err
 			}
@@ -43,6 +45,7 @@ func newSSHCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&user, "user", "l", svc.LoginUser, "login user")
 	cmd.Flags().BoolVar(&private, "private", false, "connect to the private IP even when the instance has a public one")
+	cmd.Flags().StringVarP(&jump, "jump", "J", "", "reach the instance's private IP through this instance (a bastion with a public IP)")
 	cmd.Flags().SetInterspersed(false)
 	return cmd
 }
@@ -85,19 +88,20 @@ func sshShares(g *globals, instance string) ([]*nodes.State, error) {
 	return nil, fmt.Errorf("node %s is in several running labs (%s): say which with --lab", instance, strings.Join(labs, ", "))
 }
 
+// sshTarget is what `netemu ssh` was asked for.
+type sshTarget struct {
+	name, user string
+	private    bool
+	jump       string // bastion instance, or ""
+}
+
 // sshArgv picks the share holding the client host and builds the ssh
 // command line run inside it.
-func sshArgv(shares []*nodes.State, name, user string, private bool, remote []string) (st *nodes.State, argv []string, client string, err error) {
+func sshArgv(shares []*nodes.State, t sshTarget, remote []string) (st *nodes.State, argv []string, client string, err error) {
 	model := shares[0].Model
-	n := model.Node(name)
-	if n == nil {
-		return nil, nil, "", fmt.Errorf("lab %s has no node %q", shares[0].Lab, name)
-	}
-	if n.Kind != topo.KindInstance || n.Instance == nil {
-		return nil, nil, "", fmt.Errorf("%s is a %s, not an instance: use `netemu exec %s`", name, n.Kind, name)
-	}
-	if n.Instance.KeyPair == "" {
-		return nil, nil, "", fmt.Errorf("instance %s has no key_pair: nobody can log in with ssh", name)
+	n, err := sshInstance(model, shares[0].Lab, t.name)
+	if err != nil {
+		return nil, nil, "", err
 	}
 	client = model.ClientHost
 	if client == "" {
@@ -111,36 +115,108 @@ func sshArgv(shares []*nodes.State, name, user string, private bool, remote []st
 	if st == nil {
 		return nil, nil, "", fmt.Errorf("the lab's client host %s does not run on this machine: run netemu ssh where it does", client)
 	}
-	addr := n.Instance.PrivateIP
-	if !private {
-		// Every share keeps every instance's public IP (fw.Up), so the
-		// client's share knows it even when the VPC runs on another
-		// machine; a share here that runs the VPC's gateway is the one
-		// whose NAT decides, so it wins if the two disagree (a stop or
-		// start not yet run on every machine).
-		from := st
-		if vpc := model.VPC(n.VPC); vpc != nil {
-			for _, sh := range shares {
-				if slices.Contains(sh.Nodes, vpc.IGW) {
-					from = sh
-				}
-			}
+	kh := svc.KnownHostsPath(st.Dir)
+	key, _ := svc.LabKeyPaths(st.Dir, n.Instance.KeyPair)
+	if t.jump != "" {
+		b, err := sshInstance(model, shares[0].Lab, t.jump)
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("--jump: %w", err)
 		}
-		aws, err := fw.LoadState(from.Dir)
+		if b.VPC != n.VPC {
+			return nil, nil, "", fmt.Errorf("--jump %s: it is in vpc %s, %s in vpc %s: a bastion reaches private IPs of its own VPC", t.jump, b.VPC, t.name, n.VPC)
+		}
+		bip, err := publicIPOf(shares, st, model, b)
 		if err != nil {
 			return nil, nil, "", err
 		}
-		if is := aws.Instances[name]; is != nil {
-			if !is.Running {
-				return nil, nil, "", fmt.Errorf("instance %s is stopped (run `netemu instance start %s`)", name, name)
+		if !bip.IsValid() {
+			return nil, nil, "", fmt.Errorf("--jump %s: it has no public IP, so the client cannot reach it either", t.jump)
+		}
+		bkey, _ := svc.LabKeyPaths(st.Dir, b.Instance.KeyPair)
+		hop := sshCommand(bkey, kh, b.Name, t.user, bip, nil)
+		// ssh runs ProxyCommand through a shell; lab paths hold no
+		// spaces or quotes (names are identifiers).
+		proxy := strings.Join(append(hop[:len(hop)-1], "-W", "%h:%p", hop[len(hop)-1]), " ")
+		argv := sshCommand(key, kh, n.Name, t.user, n.Instance.PrivateIP, remote)
+		argv = slices.Insert(argv, 1, "-o", "ProxyCommand="+proxy)
+		return st, argv, client, nil
+	}
+	addr := n.Instance.PrivateIP
+	if !t.private {
+		pub, err := publicIPOf(shares, st, model, n)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		if !pub.IsValid() {
+			hint := ""
+			if b := bastionFor(shares, st, model, n); b != "" {
+				hint = fmt.Sprintf(", e.g. `netemu ssh --jump %s %s`", b, t.name)
 			}
-			if ip := aws.PublicIP(name); ip.IsValid() {
-				addr = ip
+			return nil, nil, "", fmt.Errorf("instance %s has no public IP (subnet %s), so %s cannot reach it directly: go through a bastion with a public IP in vpc %s%s (--private tries the private IP anyway)",
+				t.name, n.Instance.Subnet, client, n.VPC, hint)
+		}
+		addr = pub
+	}
+	return st, sshCommand(key, kh, n.Name, t.user, addr, remote), client, nil
+}
+
+// sshInstance checks that name is an instance one can log into.
+func sshInstance(model *topo.Lab, lab, name string) (*topo.Node, error) {
+	n := model.Node(name)
+	if n == nil {
+		return nil, fmt.Errorf("lab %s has no node %q", lab, name)
+	}
+	if n.Kind != topo.KindInstance || n.Instance == nil {
+		return nil, fmt.Errorf("%s is a %s, not an instance: use `netemu exec %s`", name, n.Kind, name)
+	}
+	if n.Instance.KeyPair == "" {
+		return nil, fmt.Errorf("instance %s has no key_pair: nobody can log in with ssh", name)
+	}
+	return n, nil
+}
+
+// publicIPOf is instance n's public IP now (invalid when it has none), or
+// an error when it is stopped.
+func publicIPOf(shares []*nodes.State, client *nodes.State, model *topo.Lab, n *topo.Node) (netip.Addr, error) {
+	// Every share keeps every instance's public IP (fw.Up), so the
+	// client's share knows it even when the VPC runs on another machine;
+	// a share here that runs the VPC's gateway is the one whose NAT
+	// decides, so it wins if the two disagree (a stop or start not yet
+	// run on every machine).
+	from := client
+	if vpc := model.VPC(n.VPC); vpc != nil {
+		for _, sh := range shares {
+			if slices.Contains(sh.Nodes, vpc.IGW) {
+				from = sh
 			}
 		}
 	}
-	key, _ := svc.LabKeyPaths(st.Dir, n.Instance.KeyPair)
-	return st, sshCommand(key, svc.KnownHostsPath(st.Dir), name, user, addr, remote), client, nil
+	aws, err := fw.LoadState(from.Dir)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	is := aws.Instances[n.Name]
+	if is == nil {
+		return netip.Addr{}, nil
+	}
+	if !is.Running {
+		return netip.Addr{}, fmt.Errorf("instance %s is stopped (run `netemu instance start %s`)", n.Name, n.Name)
+	}
+	return aws.PublicIP(n.Name), nil
+}
+
+// bastionFor names a running instance of n's VPC with a public IP and a
+// key pair, to suggest as --jump; "" when there is none.
+func bastionFor(shares []*nodes.State, client *nodes.State, model *topo.Lab, n *topo.Node) string {
+	for _, b := range fw.Instances(model, n.VPC) {
+		if b.Name == n.Name || b.Instance.KeyPair == "" {
+			continue
+		}
+		if ip, err := publicIPOf(shares, client, model, b); err == nil && ip.IsValid() {
+			return b.Name
+		}
+	}
+	return ""
 }
 
 // sshCommand is the client's command line: the lab's own known_hosts, with

@@ -100,7 +100,7 @@ func TestSSHArgvAcrossShares(t *testing.T) {
 	// Every share keeps every instance's public IP: the client's share
 	// alone (--lab l@m1) knows it.
 	writeAWS(m1, "203.0.113.129")
-	st, argv, client, err := sshArgv([]*nodes.State{m1}, "web", "ec2-user", false, nil)
+	st, argv, client, err := sshArgv([]*nodes.State{m1}, sshTarget{name: "web", user: "ec2-user"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,18 +113,63 @@ func TestSSHArgvAcrossShares(t *testing.T) {
 	// When the share running the VPC's gateway is here too, its NAT
 	// decides: it wins over a stale copy.
 	writeAWS(m2, "203.0.113.130")
-	st, argv, _, err = sshArgv([]*nodes.State{m2, m1}, "web", "ec2-user", false, nil)
+	st, argv, _, err = sshArgv([]*nodes.State{m2, m1}, sshTarget{name: "web", user: "ec2-user"}, nil)
 	if err != nil || st != m1 || argv[len(argv)-1] != "ec2-user@203.0.113.130" {
 		t.Fatalf("with the gateway's share: %q %v", argv, err)
 	}
-	_, argv, _, err = sshArgv([]*nodes.State{m2, m1}, "web", "ec2-user", true, []string{"uptime"})
+	_, argv, _, err = sshArgv([]*nodes.State{m2, m1}, sshTarget{name: "web", user: "ec2-user", private: true}, []string{"uptime"})
 	if err != nil || !slices.Contains(argv, "ec2-user@10.0.1.10") {
 		t.Fatalf("--private: %q %v", argv, err)
 	}
-	if _, _, _, err := sshArgv([]*nodes.State{m2}, "web", "ec2-user", false, nil); err == nil {
+	if _, _, _, err := sshArgv([]*nodes.State{m2}, sshTarget{name: "web", user: "ec2-user"}, nil); err == nil {
 		t.Fatal("client host on no local share: want an error")
 	}
-	if _, _, _, err := sshArgv([]*nodes.State{m1}, "mac", "ec2-user", false, nil); err == nil {
+	if _, _, _, err := sshArgv([]*nodes.State{m1}, sshTarget{name: "mac", user: "ec2-user"}, nil); err == nil {
 		t.Fatal("ssh to a host: want an error")
+	}
+}
+
+// TestSSHJump: an instance in a private subnet has no public IP; ssh says
+// so and names a bastion, and --jump hops through the bastion's public IP
+// with the bastion's own key and host key alias.
+func TestSSHJump(t *testing.T) {
+	mk := func(name, key string) *topo.Node {
+		return &topo.Node{Name: name, Kind: topo.KindInstance, VPC: "prod",
+			Instance: &topo.Instance{PrivateIP: netip.MustParseAddr("10.0.2.10"), KeyPair: key, Subnet: "priv"}}
+	}
+	app, bastion := mk("app", "app-key"), mk("bastion", "ops-key")
+	bastion.Instance.PrivateIP = netip.MustParseAddr("10.0.1.5")
+	other := mk("elsewhere", "ops-key")
+	other.VPC = "dev"
+	model := &topo.Lab{Name: "l", ClientHost: "mac", Nodes: []*topo.Node{{Name: "mac", Kind: topo.KindHost}, app, bastion, other},
+		VPCs: []*topo.VPC{{Name: "prod", Router: "prod-router", IGW: "prod-igw"}}}
+	st := &nodes.State{Lab: "l", Dir: t.TempDir(), Model: model, Nodes: []string{"mac", "app", "bastion", "prod-igw"}}
+	aws := `{"instances":{"app":{"vpc":"prod","running":true,"private_ip":"10.0.2.10"},` +
+		`"bastion":{"vpc":"prod","running":true,"private_ip":"10.0.1.5","public_ip":"203.0.113.5"}}}`
+	if err := os.WriteFile(filepath.Join(st.Dir, "aws.json"), []byte(aws), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shares := []*nodes.State{st}
+	_, _, _, err := sshArgv(shares, sshTarget{name: "app", user: "ec2-user"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "no public IP") || !strings.Contains(err.Error(), "--jump bastion app") {
+		t.Fatalf("no public IP: %v", err)
+	}
+	_, argv, _, err := sshArgv(shares, sshTarget{name: "app", user: "ec2-user", jump: "bastion"}, []string{"id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.Index(argv, "-o")
+	if i != 1 || !strings.HasPrefix(argv[2], "ProxyCommand=ssh -F /dev/null -i "+filepath.Join(st.Dir, "keys", "ops-key.pem")) ||
+		!strings.Contains(argv[2], "HostKeyAlias=bastion") || !strings.HasSuffix(argv[2], "-W %h:%p ec2-user@203.0.113.5") {
+		t.Fatalf("proxy: %q", argv)
+	}
+	if !slices.Contains(argv, "HostKeyAlias=app") || !slices.Contains(argv, filepath.Join(st.Dir, "keys", "app-key.pem")) ||
+		argv[len(argv)-3] != "ec2-user@10.0.2.10" || argv[len(argv)-1] != "id" {
+		t.Fatalf("target: %q", argv)
+	}
+	for _, bad := range []string{"app", "elsewhere", "mac"} {
+		if _, _, _, err := sshArgv(shares, sshTarget{name: "app", user: "ec2-user", jump: bad}, nil); err == nil {
+			t.Errorf("--jump %s: want an error", bad)
+		}
 	}
 }
