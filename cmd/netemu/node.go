@@ -13,7 +13,8 @@ func newNodeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "node stop|start ROUTER",
 		Short: "Crash and restore a router's routing agent (failure injection)",
-		Long: "Crash and restore a router's routing agent (failure injection).\n\n" +
+		Long: "Crash and restore a router's routing agent (failure injection): netemu's agent, or\n" +
+			"FRR's daemons in a lab with daemons = \"frr\".\n\n" +
 			"In a multi-host lab it runs on the router's machine; --all-machines runs it there over ssh.",
 	}
 	var allMachines bool
@@ -44,7 +45,11 @@ func newNodeCmd(g *globals) *cobra.Command {
 				if err := v.do(injector(g, st), st, args[0]); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "node %s: agent %s\n", args[0], v.done)
+				what := "agent"
+				if st.Model != nil && st.Model.Daemons == "frr" {
+					what = "FRR daemons"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "node %s: %s %s\n", args[0], what, v.done)
 				return nil
 			},
 		}
