@@ -601,3 +601,55 @@ func TestMultihostPeerDeadline(t *testing.T) {
 	}
 	s.assertGone(t)
 }
+
+// TestMultihostVagrantSeed runs the Vagrantfile's two-VM variant on two
+// simulated machines: the split file comes from the same script
+// (tests/vagrant/seed2vm.sh), each machine runs its `up`, and the
+// seed-check provisioner's commands pass on m1 — wait, then ssh from mac to
+// web across the machines.
+func TestMultihostVagrantSeed(t *testing.T) {
+	lab := labtest.UniqueName("mhvag")
+	s := newSimMachines(t, lab, 2)
+	file := filepath.Join(t.TempDir(), lab+".hcl")
+	script := exec.Command("bash", "vagrant/seed2vm.sh", file, lab)
+	script.Env = append(os.Environ(), "M1_ADDR="+s.addr(0), "M2_ADDR="+s.addr(1))
+	if out, err := script.CombinedOutput(); err != nil {
+		t.Fatalf("seed2vm.sh: %v\n%s", err, out)
+	}
+	place, _, err := s.run("m1", nil, "placement", "-o", "json", file)
+	if err != nil {
+		t.Fatalf("placement: %v", err)
+	}
+	for _, want := range []string{`"mac"`, `"transit-b"`, `"aws-edge"`, `"web"`} {
+		if !strings.Contains(place, want) {
+			t.Errorf("placement lacks %s:\n%s", want, place)
+		}
+	}
+	s.downOnCleanup(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	outs := make([]string, 2)
+	for i, m := range s.names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o, e, err := s.run(m, []string{"NETEMU_CONVERGE_TIMEOUT=120s"}, "up", "--machine", m, file)
+			outs[i], errs[i] = o+e, err
+		}()
+	}
+	wg.Wait()
+	for i, m := range s.names {
+		if errs[i] != nil {
+			t.Fatalf("up --machine %s: %v\n%s", m, errs[i], outs[i])
+		}
+	}
+	// On a VM m1 holds one share; here both machines' shares are on one
+	// box, so name m1's as the VM would see it alone.
+	if _, e, err := s.run("m1", nil, "--lab", lab+"@m1", "wait", "--timeout", "2m"); err != nil {
+		t.Fatalf("seed-check wait on m1: %v\n%s", err, e)
+	}
+	out, e, err := s.run("m1", nil, "--lab", lab+"@m1", "ssh", "web", "--", "hostname")
+	if err != nil || strings.TrimSpace(out) != "ip-10-0-1-10" {
+		t.Fatalf("seed-check ssh web on m1: %q %v\n%s", out, err, e)
+	}
+}
