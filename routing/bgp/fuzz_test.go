@@ -35,6 +35,12 @@ func seedMessages(f *testing.F) {
 // decodes to the same value.
 func FuzzDecodeMessage(f *testing.F) {
 	seedMessages(f)
+	// OPENs of other implementations: every capability in one
+	// parameter (graceful restart, FQDN, ADD-PATH), and RFC 9072's
+	// extended optional parameters length.
+	f.Add(rawOpen(65002, 180, "10.0.0.2", false, capParam(capMPv4, capRR, capAS4, capGR, capFQDN, capAddP, capExtMsg)), false)
+	f.Add(rawOpen(65002, 90, "10.0.0.2", true, extParams(cat(capMPv4, capRR, capAS4, capGR))), true)
+	f.Add(mustEncode(&Notification{Code: 6, Subcode: 2, Data: append([]byte{3}, "bye"...)}), false)
 	f.Fuzz(func(t *testing.T, b []byte, as4 bool) {
 		opts := Options{AS4: as4}
 		m, err := DecodeMessage(b, opts)
@@ -90,4 +96,13 @@ func checkRoundTrip(t *testing.T, m Message, opts Options) {
 	if !reflect.DeepEqual(m, m2) {
 		t.Fatalf("round trip differs:\n first %#v\nsecond %#v", m, m2)
 	}
+}
+
+// mustEncode encodes a message known to be valid.
+func mustEncode(m Message) []byte {
+	b, err := EncodeMessage(m, Options{})
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

@@ -15,8 +15,12 @@ const (
 	CapCiscoRR       = 128 // the pre-standard route refresh some speakers still send
 )
 
-// optParamCapabilities is the optional parameter type carrying capabilities.
-const optParamCapabilities = 2
+// Optional parameter types: capabilities (RFC 5492), and the type that
+// marks RFC 9072's extended optional parameters length.
+const (
+	optParamCapabilities = 2
+	optParamExtended     = 255
+)
 
 // Capability is one capability TLV. The value stays raw so unknown
 // capabilities survive a round trip; the accessors on Open interpret the
@@ -118,6 +122,18 @@ func (o *Open) Multiprotocol(afi uint16, safi uint8) bool {
 	return false
 }
 
+// IPv4Unicast reports whether the speaker takes IPv4 unicast routes: it
+// announced the family, or no multiprotocol capability at all (a speaker
+// without RFC 4760 speaks IPv4 unicast only). A peer announcing only
+// IPv6 unicast must get no IPv4 routes from us, and no NOTIFICATION
+// either: the session stays up with nothing to exchange (RFC 4760 §6).
+func (o *Open) IPv4Unicast() bool {
+	if _, mp := o.Cap(CapMultiprotocol); !mp {
+		return true
+	}
+	return o.Multiprotocol(AFIIPv4, SAFIUnicast)
+}
+
 func decodeOpen(b []byte) (*Open, error) {
 	if len(b) < 10 {
 		return nil, resetErr(ErrHeader, ErrHdrBadLength, nil, "OPEN body of %d octets", len(b))
@@ -130,19 +146,35 @@ func decodeOpen(b []byte) (*Open, error) {
 	}
 	plen := int(b[9])
 	params := b[10:]
+	// RFC 9072: a non-zero length followed by type 255 announces the
+	// extended format, a 2-octet total length and 2-octet parameter
+	// lengths (FRR sends it with "extended-optional-parameters", or when
+	// its capabilities outgrow 255 octets). The 1-octet length is then
+	// only a marker (255 by the sender) and is not checked.
+	ext := plen != 0 && len(params) > 0 && params[0] == optParamExtended
+	hdr := 2
+	if ext {
+		if len(params) < 3 {
+			return nil, resetErr(ErrOpen, 0, nil, "truncated extended optional parameters length")
+		}
+		plen, params, hdr = int(binary.BigEndian.Uint16(params[1:3])), params[3:], 3
+	}
 	if plen != len(params) {
 		return nil, resetErr(ErrOpen, 0, nil, "optional parameters length %d but %d octets follow", plen, len(params))
 	}
 	for len(params) > 0 {
-		if len(params) < 2 {
+		if len(params) < hdr {
 			return nil, resetErr(ErrOpen, 0, nil, "truncated optional parameter")
 		}
 		t, l := params[0], int(params[1])
-		if len(params) < 2+l {
+		if ext {
+			l = int(binary.BigEndian.Uint16(params[1:3]))
+		}
+		if len(params) < hdr+l {
 			return nil, resetErr(ErrOpen, 0, nil, "optional parameter %d of length %d overruns", t, l)
 		}
-		v := params[2 : 2+l]
-		params = params[2+l:]
+		v := params[hdr : hdr+l]
+		params = params[hdr+l:]
 		if t != optParamCapabilities {
 			o.OtherParams = append(o.OtherParams, OptParam{Type: t, Value: append([]byte{}, v...)})
 			continue
