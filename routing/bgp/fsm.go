@@ -398,7 +398,7 @@ func (s *Session) resolveCollision(cl *collision) bool {
 		cl.conn.Close()
 		return false
 	}
-	remoteWins := ipLess(s.cfg.RouterID, cl.open.BGPID)
+	remoteWins := collisionRemoteWins(s.cfg.RouterID, cl.open.BGPID, s.cfg.LocalAS, cl.open.ASN())
 	if s.connLocal && remoteWins || !s.connLocal {
 		s.log.Debug("collision: keeping the peer's connection")
 		s.closeConn(&Notification{Code: ErrCease, Subcode: CeaseCollision})
@@ -417,6 +417,17 @@ func (s *Session) resolveCollision(cl *collision) bool {
 }
 
 func ipLess(a, b netip.Addr) bool { return a.Compare(b) < 0 }
+
+// collisionRemoteWins reports whether the connection the peer opened is
+// the one to keep: the speaker with the higher BGP identifier wins (RFC
+// 4271 §6.8); with equal identifiers, possible between ASes since RFC 6286,
+// the one with the larger AS does (RFC 6286 §2.3).
+func collisionRemoteWins(localID, remoteID netip.Addr, localAS, remoteAS uint32) bool {
+	if localID == remoteID {
+		return localAS < remoteAS
+	}
+	return ipLess(localID, remoteID)
+}
 
 func (s *Session) openSent(ctx context.Context) (State, string) {
 	// RFC 4271 §8.2.2: a large hold time while waiting for the OPEN.
@@ -492,9 +503,11 @@ func CheckOpen(cfg *PeerConfig, o *Open) *MessageError {
 	if o.HoldTime == 1 || o.HoldTime == 2 {
 		return resetErr(ErrOpen, ErrOpenUnacceptableHold, nil, "hold time %d", o.HoldTime)
 	}
+	// RFC 6286 §2.2: the identifier is any non-zero 4-octet number, no
+	// longer a host address (so 224.0.0.1 or 255.255.255.255 are fine);
+	// only an internal peer must not share ours.
 	id := o.BGPID
-	if !id.Is4() || id.IsUnspecified() || id.IsMulticast() || id == netip.AddrFrom4([4]byte{255, 255, 255, 255}) ||
-		(cfg.IBGP() && id == cfg.RouterID) {
+	if !id.Is4() || id.IsUnspecified() || (cfg.IBGP() && id == cfg.RouterID) {
 		return resetErr(ErrOpen, ErrOpenBadBGPID, nil, "BGP identifier %v", id)
 	}
 	return nil
@@ -627,8 +640,14 @@ func (s *Session) establishedLoop(ctx context.Context, hold, ka <-chan time.Time
 			}
 			s.hooks.update(s, m)
 		case *RouteRefresh:
-			if m.AFI == AFIIPv4 && m.SAFI == SAFIUnicast {
+			// Only a plain request (subtype 0) asks for our routes: we do
+			// not announce enhanced route refresh, so BoRR/EoRR markers
+			// (subtypes 1, 2) and unknown subtypes are ignored (RFC 7313
+			// §5), as are families we did not negotiate (RFC 2918 §4).
+			if m.AFI == AFIIPv4 && m.SAFI == SAFIUnicast && m.Reserved == 0 {
 				s.hooks.refresh(s)
+			} else {
+				s.log.Debug("ROUTE-REFRESH ignored", "afi", m.AFI, "safi", m.SAFI, "subtype", m.Reserved)
 			}
 		case *Notification:
 			return StateIdle, fmt.Sprintf("NOTIFICATION received: %v", m)
