@@ -11,6 +11,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strconv"
+	"unicode/utf8"
 )
 
 // MsgType is the type octet of a BGP message header.
@@ -62,6 +64,8 @@ const (
 	ErrFSM         = 5
 	ErrCease       = 6
 	ErrRouteRefrsh = 7
+	// ErrSendHoldTimer is RFC 9687's: the peer could not send to us.
+	ErrSendHoldTimer = 8
 )
 
 // Message header error subcodes.
@@ -164,9 +168,15 @@ func codeName(code, sub uint8) string {
 		{3, 4}: "attribute flags error", {3, 5}: "attribute length error", {3, 6}: "invalid ORIGIN",
 		{3, 8}: "invalid NEXT_HOP", {3, 9}: "optional attribute error", {3, 10}: "invalid network field",
 		{3, 11}: "malformed AS_PATH",
-		{6, 1}:  "maximum prefixes reached", {6, 2}: "administrative shutdown", {6, 3}: "peer de-configured",
+		// Deprecated or from later RFCs, but peers still send them.
+		{2, 5}: "authentication failure", {2, 8}: "role mismatch (RFC 9234)", {3, 7}: "AS routing loop",
+		{5, 1}: "unexpected message in OpenSent", {5, 2}: "unexpected message in OpenConfirm",
+		{5, 3}: "unexpected message in Established", // RFC 6608
+		{6, 1}: "maximum prefixes reached", {6, 2}: "administrative shutdown", {6, 3}: "peer de-configured",
 		{6, 4}: "administrative reset", {6, 5}: "connection rejected", {6, 6}: "other configuration change",
 		{6, 7}: "connection collision resolution", {6, 8}: "out of resources",
+		{6, 9}: "hard reset", {6, 10}: "BFD down", // RFC 8538, RFC 9384
+		{7, 1}: "invalid message length", // RFC 7313
 	}
 	if n, ok := names[[2]uint8{code, sub}]; ok {
 		return n
@@ -186,6 +196,8 @@ func codeName(code, sub uint8) string {
 		return "cease"
 	case ErrRouteRefrsh:
 		return "ROUTE-REFRESH message error"
+	case ErrSendHoldTimer:
+		return "send hold timer expired"
 	}
 	return "unknown"
 }
@@ -211,8 +223,39 @@ type Notification struct {
 // Type implements Message.
 func (*Notification) Type() MsgType { return MsgNotification }
 
+// String names the error and shows its data, so `netemu bgp`'s LAST
+// ERROR says why a peer closed the session: the operator's shutdown
+// communication (RFC 9003) as text, the prefix limit of a maximum-prefix
+// Cease (RFC 4486 §4), other data in hex.
 func (n *Notification) String() string {
-	return fmt.Sprintf("%d/%d %s", n.Code, n.Subcode, codeName(n.Code, n.Subcode))
+	s := fmt.Sprintf("%d/%d %s", n.Code, n.Subcode, codeName(n.Code, n.Subcode))
+	if d := n.dataText(); d != "" {
+		s += ": " + d
+	}
+	return s
+}
+
+// maxDataShown bounds the hex shown of a NOTIFICATION's data.
+const maxDataShown = 32
+
+func (n *Notification) dataText() string {
+	d := n.Data
+	if len(d) == 0 {
+		return ""
+	}
+	if n.Code == ErrCease && (n.Subcode == CeaseAdminShutdown || n.Subcode == CeaseAdminReset) {
+		// RFC 9003: a length octet, then that many octets of UTF-8.
+		if l := int(d[0]); l > 0 && 1+l <= len(d) && utf8.Valid(d[1:1+l]) {
+			return strconv.Quote(string(d[1 : 1+l]))
+		}
+	}
+	if n.Code == ErrCease && n.Subcode == CeaseMaxPrefixes && len(d) == 7 {
+		return fmt.Sprintf("afi %d safi %d limit %d", binary.BigEndian.Uint16(d), d[2], binary.BigEndian.Uint32(d[3:]))
+	}
+	if len(d) > maxDataShown {
+		return fmt.Sprintf("data %x… (%d octets)", d[:maxDataShown], len(d))
+	}
+	return fmt.Sprintf("data %x", d)
 }
 
 // RouteRefresh asks the peer to resend its Adj-RIB-Out (RFC 2918).
