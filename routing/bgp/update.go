@@ -549,7 +549,9 @@ func decodeAttr(a *PathAttrs, flags, typ uint8, v, raw []byte, opts Options,
 		if flags&FlagOptional == 0 {
 			return attrErr(ErrUpdUnrecognizedWKAttr, raw, ActionSessionReset, "unrecognized well-known attribute %d", typ)
 		}
-		a.Unknown = append(a.Unknown, RawAttr{Flags: flags &^ FlagExtLen, Type: typ, Data: slices.Clone(v)})
+		// The low four flag bits are unused: ignored on receipt, zero when
+		// sent (RFC 4271 §4.3), so they are not kept for passing on.
+		a.Unknown = append(a.Unknown, RawAttr{Flags: flags & (FlagOptional | FlagTransitive | FlagPartial), Type: typ, Data: slices.Clone(v)})
 		return nil
 	}
 	if flags&(FlagOptional|FlagTransitive) != want {
