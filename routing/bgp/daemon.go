@@ -114,6 +114,9 @@ type peerState struct {
 	resend   bool
 	eorSent  bool
 	flaps    int
+	// ipv4 is set when the peer takes IPv4 unicast routes: one that
+	// announced only other families gets none (RFC 4760 §6).
+	ipv4 bool
 	// Counters since the daemon started.
 	updatesIn, refreshIn, refreshOut uint64
 }
@@ -351,6 +354,7 @@ func (d *Daemon) established(s *Session, open *Open) {
 	defer d.mu.Unlock()
 	p := d.byAddr[s.cfg.PeerAddr]
 	p.up, p.fullSync, p.eorSent = true, true, false
+	p.ipv4 = open.IPv4Unicast()
 	p.info = &PeerInfo{Name: p.cfg.Name, Addr: p.cfg.PeerAddr, AS: p.cfg.PeerAS, RouterID: open.BGPID,
 		IBGP: p.cfg.IBGP(), Rel: p.cfg.Relationship}
 	p.adjOut = map[uint64]string{}
@@ -421,19 +425,32 @@ func (d *Daemon) applyUpdate(p *peerState, u *Update) {
 		return
 	}
 	raw := u.Attrs
-	nlri := u.NLRI
-	if raw.MPReach != nil && raw.MPReach.ipv4Unicast() {
-		nlri = append(slices.Clone(nlri), raw.MPReach.NLRI...)
-		if len(u.NLRI) == 0 && len(raw.MPReach.NextHop) == 4 {
-			raw = raw.Clone()
-			raw.NextHop = netip.AddrFrom4([4]byte(u.Attrs.MPReach.NextHop))
-		}
-	}
-	if len(nlri) == 0 {
-		return
-	}
 	if raw.MPReach != nil || raw.MPUnreach != nil {
 		raw = raw.Clone() // drop the MP attributes: the prefixes are in hand
+	}
+	d.importPrefixes(p, u.NLRI, raw)
+	// IPv4 unicast in MP_REACH_NLRI (RFC 4760) has its own next hop: the
+	// NEXT_HOP attribute, if any, belongs to the NLRI field's prefixes.
+	if m := u.Attrs.MPReach; m != nil && m.ipv4Unicast() && len(m.NLRI) > 0 {
+		nh := netip.AddrFrom4([4]byte(m.NextHop))
+		if !validNextHop(nh) {
+			// Semantically wrong, like a bad NEXT_HOP: the routes are
+			// ignored (RFC 4271 §6.3), withdrawn if we had them.
+			d.log.Warn("MP_REACH_NLRI next hop invalid: prefixes withdrawn", "peer", p.cfg.PeerAddr, "next_hop", nh)
+			d.applyUpdate(p, &Update{Withdrawn: m.NLRI})
+			return
+		}
+		mp := raw.Clone()
+		mp.NextHop = nh
+		d.importPrefixes(p, m.NLRI, mp)
+	}
+}
+
+// importPrefixes runs prefixes sharing raw through Adj-RIB-In, import
+// and the decision; d.mu held.
+func (d *Daemon) importPrefixes(p *peerState, nlri []netip.Prefix, raw *PathAttrs) {
+	if len(nlri) == 0 {
+		return
 	}
 	// Without an import policy the outcome is the same for every prefix:
 	// import once and share the attributes.
@@ -494,7 +511,7 @@ func (d *Daemon) SoftReset() {
 	for _, p := range d.peers {
 		if p.up {
 			d.reimport(p)
-			if p.sess.peerOpenRR() {
+			if p.sess.peerOpenRR() && p.ipv4 {
 				if b, err := EncodeMessage(&RouteRefresh{AFI: AFIIPv4, SAFI: SAFIUnicast}, p.sess.Options()); err == nil {
 					p.refreshOut++
 					go p.sess.Send(b)
@@ -594,7 +611,7 @@ func (d *Daemon) flush() {
 	// Peers.
 	var out []outMsg
 	for _, p := range d.peers {
-		if !p.up {
+		if !p.up || !p.ipv4 {
 			continue
 		}
 		var msgs [][]byte

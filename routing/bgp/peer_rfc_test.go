@@ -3,6 +3,7 @@ package bgp
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -281,6 +282,114 @@ func TestUnknownAttrFlags(t *testing.T) {
 			}
 			if len(u.Attrs.Unknown) != 1 || u.Attrs.Unknown[0].Flags != c.want {
 				t.Fatalf("unknown %+v, want flags %#x", u.Attrs.Unknown, c.want)
+			}
+		})
+	}
+}
+
+// capture gives a daemon's peer a connection whose messages the test
+// reads back after a flush.
+func capture(t *testing.T, p *peerState) func() []Message {
+	x, y := bufPipe()
+	p.sess.wmu.Lock()
+	p.sess.wconn = x
+	p.sess.wmu.Unlock()
+	return func() []Message {
+		x.Close()
+		var out []Message
+		for {
+			m, err := ReadMessage(y, Options{AS4: false})
+			if err != nil {
+				return out
+			}
+			out = append(out, m)
+		}
+	}
+}
+
+func TestPeerFamilies(t *testing.T) {
+	cases := []struct {
+		name  string
+		caps  []Capability
+		wantN int // UPDATEs with IPv4 NLRI, End-of-RIB included
+	}{
+		{"IPv4 unicast announced", []Capability{{Code: CapMultiprotocol, Value: []byte{0, 1, 0, 1}}}, 2},
+		{"no multiprotocol capability (pre-RFC 4760 speaker)", nil, 2},
+		{"IPv4 and IPv6", []Capability{{Code: CapMultiprotocol, Value: []byte{0, 2, 0, 1}}, {Code: CapMultiprotocol, Value: []byte{0, 1, 0, 1}}}, 2},
+		{"IPv6 unicast only", []Capability{{Code: CapMultiprotocol, Value: []byte{0, 2, 0, 1}}}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pc := PeerConfig{Name: "p", LocalAS: 65001, PeerAS: 65002, LocalAddr: addr("10.0.0.1"), PeerAddr: addr("10.0.0.2")}
+			d, err := newDaemon(Config{Node: "x", ASN: 65001, RouterID: addr("10.0.0.1"), Peers: []PeerConfig{pc},
+				Originate: []netip.Prefix{pfx("10.99.0.0/16")}}, hclog.NewNullLogger(), newFakeFIB(), nil, nil, onLink{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := d.peers[0]
+			read := capture(t, p)
+			d.established(p.sess, &Open{Version: 4, MyAS: 65002, BGPID: addr("10.0.0.2"), Capabilities: c.caps})
+			d.markAll()
+			d.flush()
+			msgs := read()
+			if len(msgs) != c.wantN {
+				t.Fatalf("%d messages, want %d: %+v", len(msgs), c.wantN, msgs)
+			}
+			if c.wantN > 0 && !slices.Equal(msgs[0].(*Update).NLRI, []netip.Prefix{pfx("10.99.0.0/16")}) {
+				t.Fatalf("first UPDATE %+v", msgs[0])
+			}
+		})
+	}
+}
+
+// TestMPReachIPv4: IPv4 unicast inside MP_REACH_NLRI (RFC 4760) is
+// accepted with its own next hop, next to NLRI-field prefixes that use
+// NEXT_HOP; an impossible MP next hop leaves its prefixes out.
+func TestMPReachIPv4(t *testing.T) {
+	mpReach := func(nh [4]byte, p netip.Prefix) []byte {
+		v := []byte{0, 1, 1, 4, nh[0], nh[1], nh[2], nh[3], 0}
+		v = appendPrefixes(v, []netip.Prefix{p})
+		return append([]byte{FlagOptional, AttrMPReach, byte(len(v))}, v...)
+	}
+	path := []byte{FlagTransitive, AttrASPath, 4, SegSequence, 1, 0xfd, 0xea}
+	nh2 := []byte{FlagTransitive, AttrNextHop, 4, 10, 0, 0, 2}
+	cases := []struct {
+		name string
+		body []byte
+		want map[netip.Prefix]netip.Addr // prefix → gateway; missing: not installed
+	}{
+		{"MP only", updateBody(nil, cat(aOrigin, path, mpReach([4]byte{10, 0, 0, 3}, pfx("10.50.0.0/16"))), nil),
+			map[netip.Prefix]netip.Addr{pfx("10.50.0.0/16"): addr("10.0.0.3")}},
+		{"NLRI field and MP", updateBody(nil, cat(aOrigin, path, nh2, mpReach([4]byte{10, 0, 0, 3}, pfx("10.50.0.0/16"))), []netip.Prefix{pfx("10.60.0.0/16")}),
+			map[netip.Prefix]netip.Addr{pfx("10.50.0.0/16"): addr("10.0.0.3"), pfx("10.60.0.0/16"): addr("10.0.0.2")}},
+		{"MP next hop 0.0.0.0", updateBody(nil, cat(aOrigin, path, nh2, mpReach([4]byte{}, pfx("10.50.0.0/16"))), []netip.Prefix{pfx("10.60.0.0/16")}),
+			map[netip.Prefix]netip.Addr{pfx("10.60.0.0/16"): addr("10.0.0.2")}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFakeFIB()
+			pc := PeerConfig{Name: "p", LocalAS: 65001, PeerAS: 65002, LocalAddr: addr("10.0.0.1"), PeerAddr: addr("10.0.0.2")}
+			d, err := newDaemon(Config{Node: "x", ASN: 65001, RouterID: addr("10.0.0.1"), Peers: []PeerConfig{pc}},
+				hclog.NewNullLogger(), f, nil, nil, onLink{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := d.peers[0]
+			d.established(p.sess, &Open{BGPID: addr("10.0.0.2")})
+			u, err := DecodeUpdate(c.body, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.mu.Lock()
+			d.applyUpdate(p, u)
+			d.mu.Unlock()
+			d.flush()
+			for _, q := range []netip.Prefix{pfx("10.50.0.0/16"), pfx("10.60.0.0/16")} {
+				r, ok := f.get(q)
+				want, wantOK := c.want[q]
+				if ok != wantOK || ok && r.Gateway != want {
+					t.Errorf("%v: installed=%v via %v, want installed=%v via %v", q, ok, r.Gateway, wantOK, want)
+				}
 			}
 		})
 	}

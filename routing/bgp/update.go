@@ -584,7 +584,7 @@ func decodeAttr(a *PathAttrs, flags, typ uint8, v, raw []byte, opts Options,
 			return attrErr(ErrUpdAttrLength, raw, ActionTreatAsWithdraw, "NEXT_HOP of %d octets", len(v))
 		}
 		nh := netip.AddrFrom4([4]byte(v))
-		if nh.IsUnspecified() || nh.IsMulticast() || nh == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || nh.IsLoopback() {
+		if !validNextHop(nh) {
 			return attrErr(ErrUpdInvalidNextHop, raw, ActionTreatAsWithdraw, "NEXT_HOP %v", nh)
 		}
 		a.NextHop = nh
@@ -667,6 +667,12 @@ func decodeAttr(a *PathAttrs, flags, typ uint8, v, raw []byte, opts Options,
 		*as4Agg = &Aggregator{AS: binary.BigEndian.Uint32(v), Addr: netip.AddrFrom4([4]byte(v[4:8]))}
 	}
 	return nil
+}
+
+// validNextHop rejects next hops no router can be: 0.0.0.0, loopback,
+// multicast and the limited broadcast (RFC 4271 §6.3).
+func validNextHop(nh netip.Addr) bool {
+	return !(nh.IsUnspecified() || nh.IsMulticast() || nh == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || nh.IsLoopback())
 }
 
 func decodeASPath(v []byte, as4, noConfed bool) (ASPath, error) {
