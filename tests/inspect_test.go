@@ -93,6 +93,10 @@ func TestInspectRoutesCaptureGraph(t *testing.T) {
 			t.Errorf("graph lacks %s", n)
 		}
 	}
+	// Without FILE, --lab draws the running lab, not the seed lab.
+	if running := netemu(t, "--lab", lab, "graph"); !strings.Contains(running, `graph "`+lab+`"`) || !strings.Contains(running, `"left"`) {
+		t.Errorf("graph --lab %s drew another lab:\n%.200s", lab, running)
+	}
 	if _, err := exec.LookPath("dot"); err == nil {
 		page := netemu(t, "graph", file, "-o", "html")
 		if !strings.Contains(page, "<svg") || !strings.Contains(page, "<html>") {

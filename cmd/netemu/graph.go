@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/topo"
 	"github.com/spf13/cobra"
 )
 
@@ -19,16 +21,13 @@ func newGraphCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "graph [FILE]",
 		Short: "Draw the topology: Graphviz dot, SVG or a standalone HTML page",
-		Long: "Draws the lab (default: the embedded seed lab): routers grouped by AS, a VPC's nodes by\n" +
-			"VPC, every link with its interfaces and addresses, eBGP links in bold. -o svg and -o html\n" +
+		Long: "Draws the lab in FILE, else the running lab (--lab, or the only one up), else the embedded\n" +
+			"seed lab: routers grouped by AS, a VPC's nodes by VPC, every link with its interfaces and\n" +
+			"addresses, eBGP links in bold. -o svg and -o html\n" +
 			"need Graphviz's dot (Debian package graphviz); -o dot prints its input.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var path string
-			if len(args) == 1 {
-				path = args[0]
-			}
-			lab, err := loadLab(path)
+			lab, err := graphLab(g, args)
 			if err != nil {
 				return err
 			}
@@ -63,6 +62,28 @@ func newGraphCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVarP(&output, "output", "o", "dot", "format: dot, svg or html")
 	cmd.Flags().StringVarP(&file, "write", "w", "", "write to this file instead of stdout")
 	return cmd
+}
+
+// graphLab is the lab to draw: FILE, else the running lab the other
+// commands would act on (--lab names one, which must be up), else — with
+// no lab up — the embedded seed lab. Without this, `netemu graph --lab X`
+// silently drew the seed lab.
+func graphLab(g *globals, args []string) (*topo.Lab, error) {
+	if len(args) == 1 {
+		return loadLab(args[0])
+	}
+	states, _ := nodes.ListStates()
+	if g.lab == "" && len(states) == 0 {
+		return loadLab("")
+	}
+	st, err := selectShare(g, "")
+	if err != nil {
+		return nil, err
+	}
+	if st.Model == nil {
+		return nil, fmt.Errorf("lab %s: its state has no model to draw; give the lab's FILE", st.Lab)
+	}
+	return st.Model, nil
 }
 
 // renderSVG runs Graphviz's dot on the graph.
