@@ -49,7 +49,7 @@ func annotateFaults(lab *topo.Lab, p *converge.Path, f *fault.File) {
 			continue
 		}
 		if ifc := n.Interface(h.OutIface); ifc != nil {
-			if x := f.LinkFault(h.Node, ifc.Peer); x != nil {
+			if x := f.LinkFault(h.Node+":"+h.OutIface, ifc.Peer+":"+ifc.PeerIface); x != nil {
 				h.Note = x.Kind
 			}
 		}

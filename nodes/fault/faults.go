@@ -44,6 +44,11 @@ type Fault struct {
 	B     string    `json:"b,omitempty"`
 	Node  string    `json:"node,omitempty"`
 	Since time.Time `json:"since"`
+	// AIface and BIface are the link's interfaces at A and B: two nodes
+	// may share parallel links, each with its own fault. Empty in files
+	// of older versions, where the node names alone name the link.
+	AIface string `json:"a_iface,omitempty"`
+	BIface string `json:"b_iface,omitempty"`
 	// Spec is a stopped agent's process, to start it again as it was.
 	Spec *nodes.ProcessSpec `json:"spec,omitempty"`
 	// Specs are all the routing processes stopped with the router, in the
@@ -59,6 +64,9 @@ type Record struct {
 	A    string    `json:"a,omitempty"`
 	B    string    `json:"b,omitempty"`
 	Node string    `json:"node,omitempty"`
+	// AIface and BIface: as in Fault.
+	AIface string `json:"a_iface,omitempty"`
+	BIface string `json:"b_iface,omitempty"`
 }
 
 // String describes the record for people, e.g. "link-down transit-a–aws-edge".
@@ -138,15 +146,26 @@ func (f *File) LastChange() (Record, bool) {
 }
 
 // LinkFault returns the fault in force on the link between a and b (either
-// order), or nil.
+// order), or nil. An end is a node name, or "node:iface" to pick one of
+// parallel links.
 func (f *File) LinkFault(a, b string) *Fault {
+	an, ai, _ := strings.Cut(a, ":")
+	bn, bi, _ := strings.Cut(b, ":")
 	for i := range f.Active {
 		x := &f.Active[i]
-		if x.Node == "" && ((x.A == a && x.B == b) || (x.A == b && x.B == a)) {
+		if x.Node == "" && sameLink(x.A, x.AIface, x.B, x.BIface, an, ai, bn, bi) {
 			return x
 		}
 	}
 	return nil
+}
+
+// sameLink reports whether ends (a, ai)–(b, bi) and (c, ci)–(d, di) are one
+// link, in either order. An interface is compared only when both sides
+// know it.
+func sameLink(a, ai, b, bi, c, ci, d, di string) bool {
+	end := func(n, i, m, j string) bool { return n == m && (i == "" || j == "" || i == j) }
+	return (end(a, ai, c, ci) && end(b, bi, d, di)) || (end(a, ai, d, di) && end(b, bi, c, ci))
 }
 
 // NodeStopped reports whether node's agent is stopped by a fault.
@@ -188,16 +207,16 @@ func (f *File) applyWith(r Record, specs []nodes.ProcessSpec) {
 	}
 	keep := f.Active[:0]
 	for _, x := range f.Active {
-		sameLink := r.Node == "" && x.Node == "" && ((x.A == r.A && x.B == r.B) || (x.A == r.B && x.B == r.A))
-		sameNode := r.Node != "" && x.Node == r.Node
-		if !sameLink && !sameNode {
+		link := r.Node == "" && x.Node == "" && sameLink(x.A, x.AIface, x.B, x.BIface, r.A, r.AIface, r.B, r.BIface)
+		node := r.Node != "" && x.Node == r.Node
+		if !link && !node {
 			keep = append(keep, x)
 		}
 	}
 	f.Active = keep
 	switch r.Kind {
 	case KindLinkDown, KindLinkSilent, KindNodeStop:
-		x := Fault{Kind: r.Kind, A: r.A, B: r.B, Node: r.Node, Since: r.Time, Specs: specs}
+		x := Fault{Kind: r.Kind, A: r.A, B: r.B, AIface: r.AIface, BIface: r.BIface, Node: r.Node, Since: r.Time, Specs: specs}
 		if len(specs) > 0 {
 			x.Spec = &specs[0]
 		}
@@ -218,12 +237,25 @@ func FindLink(lab *topo.Lab, a, b string) (*topo.Link, error) {
 	match := func(e topo.Endpoint, node, iface string) bool {
 		return e.Node == node && (iface == "" || e.Iface == iface)
 	}
+	var found []*topo.Link
 	for _, l := range lab.Links {
 		if (match(l.A, an, ai) && match(l.B, bn, bi)) || (match(l.A, bn, bi) && match(l.B, an, ai)) {
-			return l, nil
+			found = append(found, l)
 		}
 	}
-	return nil, fmt.Errorf("lab %q has no link between %s and %s", lab.Name, a, b)
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("lab %q has no link between %s and %s", lab.Name, a, b)
+	case 1:
+		return found[0], nil
+	}
+	// Parallel links: acting on the first would cut one and leave the
+	// user believing both are down.
+	var names []string
+	for _, l := range found {
+		names = append(names, l.A.Node+":"+l.A.Iface+" "+l.B.Node+":"+l.B.Iface)
+	}
+	return nil, fmt.Errorf("lab %q has %d links between %s and %s: name the interfaces (%s)", lab.Name, len(found), a, b, strings.Join(names, ", "))
 }
 
 // Split is a link seen from one machine of a multi-host lab: the ends

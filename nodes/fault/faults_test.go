@@ -82,6 +82,43 @@ func TestLoadSaveRoundTrip(t *testing.T) {
 	}
 }
 
+// TestFileApplyParallelLinks: two links between r1 and r2 fail and are
+// repaired one by one; repairing one leaves the other's fault in force.
+func TestFileApplyParallelLinks(t *testing.T) {
+	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	var f File
+	f.apply(Record{Time: at, Kind: KindLinkDown, A: "r1", AIface: "eth0", B: "r2", BIface: "eth0"})
+	f.apply(Record{Time: at, Kind: KindLinkSilent, A: "r2", AIface: "eth1", B: "r1", BIface: "eth1"})
+	if len(f.Active) != 2 {
+		t.Fatalf("active = %+v", f.Active)
+	}
+	f.apply(Record{Time: at, Kind: KindLinkUp, A: "r1", AIface: "eth0", B: "r2", BIface: "eth0"})
+	tests := []struct {
+		a, b string
+		want string // the fault's kind, "" for none
+	}{
+		{"r1:eth0", "r2:eth0", ""},
+		{"r1:eth1", "r2:eth1", KindLinkSilent},
+		{"r2:eth1", "r1:eth1", KindLinkSilent},
+		{"r1", "r2", KindLinkSilent}, // node names alone: any of the links
+		{"r1:eth1", "r3", ""},
+	}
+	for _, tt := range tests {
+		got := ""
+		if x := f.LinkFault(tt.a, tt.b); x != nil {
+			got = x.Kind
+		}
+		if got != tt.want {
+			t.Errorf("LinkFault(%s, %s) = %q, want %q", tt.a, tt.b, got, tt.want)
+		}
+	}
+	// A record of an older version names nodes only: it repairs any of them.
+	f.apply(Record{Time: at, Kind: KindLinkUp, A: "r1", B: "r2"})
+	if len(f.Active) != 0 {
+		t.Errorf("after a node-named repair: %+v", f.Active)
+	}
+}
+
 func TestFindLink(t *testing.T) {
 	p := netip.MustParsePrefix
 	l := &topo.Lab{Name: "t", Nodes: []*topo.Node{{Name: "a"}, {Name: "b"}, {Name: "c"}}}
@@ -94,9 +131,11 @@ func TestFindLink(t *testing.T) {
 		subnet string
 		err    bool
 	}{
-		{"a", "b", "10.0.0.0/30", false},
-		{"b", "a", "10.0.0.0/30", false},
+		{"a", "b", "", true}, // two parallel links: ambiguous
+		{"b", "a", "", true},
+		{"a:eth0", "b", "10.0.0.0/30", false},
 		{"a:eth1", "b", "10.0.0.4/30", false},
+		{"b", "a:eth0", "10.0.0.0/30", false},
 		{"b:eth1", "a:eth1", "10.0.0.4/30", false},
 		{"a:eth1", "b:eth0", "", true},
 		{"a", "c", "", true},

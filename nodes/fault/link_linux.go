@@ -172,7 +172,7 @@ func (in *Injector) LinkDown(a, b string, silent bool) error {
 			}
 		}
 		in.log().Info("link fault injected", "kind", kind, "a", l.A.Node, "b", l.B.Node)
-		return in.record(Record{Time: began, Kind: kind, A: l.A.Node, B: l.B.Node})
+		return in.record(Record{Time: began, Kind: kind, A: l.A.Node, B: l.B.Node, AIface: l.A.Iface, BIface: l.B.Iface})
 	})
 }
 
@@ -188,7 +188,7 @@ func (in *Injector) LinkUp(a, b string) error {
 			}
 		}
 		in.log().Info("link repaired", "a", l.A.Node, "b", l.B.Node)
-		return in.record(Record{Time: began, Kind: KindLinkUp, A: l.A.Node, B: l.B.Node})
+		return in.record(Record{Time: began, Kind: KindLinkUp, A: l.A.Node, B: l.B.Node, AIface: l.A.Iface, BIface: l.B.Iface})
 	})
 }
 
