@@ -431,13 +431,17 @@ func (e *engine) handle(now time.Time, d Datagram) {
 			e.drop(now, d.Src, d.Iface, cerr)
 			continue
 		}
+		// RFC 2453 §4.4: a next hop we cannot reach directly (or our own
+		// address) is treated as 0.0.0.0, the sender; the entry stays.
 		nh := src
 		if en.NextHop.IsValid() && !en.NextHop.IsUnspecified() {
-			if !onLink(s, en.NextHop) {
-				e.drop(now, d.Src, d.Iface, errorf(ReasonNextHop, "next hop %s not on %s", en.NextHop, s.cfg.Addr))
-				continue
+			if onLink(s, en.NextHop) {
+				nh = en.NextHop
+			} else {
+				e.badAll[ReasonNextHop]++
+				n.bad[ReasonNextHop]++
+				e.log.Debug("next hop not on link: using the sender", "iface", d.Iface, "from", src, "next_hop", en.NextHop)
 			}
-			nh = en.NextHop
 		}
 		pfx, _ := en.Prefix()
 		e.update(now, s, src, nh, pfx, min(en.Metric+1, Infinity), en.Tag)

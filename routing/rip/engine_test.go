@@ -423,7 +423,6 @@ func TestBadPacketsCounted(t *testing.T) {
 		{src, v1, ReasonV1},
 		{src, good(0, ""), ReasonMetric},
 		{src, good(17, ""), ReasonMetric},
-		{src, good(1, "192.0.2.1"), ReasonNextHop},
 		{netip.MustParseAddrPort("10.0.1.1:4000"), good(1, ""), ReasonSourcePort},
 		{netip.MustParseAddrPort("192.0.2.7:520"), good(1, ""), ReasonSourceOffNet},
 	}

@@ -59,6 +59,7 @@ const (
 	ReasonAFI          Reason = "unknown-afi"
 	ReasonMetric       Reason = "bad-metric"
 	ReasonMask         Reason = "bad-mask"
+	ReasonDest         Reason = "bad-destination"
 	ReasonNextHop      Reason = "next-hop-off-link"
 	ReasonAuthMissing  Reason = "auth-missing"
 	ReasonAuthType     Reason = "auth-type"
@@ -122,10 +123,28 @@ func (e Entry) Check() *Error {
 	if e.Metric < 1 || e.Metric > Infinity {
 		return errorf(ReasonMetric, "metric %d", e.Metric)
 	}
-	if _, ok := e.Prefix(); !ok {
+	p, ok := e.Prefix()
+	if !ok {
 		return errorf(ReasonMask, "mask %s", e.Mask)
 	}
+	if !validDest(p) {
+		return errorf(ReasonDest, "destination %s", p)
+	}
 	return nil
+}
+
+// validDest is RFC 2453 §3.9.2's check of a destination: not class D or
+// E (multicast, reserved, broadcast), not net 127, not net 0 unless it is
+// the default route.
+func validDest(p netip.Prefix) bool {
+	a := p.Addr().As4()
+	switch {
+	case a[0] >= 224, a[0] == 127:
+		return false
+	case a[0] == 0:
+		return p.Bits() == 0
+	}
+	return true
 }
 
 // AuthEntry is the authentication entry (AFI 0xFFFF) that may lead a

@@ -145,6 +145,14 @@ func FuzzDecode(f *testing.F) {
 	Sign(md, a)
 	f.Add(md)
 	f.Add(Encode(&Packet{Command: Request, Version: 2, Auth: NewAuthEntry(&Auth{Type: "plain", Key: "x"}, 0)}))
+	// Old ripd's authentication data length of 20; destinations RFC 2453
+	// §3.9.2 rules out.
+	old := &Packet{Command: Response, Version: 2, Auth: NewAuthEntry(a, 9), Entries: []Entry{entry("240.0.0.0/4", "", 1, 0)}}
+	old.Auth.AuthLen = md5Len + trailerHdr
+	md = Encode(old)
+	Sign(md, a)
+	f.Add(md)
+	f.Add(Encode(&Packet{Command: Response, Version: 2, Entries: []Entry{entry("0.0.0.0/0", "", 1, 0), entry("127.0.0.0/8", "", 1, 7)}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := Decode(b)
 		if err != nil {
