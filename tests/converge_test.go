@@ -317,6 +317,10 @@ func TestConvergeStaticSeedCLI(t *testing.T) {
 		return err == nil
 	}
 	labtest.Eventually(t, 10*time.Second, "mac pings web's public IP", ping)
+	// No daemons to ask: the CLI says so instead of a socket error.
+	if _, errs, err := runNetemu(t, "--lab", lab, "rip", "home-core"); err == nil || !strings.Contains(errs, "runs no routing daemons") {
+		t.Errorf("rip on a daemons = \"none\" lab: %v: %s", err, errs)
+	}
 
 	netemu(t, "--lab", lab, "link", "down", "transit-a", "aws-edge")
 	cut := cvTracePath(t, lab, "mac", "web")

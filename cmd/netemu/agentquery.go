@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"time"
 
 	"github.com/netemu/netemu/routing/agent"
+	"github.com/netemu/netemu/topo"
 )
 
 // agentQueryTimeout bounds every view a command asks a router's agent for.
@@ -17,6 +19,15 @@ func nodeAgent(ctx context.Context, g *globals, node string) (*agent.Client, con
 	st, err := selectNodeShare(g, node)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	// Say why there is nothing to ask rather than show a socket error.
+	if lab := st.Model; lab != nil {
+		if n := lab.Node(node); n != nil && n.Kind != topo.KindRouter {
+			return nil, nil, nil, fmt.Errorf("%s is a %s: only routers run routing daemons", node, n.Kind)
+		}
+		if lab.Daemons == topo.DaemonsNone {
+			return nil, nil, nil, fmt.Errorf("lab %s runs no routing daemons (daemons = %q): its routes are static; see `netemu routes %s`", st.Lab, lab.Daemons, node)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, agentQueryTimeout)
 	return agent.Dial(filepath.Join(st.NodeDir(node), agent.SocketName)), ctx, cancel, nil
