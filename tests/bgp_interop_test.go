@@ -133,7 +133,7 @@ func (l *ripLab) gobgp(node, conf string, port int) func(args ...string) (string
 // TestBGPInterop: BIRD (AS 4200000001, a 4-octet ASN), FRR (AS 65003) and
 // GoBGP (AS 65004) around netemu (AS 65001). Prefixes, AS_PATH, MED,
 // communities and large communities cross both ways; withdrawals cross;
-// route refresh works both ways.
+// route refresh works both ways. FRR's shutdown message ends the test.
 func TestBGPInterop(t *testing.T) {
 	l := newRIPLab(t, "bgpx")
 	l.node("ne")
@@ -361,6 +361,18 @@ route-map SETATTR permit 10
 	})
 	ripEventually(t, 10*time.Second, "GoBGP's withdrawal leaves netemu's kernel", func() error {
 		return noLine(l.kernelRoute("ne", "10.4.0.0/16"), "10.4.0.0/16")
+	})
+
+	// FRR's shutdown communication (RFC 9003) shows in netemu's LAST
+	// ERROR for the peer.
+	if out, err := vtysh("configure terminal\nrouter bgp 65003\nneighbor 10.20.2.1 shutdown message planned maintenance"); err != nil {
+		t.Fatalf("frr shutdown: %v %s", err, out)
+	}
+	ripEventually(t, 10*time.Second, "FRR's shutdown message in LAST ERROR", func() error {
+		if e := peerStatus(c, "10.20.2.2").LastError; !strings.Contains(e, `administrative shutdown: "planned maintenance"`) {
+			return fmt.Errorf("last error %q", e)
+		}
+		return nil
 	})
 }
 
