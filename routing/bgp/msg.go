@@ -169,7 +169,7 @@ func codeName(code, sub uint8) string {
 		{3, 8}: "invalid NEXT_HOP", {3, 9}: "optional attribute error", {3, 10}: "invalid network field",
 		{3, 11}: "malformed AS_PATH",
 		// Deprecated or from later RFCs, but peers still send them.
-		{2, 5}: "authentication failure", {2, 8}: "role mismatch (RFC 9234)", {3, 7}: "AS routing loop",
+		{2, 5}: "authentication failure", {2, 11}: "role mismatch (RFC 9234)", {3, 7}: "AS routing loop",
 		{5, 1}: "unexpected message in OpenSent", {5, 2}: "unexpected message in OpenConfirm",
 		{5, 3}: "unexpected message in Established", // RFC 6608
 		{6, 1}: "maximum prefixes reached", {6, 2}: "administrative shutdown", {6, 3}: "peer de-configured",

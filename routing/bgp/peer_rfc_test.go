@@ -243,7 +243,7 @@ func TestNotificationText(t *testing.T) {
 		{Notification{Code: 6, Subcode: 9}, "6/9 hard reset"},
 		{Notification{Code: 6, Subcode: 10}, "6/10 BFD down"},
 		{Notification{Code: 2, Subcode: 2, Data: []byte{0xfd, 0xe8}}, "2/2 bad peer AS: data fde8"},
-		{Notification{Code: 2, Subcode: 8}, "2/8 role mismatch (RFC 9234)"},
+		{Notification{Code: 2, Subcode: 11}, "2/11 role mismatch (RFC 9234)"},
 		{Notification{Code: 5, Subcode: 2}, "5/2 unexpected message in OpenConfirm"},
 		{Notification{Code: 7, Subcode: 1}, "7/1 invalid message length"},
 		{Notification{Code: 8, Subcode: 0}, "8/0 send hold timer expired"},
@@ -389,6 +389,40 @@ func TestMPReachIPv4(t *testing.T) {
 				want, wantOK := c.want[q]
 				if ok != wantOK || ok && r.Gateway != want {
 					t.Errorf("%v: installed=%v via %v, want installed=%v via %v", q, ok, r.Gateway, wantOK, want)
+				}
+			}
+		})
+	}
+}
+
+// TestAS0 follows RFC 7607: AS 0 in AS_PATH is treat-as-withdraw; in the
+// AS4_PATH of an old speaker it is attribute discard (RFC 6793 §6), the
+// AS_PATH alone then stands.
+func TestAS0(t *testing.T) {
+	nlri := []netip.Prefix{pfx("10.0.0.0/8")}
+	cases := []struct {
+		name   string
+		attrs  []byte
+		action Action // 0: no error
+		path   string
+	}{
+		{"AS_PATH with AS 0", cat(aOrigin, []byte{FlagTransitive, AttrASPath, 6, SegSequence, 2, 0xfb, 0xf4, 0, 0}, aNextHop), ActionTreatAsWithdraw, ""},
+		{"AS_PATH AS_SET with AS 0", cat(aOrigin, []byte{FlagTransitive, AttrASPath, 8, SegSequence, 1, 0xfb, 0xf4, SegSet, 1, 0, 0}, aNextHop), ActionTreatAsWithdraw, ""},
+		{"AS4_PATH with AS 0", cat(aOrigin, []byte{FlagTransitive, AttrASPath, 6, SegSequence, 2, 0xfb, 0xf4, 0x5b, 0xa0},
+			[]byte{FlagOptional | FlagTransitive, AttrAS4Path, 6, SegSequence, 1, 0, 0, 0, 0}, aNextHop), ActionAttributeDiscard, "64500 23456"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			u, err := DecodeUpdate(updateBody(nil, c.attrs, nlri), Options{})
+			switch c.action {
+			case ActionTreatAsWithdraw:
+				me, ok := err.(*MessageError)
+				if !ok || me.Action != c.action || me.Subcode != ErrUpdMalformedASPath || u == nil || len(u.Withdrawn) != 1 {
+					t.Fatalf("got %v, %+v; want treat-as-withdraw", err, u)
+				}
+			case ActionAttributeDiscard:
+				if err != nil || len(u.Discarded) != 1 || u.Attrs.ASPath.String() != c.path {
+					t.Fatalf("got %v, %+v", err, u)
 				}
 			}
 		})

@@ -705,6 +705,10 @@ func decodeASPath(v []byte, as4, noConfed bool) (ASPath, error) {
 			} else {
 				s.ASNs[i] = uint32(binary.BigEndian.Uint16(v[2+2*i:]))
 			}
+			if s.ASNs[i] == 0 {
+				// RFC 7607: AS 0 makes AS_PATH and AS4_PATH malformed.
+				return nil, fmt.Errorf("AS 0")
+			}
 		}
 		p = append(p, s)
 		v = v[2+n*size:]
