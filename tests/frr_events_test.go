@@ -26,6 +26,10 @@ func TestFRRModeEvents(t *testing.T) {
 	file, lab := frrLabFile(t, src, "frrev", true)
 	upLab(t, file)
 	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
+	// `netemu bgp` has no agent to ask in an FRR lab: it names vtysh.
+	if _, errs, err := runNetemu(t, "--lab", lab, "bgp", "a1"); err == nil || !strings.Contains(errs, "vtysh --vty_socket") {
+		t.Errorf("bgp in an FRR lab: %v: %s", err, errs)
+	}
 	// The watchers logged the routes FRR installed while converging.
 	tl := frrTimeline(t, lab, "10m")
 	if !slices.ContainsFunc(tl.Entries, func(e converge.Entry) bool {

@@ -28,6 +28,10 @@ func nodeAgent(ctx context.Context, g *globals, node string) (*agent.Client, con
 		if lab.Daemons == topo.DaemonsNone {
 			return nil, nil, nil, fmt.Errorf("lab %s runs no routing daemons (daemons = %q): its routes are static; see `netemu routes %s`", st.Lab, lab.Daemons, node)
 		}
+		if lab.Daemons == topo.DaemonsFRR {
+			return nil, nil, nil, fmt.Errorf("lab %s runs FRR (daemons = %q), not netemu's agent: ask FRR with `netemu exec %s -- vtysh --vty_socket %s -c 'show bgp summary'` (or 'show ip rip'); `netemu routes %s` shows the kernel table",
+				st.Lab, lab.Daemons, node, filepath.Join(st.NodeDir(node), "frr"), node)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, agentQueryTimeout)
 	return agent.Dial(filepath.Join(st.NodeDir(node), agent.SocketName)), ctx, cancel, nil
