@@ -325,7 +325,10 @@ func ripBadPackets(t *testing.T, l *ripLab, c interface {
 		{"10.10.3.2:520", ripResponse(1, bad, "0.0.0.0", 1), rip.ReasonV1},
 		{"10.10.3.2:520", ripResponse(2, bad, "0.0.0.0", 0), rip.ReasonMetric},
 		{"10.10.3.2:520", ripResponse(2, bad, "0.0.0.0", 17), rip.ReasonMetric},
-		{"10.10.3.2:520", ripResponse(2, bad, "192.0.2.99", 1), rip.ReasonNextHop},
+		// Counted, but the entry stands with the sender as next hop
+		// (RFC 2453 §4.4): checked below.
+		{"10.10.3.2:520", ripResponse(2, "198.18.0.0/15", "192.0.2.99", 1), rip.ReasonNextHop},
+		{"10.10.3.2:520", ripResponse(2, "127.0.0.0/8", "0.0.0.0", 1), rip.ReasonDest},
 		{"10.10.3.2:520", unknownAFI, rip.ReasonAFI},
 		{"10.10.3.2:520", []byte{2, 2, 0, 0, 0, 2, 0}, rip.ReasonLength},
 		{"10.10.3.2:4000", ripResponse(2, bad, "0.0.0.0", 1), rip.ReasonSourcePort},
@@ -344,5 +347,8 @@ func ripBadPackets(t *testing.T, l *ripLab, c interface {
 	})
 	if r := l.kernelRoute("n", bad); r != "" {
 		t.Errorf("bad route in the kernel: %s", r)
+	}
+	if err := wantLine(l.kernelRoute("n", "198.18.0.0/15"), "via 10.10.3.2", "proto rip", "metric 2"); err != nil {
+		t.Errorf("off-link next hop not replaced by the sender: %v", err)
 	}
 }
