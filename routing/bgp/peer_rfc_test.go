@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/netemu/netemu/topo"
 )
 
 // What peers we have not seen (other implementations, other
@@ -426,5 +427,58 @@ func TestAS0(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGracefulShutdownCommunity: a path a peer marks GRACEFUL_SHUTDOWN
+// (RFC 8326, FRR's "bgp graceful-shutdown") gets LOCAL_PREF 0 on eBGP
+// import, whatever the relationship would give it; policy still has the
+// last word.
+func TestGracefulShutdownCommunity(t *testing.T) {
+	l := Local{ASN: 64500, RouterID: addr("1.1.1.1")}
+	one := func(v uint32) *uint32 { return &v }
+	pols, err := NewPolicies([]*topo.Policy{{Name: "keep", Default: "accept", Terms: []topo.PolicyTerm{
+		{Name: "gshut", Community: "graceful-shutdown", SetLocalPref: one(50)}}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		cfg   PeerConfig
+		comms []uint32
+		want  uint32
+	}{
+		{"eBGP customer, no community", PeerConfig{LocalAS: 64500, PeerAS: 64510, Relationship: RelCustomer}, nil, lpCustomer},
+		{"eBGP customer, graceful shutdown", PeerConfig{LocalAS: 64500, PeerAS: 64510, Relationship: RelCustomer}, []uint32{CommGracefulShutdown}, 0},
+		{"eBGP, graceful shutdown among others", PeerConfig{LocalAS: 64500, PeerAS: 64510}, []uint32{64510<<16 | 1, CommGracefulShutdown}, 0},
+		{"iBGP, graceful shutdown: LOCAL_PREF as received", PeerConfig{LocalAS: 64500, PeerAS: 64500}, []uint32{CommGracefulShutdown}, DefaultLocalPref},
+		{"import policy overrides", PeerConfig{LocalAS: 64500, PeerAS: 64510, Import: "keep"}, []uint32{CommGracefulShutdown}, 50},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := ASPath{{Type: SegSequence, ASNs: []uint32{c.cfg.PeerAS}}}
+			if c.cfg.IBGP() {
+				path = nil
+			}
+			raw := &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: path, NextHop: addr("10.0.0.2"), Communities: c.comms}
+			a, res := Import(l, &c.cfg, pfx("203.0.113.0/24"), raw, pols)
+			if res != ImportAccepted || a.LocalPref != c.want {
+				t.Fatalf("%v, local pref %d; want %d", res, a.LocalPref, c.want)
+			}
+		})
+	}
+}
+
+func TestWellKnownCommunityNames(t *testing.T) {
+	for c, s := range map[uint32]string{
+		CommNoExport: "no-export", CommNoPeer: "no-peer", CommGracefulShutdown: "graceful-shutdown", CommBlackhole: "blackhole",
+		0xFFFF0001: "65535:1",
+	} {
+		if got := FormatCommunity(c); got != s {
+			t.Errorf("%#x: %q, want %q", c, got, s)
+		}
+		if back, err := ParseCommunity(s); err != nil || back != c {
+			t.Errorf("%q: %#x %v", s, back, err)
+		}
 	}
 }

@@ -320,6 +320,13 @@ func Import(l Local, from *PeerConfig, prefix netip.Prefix, raw *PathAttrs, pols
 	} else if !a.HasLocalPref {
 		a.HasLocalPref, a.LocalPref = true, DefaultLocalPref
 	}
+	if !from.IBGP() && a.HasCommunity(CommGracefulShutdown) {
+		// RFC 8326: the neighbour AS is about to take the path down for
+		// maintenance (FRR's "bgp graceful-shutdown"); any other path wins
+		// meanwhile. As FRR does, on eBGP only: over iBGP LOCAL_PREF
+		// already says it. The import policy may still say otherwise.
+		a.LocalPref = 0
+	}
 	if from.Import != "" && pols != nil {
 		if !pols.Apply(from.Import, prefix, a, l.ASN) {
 			return nil, ImportPolicy

@@ -65,12 +65,21 @@ const (
 	maxSegmentLen = 255
 )
 
-// Well-known communities (RFC 1997).
+// Well-known communities (RFC 1997, RFC 8326, RFC 7999, RFC 3765).
 const (
 	CommNoExport          = 0xFFFFFF01
 	CommNoAdvertise       = 0xFFFFFF02
 	CommNoExportSubconfed = 0xFFFFFF03
+	CommNoPeer            = 0xFFFFFF04
+	CommGracefulShutdown  = 0xFFFF0000
+	CommBlackhole         = 0xFFFF029A
 )
+
+// wellKnownComms are the names FormatCommunity and ParseCommunity use.
+var wellKnownComms = map[uint32]string{
+	CommNoExport: "no-export", CommNoAdvertise: "no-advertise", CommNoExportSubconfed: "no-export-subconfed",
+	CommNoPeer: "no-peer", CommGracefulShutdown: "graceful-shutdown", CommBlackhole: "blackhole",
+}
 
 // ASSegment is one AS_PATH segment.
 type ASSegment struct {
@@ -185,26 +194,18 @@ func (c LargeCommunity) String() string {
 
 // FormatCommunity writes a community as "ASN:VALUE" or its well-known name.
 func FormatCommunity(c uint32) string {
-	switch c {
-	case CommNoExport:
-		return "no-export"
-	case CommNoAdvertise:
-		return "no-advertise"
-	case CommNoExportSubconfed:
-		return "no-export-subconfed"
+	if n, ok := wellKnownComms[c]; ok {
+		return n
 	}
 	return fmt.Sprintf("%d:%d", c>>16, c&0xffff)
 }
 
 // ParseCommunity parses "ASN:VALUE" or a well-known name.
 func ParseCommunity(s string) (uint32, error) {
-	switch s {
-	case "no-export":
-		return CommNoExport, nil
-	case "no-advertise":
-		return CommNoAdvertise, nil
-	case "no-export-subconfed":
-		return CommNoExportSubconfed, nil
+	for c, n := range wellKnownComms {
+		if n == s {
+			return c, nil
+		}
 	}
 	a, v, ok := strings.Cut(s, ":")
 	if !ok {
