@@ -182,7 +182,9 @@ func TestAWSSeedStatic(t *testing.T) {
 	if _, err := awsTCP(t, lab, "mac", webPub, "22"); err == nil {
 		t.Error("stopped web still answers on its old public IP")
 	}
-	netemu(t, "--lab", lab, "instance", "stop", "db")
+	if out := netemu(t, "--lab", lab, "instance", "stop", "db"); !strings.Contains(out, "Elastic IP "+dbPub.String()+" kept") {
+		t.Errorf("instance stop db said %q", out)
+	}
 	out := netemu(t, "--lab", lab, "instance", "start", "web")
 	newPub, _ := awsSG(t, lab, "web")
 	if newPub == webPub || !newPub.IsValid() || !strings.Contains(out, newPub.String()) {

@@ -123,6 +123,7 @@ func runInstance(ctx context.Context, g *globals, name string, start bool, f ins
 			return nil
 		}
 		old := aws.PublicIP(name)
+		elastic := aws.Instances[name] != nil && aws.Instances[name].Elastic
 		if local(name) {
 			if err := svc.StopInstance(st, svc.NodesRunner{}, name); err != nil {
 				return fmt.Errorf("stop %s: services: %w", name, err)
@@ -138,6 +139,9 @@ func runInstance(ctx context.Context, g *globals, name string, start bool, f ins
 			return err
 		}
 		switch pub := aws.PublicIP(name); {
+		case old.IsValid() && elastic:
+			// As on AWS, an Elastic IP stays with the stopped instance.
+			fmt.Printf("%s stopped (private %s; Elastic IP %s kept for its next start)\n", name, priv, old)
 		case old.IsValid() && !pub.IsValid():
 			fmt.Printf("%s stopped (private %s; public IP %s released)\n", name, priv, old)
 		default:
