@@ -351,4 +351,11 @@ func ripBadPackets(t *testing.T, l *ripLab, c interface {
 	if err := wantLine(l.kernelRoute("n", "198.18.0.0/15"), "via 10.10.3.2", "proto rip", "metric 2"); err != nil {
 		t.Errorf("off-link next hop not replaced by the sender: %v", err)
 	}
+	// A RIP-1 Response (no mask: class C inferred) is believed too.
+	v1 := rip.Encode(&rip.Packet{Command: rip.Response, Version: 1, Entries: []rip.Entry{{AFI: rip.AFIInet,
+		Addr: netip.MustParseAddr("192.0.2.0"), Mask: netip.IPv4Unspecified(), NextHop: netip.IPv4Unspecified(), Metric: 1}}})
+	ripSendFrom(t, x, "10.10.3.2:520", "10.10.3.1:520", v1)
+	ripEventually(t, 5*time.Second, "RIP-1 route installed", func() error {
+		return wantLine(l.kernelRoute("n", "192.0.2.0/24"), "via 10.10.3.2", "proto rip", "metric 2")
+	})
 }

@@ -390,9 +390,12 @@ func (e *engine) handle(now time.Time, d Datagram) {
 		return
 	}
 	if verr := Verify(d.Data, p, e.cfg.Auth); verr != nil {
+		// RIP-1 has no authentication: with it configured, RIP-1 packets
+		// are dropped here as auth-missing (RFC 2453 §5.2).
 		e.drop(now, d.Src, d.Iface, verr)
 		return
 	}
+	p.InferV1Masks(s.cfg.Addr)
 	if p.Command == Request {
 		e.answer(now, s, d.Src, p)
 		return

@@ -53,7 +53,7 @@ type Reason string
 const (
 	ReasonShort        Reason = "short"
 	ReasonLength       Reason = "bad-length"
-	ReasonV1           Reason = "v1-ignored"
+	ReasonV1           Reason = "v1-ignored" // a RIP-1 packet with must-be-zero fields set
 	ReasonVersion      Reason = "bad-version"
 	ReasonCommand      Reason = "bad-command"
 	ReasonAFI          Reason = "unknown-afi"
@@ -183,19 +183,29 @@ func Decode(b []byte) (*Packet, error) {
 		return nil, errorf(ReasonShort, "%d octets", len(b))
 	}
 	p := &Packet{Command: Command(b[0]), Version: b[1], Zero: binary.BigEndian.Uint16(b[2:4])}
-	switch {
-	case p.Version == 1:
-		return nil, errorf(ReasonV1, "version 1 packet")
-	case p.Version != 2:
+	if p.Version != 1 && p.Version != 2 {
 		return nil, errorf(ReasonVersion, "version %d", p.Version)
 	}
 	if p.Command != Request && p.Command != Response {
 		return nil, errorf(ReasonCommand, "command %d", p.Command)
 	}
 	body := b[headerLen:]
+	if p.Version == 1 {
+		// RIP-1 (RFC 1058), accepted as FRR and BIRD do by default: no
+		// authentication, masks inferred later (InferV1Masks); a packet
+		// with a must-be-zero field set is discarded (RFC 2453 §4.1).
+		if p.Zero != 0 {
+			return nil, errorf(ReasonV1, "must-be-zero header field %#x", p.Zero)
+		}
+		for e := body; len(e) >= entryLen; e = e[entryLen:] {
+			if binary.BigEndian.Uint16(e[2:4]) != 0 || binary.BigEndian.Uint64(e[8:16]) != 0 {
+				return nil, errorf(ReasonV1, "must-be-zero entry field set")
+			}
+		}
+	}
 	// A keyed MD5 packet carries a trailer after its entries; its length
 	// comes from the authentication entry.
-	if len(body) >= entryLen && binary.BigEndian.Uint16(body[0:2]) == AFIAuth {
+	if p.Version == 2 && len(body) >= entryLen && binary.BigEndian.Uint16(body[0:2]) == AFIAuth {
 		a := &AuthEntry{Type: binary.BigEndian.Uint16(body[2:4])}
 		switch a.Type {
 		case AuthPlain:
@@ -242,6 +252,47 @@ func Decode(b []byte) (*Packet, error) {
 		})
 	}
 	return p, nil
+}
+
+// InferV1Masks fills in the masks a RIP-1 packet does not carry, as
+// RFC 1058 §3.2 infers them for a packet received on ifc: a subnet of
+// ifc's own classful network has ifc's mask, another network its class's;
+// an address with bits beyond that mask is a host route, 0.0.0.0 the
+// default route.
+func (p *Packet) InferV1Masks(ifc netip.Prefix) {
+	if p.Version != 1 {
+		return
+	}
+	for i := range p.Entries {
+		e := &p.Entries[i]
+		if !e.Addr.Is4() || e.Addr.IsUnspecified() {
+			e.Mask = MaskOf(0)
+			continue
+		}
+		bits := classBits(e.Addr)
+		if c := classBits(ifc.Addr()); c == bits && ifc.Bits() >= bits &&
+			netip.PrefixFrom(ifc.Addr(), bits).Masked().Contains(e.Addr) {
+			bits = ifc.Bits()
+		}
+		if netip.PrefixFrom(e.Addr, bits).Masked().Addr() != e.Addr {
+			bits = 32
+		}
+		e.Mask = MaskOf(bits)
+	}
+}
+
+// classBits is the prefix length of an address's classful network (32
+// for class D and E, which are not networks).
+func classBits(a netip.Addr) int {
+	switch b := a.As4()[0]; {
+	case b < 128:
+		return 8
+	case b < 192:
+		return 16
+	case b < 224:
+		return 24
+	}
+	return 32
 }
 
 func put4(b []byte, a netip.Addr) {

@@ -153,6 +153,9 @@ func FuzzDecode(f *testing.F) {
 	Sign(md, a)
 	f.Add(md)
 	f.Add(Encode(&Packet{Command: Response, Version: 2, Entries: []Entry{entry("0.0.0.0/0", "", 1, 0), entry("127.0.0.0/8", "", 1, 7)}}))
+	// RIP-1: no masks.
+	f.Add(Encode(&Packet{Command: Response, Version: 1, Entries: []Entry{{AFI: AFIInet, Addr: netip.MustParseAddr("192.0.2.0"),
+		Mask: netip.IPv4Unspecified(), NextHop: netip.IPv4Unspecified(), Metric: 1}}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := Decode(b)
 		if err != nil {

@@ -145,3 +145,84 @@ func TestAuthFromOtherSpeakers(t *testing.T) {
 		})
 	}
 }
+
+// v1Entry is a RIP-1 entry: no tag, mask or next hop.
+func v1Entry(a string, metric uint32) Entry {
+	return Entry{AFI: AFIInet, Addr: netip.MustParseAddr(a), Mask: netip.IPv4Unspecified(), NextHop: netip.IPv4Unspecified(), Metric: metric}
+}
+
+func TestInferV1Masks(t *testing.T) {
+	ifc := netip.MustParsePrefix("10.0.1.2/30")
+	cases := []struct {
+		addr string
+		want string
+	}{
+		{"10.7.0.0", "10.7.0.0/30"},         // a subnet of the interface's network: its mask
+		{"10.7.0.1", "10.7.0.1/32"},         // bits beyond that mask: a host
+		{"172.16.0.0", "172.16.0.0/16"},     // another network: its class's mask
+		{"172.16.4.0", "172.16.4.0/32"},     // a subnet of another network cannot be told: host
+		{"192.0.2.0", "192.0.2.0/24"},       // class C
+		{"198.51.100.9", "198.51.100.9/32"}, // host
+		{"0.0.0.0", "0.0.0.0/0"},            // default route
+	}
+	p := &Packet{Command: Response, Version: 1}
+	for _, c := range cases {
+		p.Entries = append(p.Entries, v1Entry(c.addr, 1))
+	}
+	p.InferV1Masks(ifc)
+	for i, c := range cases {
+		if got, ok := p.Entries[i].Prefix(); !ok || got.String() != c.want {
+			t.Errorf("%s: %v, want %s", c.addr, got, c.want)
+		}
+	}
+	// RIP-2 entries keep the masks they carry.
+	p2 := &Packet{Command: Response, Version: 2, Entries: []Entry{entry("10.7.0.0/16", "", 1, 0)}}
+	p2.InferV1Masks(ifc)
+	if got, _ := p2.Entries[0].Prefix(); got.String() != "10.7.0.0/16" {
+		t.Errorf("RIP-2 mask changed: %v", got)
+	}
+}
+
+// TestRIP1Received: a RIP-1 Response is believed on an interface without
+// authentication (RFC 2453 §4.1, as FRR and BIRD do by default); with a
+// must-be-zero field set it is dropped; with authentication configured it
+// is dropped as unauthenticated (§5.2).
+func TestRIP1Received(t *testing.T) {
+	good := Encode(&Packet{Command: Response, Version: 1, Entries: []Entry{v1Entry("192.0.2.0", 1), v1Entry("10.9.0.0", 2)}})
+	mbz := append([]byte(nil), good...)
+	mbz[4+2] = 1 // the tag field of the first entry
+	cases := []struct {
+		name   string
+		auth   *Auth
+		data   []byte
+		routes map[string]int // prefix → metric in b's kernel
+		reason Reason
+	}{
+		{"RIP-1 accepted", nil, good, map[string]int{"192.0.2.0/24": 2, "10.9.0.0/30": 3}, ""},
+		{"RIP-1 with must-be-zero set", nil, mbz, nil, ReasonV1},
+		{"RIP-1 on an MD5 interface", &Auth{Type: "md5", Key: "k", KeyID: 1}, good, nil, ReasonAuthMissing},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			n := line(t)
+			for _, e := range n.routers {
+				e.cfg.Auth = c.auth
+			}
+			n.start()
+			n.run(n.now.Add(2 * time.Second))
+			b := n.routers["b"]
+			src := netip.MustParseAddrPort("10.0.1.1:520")
+			b.handle(n.now, Datagram{Iface: "eth0", Src: src, Data: c.data})
+			b.advance(n.now)
+			for p, m := range c.routes {
+				n.wantRoute("b", p, m, "10.0.1.1")
+			}
+			if c.routes == nil {
+				n.wantNoRoute("b", "192.0.2.0/24")
+			}
+			if c.reason != "" && b.neigh[src.Addr()].bad[c.reason] == 0 {
+				t.Errorf("%s not counted: %v", c.reason, b.neigh[src.Addr()].bad)
+			}
+		})
+	}
+}
