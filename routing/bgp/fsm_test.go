@@ -222,8 +222,15 @@ func TestBadOpenGetsNotification(t *testing.T) {
 }
 
 // TestCollision: both sides connect at once; exactly one session results
-// on each side.
+// on each side, also between eBGP speakers with the same BGP identifier
+// (RFC 6286 §2.3: the larger AS decides).
 func TestCollision(t *testing.T) {
+	for _, ids := range [][2]string{{"10.0.0.1", "10.0.0.2"}, {"10.0.0.9", "10.0.0.9"}} {
+		t.Run(ids[0]+"-"+ids[1], func(t *testing.T) { collide(t, ids[0], ids[1]) })
+	}
+}
+
+func collide(t *testing.T, ida, idb string) {
 	ha, hb := chanHooks{make(chan hookEvent, 64)}, chanHooks{make(chan hookEvent, 64)}
 	var a, b *Session
 	// Each dial hands the other side a pipe only after both have dialled,
@@ -252,6 +259,7 @@ func TestCollision(t *testing.T) {
 	ca := testPeer(65001, 65002, "10.0.0.1", "10.0.0.2")
 	cb := testPeer(65002, 65001, "10.0.0.2", "10.0.0.1")
 	ca.ConnectRetry, cb.ConnectRetry = time.Second, time.Second
+	ca.RouterID, cb.RouterID = addr(ida), addr(idb)
 	a = newSession(ca, ha, mk(&b), hclog.NewNullLogger())
 	b = newSession(cb, hb, mk(&a), hclog.NewNullLogger())
 	runSessions(t, a, b)
