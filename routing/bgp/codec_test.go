@@ -197,6 +197,8 @@ func TestRFC7606(t *testing.T) {
 		{"as_path overrun", updateBody(nil, cat(aOrigin, []byte{FlagTransitive, AttrASPath, 4, SegSequence, 2, 0, 1}, aNextHop), nlri), ActionTreatAsWithdraw, ErrUpdMalformedASPath},
 		{"as_path bad segment", updateBody(nil, cat(aOrigin, []byte{FlagTransitive, AttrASPath, 4, 7, 1, 0, 1}, aNextHop), nlri), ActionTreatAsWithdraw, ErrUpdMalformedASPath},
 		{"as_path empty segment", updateBody(nil, cat(aOrigin, []byte{FlagTransitive, AttrASPath, 2, SegSequence, 0}, aNextHop), nlri), ActionTreatAsWithdraw, ErrUpdMalformedASPath},
+		{"as_path with AS 0 (RFC 7607)", updateBody(nil, cat(aOrigin, []byte{FlagTransitive, AttrASPath, 6, SegSequence, 2, 0xfb, 0xf4, 0, 0}, aNextHop), nlri), ActionTreatAsWithdraw, ErrUpdMalformedASPath},
+		{"as_path AS_SET with AS 0", updateBody(nil, cat(aOrigin, []byte{FlagTransitive, AttrASPath, 8, SegSequence, 1, 0xfb, 0xf4, SegSet, 1, 0, 0}, aNextHop), nlri), ActionTreatAsWithdraw, ErrUpdMalformedASPath},
 		{"duplicate origin discarded", updateBody(nil, cat(aOrigin, aOrigin, aPath, aNextHop), nlri), 0, 0},
 		{"duplicate mp_reach", updateBody(nil, cat(aOrigin, aPath, []byte{FlagOptional, AttrMPUnreach, 3, 0, 1, 1}, []byte{FlagOptional, AttrMPUnreach, 3, 0, 1, 1}), nil), ActionSessionReset, ErrUpdMalformedAttrList},
 		{"med length", updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{FlagOptional, AttrMED, 2, 0, 0}), nlri), ActionTreatAsWithdraw, ErrUpdAttrLength},
