@@ -388,6 +388,19 @@ func (b *builder) configureNode(n *topo.Node) error {
 			return fmt.Errorf("node %q: route %s via %s: %w", n.Name, r.To, r.Via, err)
 		}
 	}
+	// An internet gateway DNATs the public IPs in use before routing; a
+	// packet to an unused one of its pool would follow the default route
+	// back to the edge, which sends it here again until its TTL runs out.
+	// AWS drops it: so does the blackhole.
+	for _, v := range b.lab.VPCs {
+		if v.IGW != n.Name || !v.PublicIPPool.IsValid() {
+			continue
+		}
+		route := &netlink.Route{Dst: prefixNet(v.PublicIPPool.Masked()), Type: unix.RTN_BLACKHOLE}
+		if err := h.RouteReplace(route); err != nil {
+			return fmt.Errorf("node %q: blackhole route for vpc %q's public_ip_pool %s: %w", n.Name, v.Name, v.PublicIPPool, err)
+		}
+	}
 	if len(proxyARP) > 0 {
 		if err := sysctlsIn(ns, n.Name, proxyARP); err != nil {
 			return err

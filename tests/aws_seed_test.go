@@ -102,6 +102,12 @@ func TestAWSSeedStatic(t *testing.T) {
 		t.Errorf("status does not show the public IPs %s, %s:\n%s", webPub, dbPub, table)
 	}
 
+	// An unused address of the public pool ends at the gateway, which
+	// drops it as AWS does, rather than bouncing it to the edge and back.
+	if out := netemu(t, "--lab", lab, "trace", "mac", "203.0.113.200"); !strings.Contains(out, "blackhole (prod-igw drops it") {
+		t.Errorf("trace to an unused public IP:\n%s", out)
+	}
+
 	// mac → web:22 over the Internet, through the gateway's 1:1 NAT.
 	awsEventually(t, "mac -> web public :22", awsBanner(t, lab, "mac", webPub, "22", "SSH-2.0"))
 
