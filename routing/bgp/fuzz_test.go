@@ -63,6 +63,9 @@ func FuzzDecodeUpdate(f *testing.F) {
 	f.Add(updateBody(nil, cat(aOrigin, aPath, aNextHop), []netip.Prefix{pfx("10.0.0.0/8")}), false)
 	f.Add(updateBody([]netip.Prefix{pfx("10.0.0.0/8")}, nil, nil), true)
 	f.Add(updateBody(nil, cat(aOrigin, aPath, []byte{0xc0, AttrAS4Path, 6, 2, 1, 0, 1, 0x11, 0x70}, aNextHop), nil), false)
+	// Partial bits on recognized optional transitive attributes.
+	f.Add(updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{0xe0, AttrCommunities, 4, 0, 1, 0, 2},
+		[]byte{0xf0, AttrAggregator, 0, 6, 0, 1, 10, 0, 0, 1}), []netip.Prefix{pfx("10.0.0.0/8")}), false)
 	f.Fuzz(func(t *testing.T, b []byte, as4 bool) {
 		opts := Options{AS4: as4}
 		u, err := DecodeUpdate(b, opts)

@@ -460,3 +460,53 @@ func TestWellKnownCommunityNames(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialBitKept: a recognized optional transitive attribute that
+// arrives with the Partial bit (set by some AS that did not know it)
+// leaves with it set (RFC 4271 §5); one without it leaves without.
+func TestPartialBitKept(t *testing.T) {
+	aggr := func(flags uint8) []byte { return []byte{flags, AttrAggregator, 6, 0xfb, 0xf4, 10, 0, 0, 9} }
+	comm := func(flags uint8) []byte { return []byte{flags, AttrCommunities, 4, 0xfb, 0xf4, 0, 1} }
+	large := func(flags uint8) []byte {
+		return []byte{flags, AttrLargeCommunity, 12, 0, 0, 0xfb, 0xf4, 0, 0, 0, 1, 0, 0, 0, 2}
+	}
+	const ot, otp = FlagOptional | FlagTransitive, FlagOptional | FlagTransitive | FlagPartial
+	path := []byte{FlagTransitive, AttrASPath, 4, SegSequence, 1, 0xfd, 0xea} // 65002
+	cases := []struct {
+		name  string
+		attrs []byte
+		want  uint64
+	}{
+		{"none partial", cat(aggr(ot), comm(ot), large(ot)), 0},
+		{"communities partial", cat(aggr(ot), comm(otp), large(ot)), 1 << AttrCommunities},
+		{"all partial, extended length", cat(aggr(otp | FlagExtLen)[:2], []byte{0, 6}, aggr(0)[3:], comm(otp), large(otp)),
+			1<<AttrAggregator | 1<<AttrCommunities | 1<<AttrLargeCommunity},
+	}
+	from := &PeerConfig{LocalAS: 65001, PeerAS: 65002, LocalAddr: addr("10.0.0.1"), PeerAddr: addr("10.0.0.2")}
+	to := &PeerConfig{LocalAS: 65001, PeerAS: 65003, LocalAddr: addr("10.0.1.1"), PeerAddr: addr("10.0.1.2")}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			u, err := DecodeUpdate(updateBody(nil, cat(aOrigin, path, aNextHop, c.attrs), []netip.Prefix{pfx("10.0.0.0/8")}), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, res := Import(Local{ASN: 65001}, from, pfx("10.0.0.0/8"), u.Attrs, nil)
+			if res != ImportAccepted {
+				t.Fatal(res)
+			}
+			out := Export(Local{ASN: 65001}, to, &Path{Prefix: pfx("10.0.0.0/8"), From: &PeerInfo{Addr: from.PeerAddr, AS: 65002},
+				Attrs: a, Reachable: true}, nil)
+			b, err := EncodeMessage(&Update{Attrs: out, NLRI: []netip.Prefix{pfx("10.0.0.0/8")}}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := DecodeMessage(b, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.(*Update).Attrs.Partial; got != c.want {
+				t.Fatalf("partial bits sent %#x, want %#x", got, c.want)
+			}
+		})
+	}
+}

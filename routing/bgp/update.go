@@ -267,6 +267,10 @@ type PathAttrs struct {
 	MPReach         *MPReach         `json:"mp_reach,omitempty"`
 	MPUnreach       *MPUnreach       `json:"mp_unreach,omitempty"`
 	Unknown         []RawAttr        `json:"unknown,omitempty"`
+	// Partial holds, as bits 1<<type, the recognized optional transitive
+	// attributes (AGGREGATOR, COMMUNITIES, LARGE_COMMUNITY) that arrived
+	// with the Partial bit: RFC 4271 §5 forbids clearing it on the way on.
+	Partial uint64 `json:"-"`
 }
 
 // Clone returns a deep copy.
@@ -667,6 +671,9 @@ func decodeAttr(a *PathAttrs, flags, typ uint8, v, raw []byte, opts Options,
 		}
 		*as4Agg = &Aggregator{AS: binary.BigEndian.Uint32(v), Addr: netip.AddrFrom4([4]byte(v[4:8]))}
 	}
+	if flags&FlagPartial != 0 && (typ == AttrAggregator || typ == AttrCommunities || typ == AttrLargeCommunity) {
+		a.Partial |= 1 << typ
+	}
 	return nil
 }
 
@@ -855,6 +862,14 @@ func (p ASPath) has4Octet() bool {
 // encodeAttrs writes the attributes in type-code order.
 func (a *PathAttrs) encode(opts Options) []byte {
 	var b []byte
+	// optTrans are the flags of a recognized optional transitive
+	// attribute, Partial kept as received.
+	optTrans := func(typ uint8) uint8 {
+		if a.Partial&(1<<typ) != 0 {
+			return FlagOptional | FlagTransitive | FlagPartial
+		}
+		return FlagOptional | FlagTransitive
+	}
 	if a.HasOrigin {
 		b = appendAttr(b, FlagTransitive, AttrOrigin, []byte{byte(a.Origin)})
 	}
@@ -885,14 +900,14 @@ func (a *PathAttrs) encode(opts Options) []byte {
 		default:
 			v = binary.BigEndian.AppendUint16(nil, uint16(g.AS))
 		}
-		b = appendAttr(b, FlagOptional|FlagTransitive, AttrAggregator, append(v, ip[:]...))
+		b = appendAttr(b, optTrans(AttrAggregator), AttrAggregator, append(v, ip[:]...))
 	}
 	if len(a.Communities) > 0 {
 		v := make([]byte, 0, 4*len(a.Communities))
 		for _, c := range a.Communities {
 			v = binary.BigEndian.AppendUint32(v, c)
 		}
-		b = appendAttr(b, FlagOptional|FlagTransitive, AttrCommunities, v)
+		b = appendAttr(b, optTrans(AttrCommunities), AttrCommunities, v)
 	}
 	if m := a.MPReach; m != nil {
 		v := binary.BigEndian.AppendUint16(nil, m.AFI)
@@ -940,7 +955,7 @@ func (a *PathAttrs) encode(opts Options) []byte {
 			v = binary.BigEndian.AppendUint32(v, c.Local1)
 			v = binary.BigEndian.AppendUint32(v, c.Local2)
 		}
-		b = appendAttr(b, FlagOptional|FlagTransitive, AttrLargeCommunity, v)
+		b = appendAttr(b, optTrans(AttrLargeCommunity), AttrLargeCommunity, v)
 	}
 	for _, u := range a.Unknown {
 		b = appendAttr(b, u.Flags, u.Type, u.Data)
