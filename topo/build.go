@@ -198,6 +198,7 @@ func (b *builder) build(f *fileHCL) *Lab {
 	b.wireInterfaces()
 	b.buildRoutes()
 	b.buildBGPNeighbors()
+	b.checkStaticIBGP()
 	b.checkAddresses()
 	b.checkMachines()
 	b.buildClient(f)
