@@ -199,6 +199,7 @@ func (b *builder) build(f *fileHCL) *Lab {
 	b.buildRoutes()
 	b.buildBGPNeighbors()
 	b.checkStaticIBGP()
+	b.checkPublicPools()
 	b.checkAddresses()
 	b.checkMachines()
 	b.buildClient(f)
