@@ -146,8 +146,14 @@ func StartProcess(st *State, node string, spec ProcessSpec) (ProcessState, error
 	if err != nil {
 		return ProcessState{}, err
 	}
-	if spec.Dir != "" {
+	switch {
+	case spec.Dir != "":
 		pre = append(pre, "--wd="+spec.Dir)
+	case spec.User != "":
+		// A host's commands start in its home, which holds the lab's keys
+		// and is root's alone: a program run as another user could not
+		// even getcwd there. Start it in / as systemd does with User=.
+		pre = append(pre, "--wd=/")
 	}
 	argv := append(pre, "--")
 	if spec.User != "" {

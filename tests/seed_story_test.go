@@ -332,6 +332,37 @@ link "a" "b" {
 	}
 }
 
+// TestHostProcessAsUser: a host's process with a user starts in /, not in
+// the host's home (root's alone, it holds the lab's keys), so programs
+// that read their working directory (python -m http.server) work.
+func TestHostProcessAsUser(t *testing.T) {
+	labtest.RequireRoot(t)
+	lab := labtest.UniqueName("puser")
+	src := fmt.Sprintf(`lab %q {
+  daemons = "none"
+}
+host "a" {
+  process "who" {
+    command = ["/bin/sh", "-c", "echo user=$(id -un) cwd=$(/bin/pwd -P 2>&1); exec sleep 1000"]
+    user    = "nobody"
+  }
+}
+host "b" {}
+link "a" "b" {
+  subnet = "192.168.77.0/30"
+}
+`, lab)
+	upLab(t, labtest.WriteFile(t, lab+".hcl", []byte(src)))
+	var out string
+	labtest.Eventually(t, 10*time.Second, "who's log", func() bool {
+		out = netemu(t, "--lab", lab, "logs", "a", "who")
+		return strings.Contains(out, "user=")
+	})
+	if !strings.Contains(out, "user=nobody cwd=/\n") {
+		t.Errorf("logs a who: %q, want user=nobody cwd=/", out)
+	}
+}
+
 func TestProcessWithoutBinaryRejectedBeforeBuild(t *testing.T) {
 	labtest.RequireRoot(t)
 	lab := labtest.UniqueName("nobin")
