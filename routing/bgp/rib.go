@@ -336,9 +336,11 @@ func Import(l Local, from *PeerConfig, prefix netip.Prefix, raw *PathAttrs, pols
 }
 
 // learnedFromCustomer reports whether a path entered our AS from a
-// customer (or was originated here).
+// customer, or was originated in our AS: here, or by another of its
+// routers (over iBGP with an empty AS_PATH, e.g. a VPC's public IP pool
+// at an edge router that is not the AS's border router).
 func learnedFromCustomer(l Local, p *Path) bool {
-	if p.local() {
+	if p.local() || (p.From != nil && p.From.IBGP && p.Attrs.ASPath.Len() == 0) {
 		return true
 	}
 	return slices.Contains(p.Attrs.LargeComms, LargeCommunity{l.ASN, relTagLocal1, 1})

@@ -226,6 +226,17 @@ func TestImportExport(t *testing.T) {
 	if o := Export(l, ibgp, local, nil); o == nil || o.ASPath.Len() != 0 || o.NextHop != ibgp.LocalAddr {
 		t.Errorf("local route to iBGP: %+v", o)
 	}
+	// Originated by another router of our AS (an empty path over iBGP, e.g.
+	// a VPC pool at an inner edge router): ours, so it goes to peers and
+	// providers too; a provider's route over iBGP still does not.
+	fromInner := &Path{Prefix: pr, From: fromIBGP.From, Attrs: Export(l, ibgp, local, nil), Reachable: true}
+	if o := Export(l, ebgpProv, fromInner, nil); o == nil || o.ASPath.String() != "64500" {
+		t.Errorf("own route learned over iBGP to a provider: %+v", o)
+	}
+	provIBGP := &Path{Prefix: pr, From: fromIBGP.From, Attrs: Export(l, ibgp, fromProv, nil), Reachable: true}
+	if Export(l, ebgpPeer, provIBGP, nil) != nil {
+		t.Error("provider route learned over iBGP exported to a peer")
+	}
 	// Export policy can set MED and prepend.
 	pols, _ := NewPolicies([]*topo.Policy{{Name: "out", Terms: []topo.PolicyTerm{{Name: "m", Action: "accept", SetMED: u32(42), Prepend: 1}}}}, nil)
 	withPol := *ebgpPeer

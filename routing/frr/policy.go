@@ -17,8 +17,9 @@ import (
 //   - import from an eBGP peer with a relationship: LOCAL_PREF by role
 //     (customer 200, peer 100, provider 50) and a large community
 //     ASN:28261:role that travels over iBGP, then the import policy;
-//   - export to an eBGP peer or provider: only routes originated here or
-//     tagged customer (valley-free), the AS's own tags stripped, then the
+//   - export to an eBGP peer or provider: only routes originated in the AS
+//     (here, or by another router: an empty AS path) or tagged customer
+//     (valley-free), the AS's own tags stripped, then the
 //     export policy; to a customer or an unrelated eBGP peer: tags
 //     stripped, then the policy; to iBGP: the export policy only.
 //
@@ -61,6 +62,7 @@ func outMap(peer netip.Addr) string     { return "NE-OUT-" + peer.String() }
 
 const (
 	custList = "NE-CUSTOMER" // the customer tag of this AS
+	ownList  = "NE-OWN"      // AS paths of routes originated in this AS
 	relList  = "NE-REL"      // every relationship tag of this AS
 	origMap  = "NE-ORIGIN"   // marks originated routes
 )
@@ -232,6 +234,7 @@ func policyConfig(lab *topo.Lab, sessions []topo.BGPSession) (*bgpPolicy, error)
 		}
 	}
 	fmt.Fprintf(&b, "bgp large-community-list standard %s seq 5 permit %d:%d:1\n", custList, local, relTag)
+	fmt.Fprintf(&b, "bgp as-path access-list %s seq 5 permit ^$\n", ownList)
 	for i, code := range []int{1, 2, 3} {
 		fmt.Fprintf(&b, "bgp large-community-list standard %s seq %d permit %d:%d:%d\n", relList, (i+1)*5, local, relTag, code)
 	}
@@ -270,8 +273,11 @@ func policyConfig(lab *topo.Lab, sessions []topo.BGPSession) (*bgpPolicy, error)
 			}
 		case s.Relationship == "peer" || s.Relationship == "provider":
 			// Valley-free: our own routes and our customers', nothing else.
+			// Own: originated here (tag), or by another router of the AS
+			// (learned over iBGP with an empty AS path).
 			pol.out[i] = outMap(s.PeerAddr)
 			fmt.Fprintf(&b, "route-map %s permit 10\n match tag %d\n set large-comm-list %s delete\n%sexit\n", pol.out[i], originTag, relList, call(s.Export))
+			fmt.Fprintf(&b, "route-map %s permit 15\n match as-path %s\n set large-comm-list %s delete\n%sexit\n", pol.out[i], ownList, relList, call(s.Export))
 			fmt.Fprintf(&b, "route-map %s permit 20\n match large-community %s\n set large-comm-list %s delete\n%sexit\n", pol.out[i], custList, relList, call(s.Export))
 			fmt.Fprintf(&b, "route-map %s deny 30\nexit\n", pol.out[i])
 		default:
