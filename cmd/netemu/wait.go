@@ -55,6 +55,12 @@ func faultsOf(st *nodes.State) (converge.Faults, error) {
 // and the last stage of `netemu up` use it.
 func waitConverged(ctx context.Context, st *nodes.State, log hclog.Logger, timeout, quiet time.Duration, w io.Writer) error {
 	lab := st.Model
+	if lab.Daemons == topo.DaemonsNone {
+		// Static routes only: they are in place when `up` or `link up`
+		// returns, so a quiet period (32 s with RFC timers) waits for nothing.
+		fmt.Fprintln(w, "routing converged in 0s (daemons = \"none\": static routes only, nothing to wait for)")
+		return nil
+	}
 	if timeout <= 0 {
 		timeout = defaultWaitTimeout(lab.Timers)
 	}
