@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -172,7 +173,26 @@ func sshInstance(model *topo.Lab, lab, name string) (*topo.Node, error) {
 	if n.Instance.KeyPair == "" {
 		return nil, fmt.Errorf("instance %s has no key_pair: nobody can log in with ssh", name)
 	}
+	if !runsSSHD(n) {
+		return nil, fmt.Errorf("instance %s runs no sshd: add service \"sshd\" {} to it", name)
+	}
 	return n, nil
+}
+
+// runsSSHD reports whether n has the sshd service, or a process of its own
+// running an sshd.
+func runsSSHD(n *topo.Node) bool {
+	for _, s := range n.Services {
+		if s.Kind == "sshd" {
+			return true
+		}
+	}
+	for _, p := range n.Processes {
+		if len(p.Command) > 0 && filepath.Base(p.Command[0]) == "sshd" {
+			return true
+		}
+	}
+	return false
 }
 
 // publicIPOf is instance n's public IP now (invalid when it has none), or
@@ -209,7 +229,7 @@ func publicIPOf(shares []*nodes.State, client *nodes.State, model *topo.Lab, n *
 // key pair, to suggest as --jump; "" when there is none.
 func bastionFor(shares []*nodes.State, client *nodes.State, model *topo.Lab, n *topo.Node) string {
 	for _, b := range fw.Instances(model, n.VPC) {
-		if b.Name == n.Name || b.Instance.KeyPair == "" {
+		if b.Name == n.Name || b.Instance.KeyPair == "" || !runsSSHD(b) {
 			continue
 		}
 		if ip, err := publicIPOf(shares, client, model, b); err == nil && ip.IsValid() {
@@ -218,6 +238,9 @@ func bastionFor(shares []*nodes.State, client *nodes.State, model *topo.Lab, n *
 	}
 	return ""
 }
+
+// sshConnectTimeout bounds the TCP connect, in seconds.
+const sshConnectTimeout = "15"
 
 // sshCommand is the client's command line: the lab's own known_hosts, with
 // the host key filed under the instance's name rather than its address —
@@ -231,6 +254,9 @@ func sshCommand(key, knownHosts, instance, user string, addr netip.Addr, remote 
 		"-o", "GlobalKnownHostsFile=/dev/null",
 		"-o", "StrictHostKeyChecking=accept-new",
 		"-o", "HostKeyAlias=" + instance,
+		// A security group drops what it denies: without a bound, a
+		// denied connection waits out TCP's SYN retries (about 2 min).
+		"-o", "ConnectTimeout=" + sshConnectTimeout,
 		user + "@" + addr.String()}
 	if len(remote) > 0 {
 		argv = append(argv, "--")

@@ -18,7 +18,7 @@ func TestSSHCommand(t *testing.T) {
 	got := sshCommand("/s/keys/my-key.pem", "/s/known_hosts", "web", "ec2-user", addr, []string{"uptime", "-p"})
 	want := []string{"ssh", "-F", "/dev/null", "-i", "/s/keys/my-key.pem", "-o", "IdentitiesOnly=yes",
 		"-o", "UserKnownHostsFile=/s/known_hosts", "-o", "GlobalKnownHostsFile=/dev/null",
-		"-o", "StrictHostKeyChecking=accept-new", "-o", "HostKeyAlias=web", "ec2-user@203.0.113.129", "--", "uptime", "-p"}
+		"-o", "StrictHostKeyChecking=accept-new", "-o", "HostKeyAlias=web", "-o", "ConnectTimeout=15", "ec2-user@203.0.113.129", "--", "uptime", "-p"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
@@ -83,7 +83,7 @@ func TestCopyFrom(t *testing.T) {
 }
 
 func TestSSHArgvAcrossShares(t *testing.T) {
-	web := &topo.Node{Name: "web", Kind: topo.KindInstance, VPC: "prod",
+	web := &topo.Node{Name: "web", Kind: topo.KindInstance, VPC: "prod", Services: []*topo.Service{{Kind: "sshd"}},
 		Instance: &topo.Instance{PrivateIP: netip.MustParseAddr("10.0.1.10"), KeyPair: "my-key"}}
 	mac := &topo.Node{Name: "mac", Kind: topo.KindHost}
 	model := &topo.Lab{Name: "l", ClientHost: "mac", Nodes: []*topo.Node{mac, web},
@@ -127,6 +127,15 @@ func TestSSHArgvAcrossShares(t *testing.T) {
 	if _, _, _, err := sshArgv([]*nodes.State{m1}, sshTarget{name: "mac", user: "ec2-user"}, nil); err == nil {
 		t.Fatal("ssh to a host: want an error")
 	}
+	// No sshd: say so rather than let ssh meet a refused connection.
+	web.Services = nil
+	if _, _, _, err := sshArgv([]*nodes.State{m1}, sshTarget{name: "web", user: "ec2-user"}, nil); err == nil || !strings.Contains(err.Error(), "runs no sshd") {
+		t.Fatalf("no sshd: %v", err)
+	}
+	web.Processes = []*topo.Process{{Name: "mine", Command: []string{"/usr/sbin/sshd", "-D"}}}
+	if _, _, _, err := sshArgv([]*nodes.State{m1}, sshTarget{name: "web", user: "ec2-user"}, nil); err != nil {
+		t.Fatalf("an sshd process of its own: %v", err)
+	}
 }
 
 // TestSSHJump: an instance in a private subnet has no public IP; ssh says
@@ -134,7 +143,7 @@ func TestSSHArgvAcrossShares(t *testing.T) {
 // with the bastion's own key and host key alias.
 func TestSSHJump(t *testing.T) {
 	mk := func(name, key string) *topo.Node {
-		return &topo.Node{Name: name, Kind: topo.KindInstance, VPC: "prod",
+		return &topo.Node{Name: name, Kind: topo.KindInstance, VPC: "prod", Services: []*topo.Service{{Kind: "sshd"}},
 			Instance: &topo.Instance{PrivateIP: netip.MustParseAddr("10.0.2.10"), KeyPair: key, Subnet: "priv"}}
 	}
 	app, bastion := mk("app", "app-key"), mk("bastion", "ops-key")
