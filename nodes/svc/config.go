@@ -34,9 +34,11 @@ const (
 const (
 	MariaDBUser     = "app"
 	MariaDBDatabase = "app"
-	// MariaDBHost is the account's host pattern: any address of a VPC in
-	// 10/8. Reachability is the security groups' business, not MariaDB's.
-	MariaDBHost = "10.%"
+	// MariaDBHost is the account's host pattern: any address, since a VPC
+	// may use any private range (10/8, 172.16/12, 192.168/16) and a client
+	// may come from the Internet through the gateway's NAT. Reachability
+	// is the security groups' business, not MariaDB's.
+	MariaDBHost = "%"
 )
 
 // SSHDConfig is what sshd_config of one instance says.
