@@ -41,7 +41,11 @@ func faultsOf(st *nodes.State) (converge.Faults, error) {
 		case fault.KindNodeStop:
 			out.Stopped[x.Node] = true
 		case fault.KindLinkDown, fault.KindLinkSilent:
-			out.Links[converge.LinkKey(x.A, x.B)] = converge.LinkFault{Silent: x.Kind == fault.KindLinkSilent, Since: x.Since}
+			a, b := x.A, x.B
+			if x.AIface != "" && x.BIface != "" {
+				a, b = a+":"+x.AIface, b+":"+x.BIface // one of parallel links
+			}
+			out.Links[converge.LinkKey(a, b)] = converge.LinkFault{Silent: x.Kind == fault.KindLinkSilent, Since: x.Since}
 		}
 	}
 	if last, ok := f.LastChange(); ok {

@@ -41,8 +41,9 @@ func (s BGPSession) Established() bool { return strings.EqualFold(s.State, "esta
 
 // Faults are the failures in force, as the faults file records them.
 type Faults struct {
-	// Links maps a link's two node names, sorted, to its fault (silent or
-	// carrier loss).
+	// Links maps a link's two ends, sorted, to its fault (silent or
+	// carrier loss). An end is "node:iface", which tells parallel links
+	// apart, or a node name alone (every link between the two nodes).
 	Links map[[2]string]LinkFault
 	// Stopped holds routers whose agent was stopped.
 	Stopped map[string]bool
@@ -56,7 +57,7 @@ type LinkFault struct {
 	Since  time.Time
 }
 
-// LinkKey is the key of the link between a and b in Faults.Links.
+// LinkKey is the key of the link between ends a and b in Faults.Links.
 func LinkKey(a, b string) [2]string {
 	if b < a {
 		a, b = b, a
@@ -64,9 +65,19 @@ func LinkKey(a, b string) [2]string {
 	return [2]string{a, b}
 }
 
-func (f Faults) link(a, b string) (LinkFault, bool) {
-	lf, ok := f.Links[LinkKey(a, b)]
-	return lf, ok
+// link is the fault on the link from node a's interface aIface to node b.
+func (f Faults) link(a, aIface, b string) (LinkFault, bool) {
+	if lf, ok := f.Links[LinkKey(a, b)]; ok {
+		return lf, true
+	}
+	for k, lf := range f.Links {
+		xn, xi, _ := strings.Cut(k[0], ":")
+		yn, yi, _ := strings.Cut(k[1], ":")
+		if (xn == a && xi == aIface && yn == b) || (yn == a && yi == aIface && xn == b) {
+			return lf, true
+		}
+	}
+	return LinkFault{}, false
 }
 
 // Problem is one thing that has not converged.
@@ -210,7 +221,7 @@ func checkRIP(lab *topo.Lab, n *topo.Node, v View, f Faults, timeout time.Durati
 			}
 		}
 		what := fmt.Sprintf("rip neighbour %s (%s on %s)", addr, peer.Name, i.Name)
-		lf, faulted := f.link(n.Name, peer.Name)
+		lf, faulted := f.link(n.Name, i.Name, peer.Name)
 		switch {
 		case f.Stopped[peer.Name] && heard:
 			out = append(out, Problem{n.Name, what, "still heard from a stopped router (waiting for the route timeout)"})
@@ -242,7 +253,7 @@ func checkBGP(lab *topo.Lab, n *topo.Node, v View, f Faults) []Problem {
 			continue
 		}
 		if direct := connectedVia(n, s.Peer); direct != nil && owner != "" {
-			lf, faulted := f.link(n.Name, direct.Peer)
+			lf, faulted := f.link(n.Name, direct.Name, direct.Peer)
 			switch {
 			case faulted && lf.Silent && s.Established():
 				out = append(out, Problem{n.Name, what, "still Established across a silent link (waiting for the hold timer)"})
@@ -289,7 +300,7 @@ func igpReachable(lab *topo.Lab, a, b string, f Faults) bool {
 			if peer == nil || seen[peer.Name] || peer.Kind != topo.KindRouter || peer.AS != cur.AS {
 				continue
 			}
-			if _, faulted := f.link(cur.Name, peer.Name); faulted {
+			if _, faulted := f.link(cur.Name, i.Name, peer.Name); faulted {
 				continue
 			}
 			if peer.Name == b {

@@ -107,6 +107,11 @@ func TestCheck(t *testing.T) {
 		{"silent rip link still heard", healthy,
 			Faults{Links: map[[2]string]LinkFault{LinkKey("transit-a", "transit-b"): {Silent: true}}}, now, false,
 			[]string{"transit-a: rip neighbour", "transit-b: rip neighbour"}},
+		{"silent link named by its interfaces", healthy,
+			Faults{Links: map[[2]string]LinkFault{LinkKey("transit-b:eth1", "transit-a:eth1"): {Silent: true}}}, now, false,
+			[]string{"transit-a: rip neighbour", "transit-b: rip neighbour"}},
+		{"a silent parallel link leaves this one alone", healthy,
+			Faults{Links: map[[2]string]LinkFault{LinkKey("transit-a:eth7", "transit-b:eth7"): {Silent: true}}}, now, true, nil},
 		{"ibgp without an igp path is not required", func() []View {
 			v := healthy()
 			v[1].RIPNeighbours = nil
