@@ -1,7 +1,9 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -78,9 +80,14 @@ instance "app" {
 }
 `, lab)
 	upLab(t, labtest.WriteFile(t, lab+".hcl", []byte(src)))
-	status := netemu(t, "--lab", lab, "status", "-o", "json")
-	if !strings.Contains(status, "203.0.113.1") || strings.Contains(status, "203.0.113.2") {
-		t.Errorf("bastion should hold the pool's first public IP and app none:\n%s", status)
+	var status []struct {
+		PublicIPs map[string]string `json:"public_ips"`
+	}
+	if err := json.Unmarshal([]byte(netemu(t, "--lab", lab, "status", "-o", "json")), &status); err != nil {
+		t.Fatal(err)
+	}
+	if len(status) != 1 || !reflect.DeepEqual(status[0].PublicIPs, map[string]string{"bastion": "203.0.113.1"}) {
+		t.Errorf("public IPs %+v: bastion should hold the pool's first and app none", status)
 	}
 	_, errs, err := runNetemu(t, "--lab", lab, "ssh", "app", "--", "hostname")
 	if err == nil || !strings.Contains(errs, "no public IP") || !strings.Contains(errs, "--jump bastion app") {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netemu/netemu/fw"
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/vxlan"
 )
@@ -15,6 +16,9 @@ import (
 type statusJSON struct {
 	*nodes.LabStatus
 	Extra map[string]map[string]string `json:"extra,omitempty"` // node → header → value
+	// PublicIPs are the instances' current public IPs by node, the
+	// column scripts want most, without the table's header as a key.
+	PublicIPs map[string]string `json:"public_ips,omitempty"`
 	// Tunnels are the share's cross-machine links (multi-host labs).
 	Tunnels []vxlan.Record `json:"tunnels,omitempty"`
 }
@@ -54,6 +58,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 				if sj.Tunnels, err = vxlan.Load(st.Dir); err != nil {
 					return err
 				}
+				if sj.PublicIPs, err = publicIPs(st); err != nil {
+					return err
+				}
 				if cols := nodeColumns(); len(cols) > 0 {
 					sj.Extra = map[string]map[string]string{}
 					for _, n := range st.Nodes {
@@ -91,4 +98,23 @@ func newStatusCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().VarP(&output, "output", "o", outputUsage)
 	return cmd
+}
+
+// publicIPs maps the share's running instances to their public IPs (none
+// for instances without one).
+func publicIPs(st *nodes.State) (map[string]string, error) {
+	aws, err := fw.LoadState(st.Dir)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]string
+	for _, n := range st.Nodes {
+		if ip := aws.PublicIP(n); ip.IsValid() {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[n] = ip.String()
+		}
+	}
+	return out, nil
 }
