@@ -9,12 +9,17 @@
 // and prints one table.
 //
 // Each failure is injected -runs times per implementation and every row
-// shows the median and the range: a silent failure is noticed when a hold
+// shows the median and the range. A silent failure is noticed when a hold
 // timer or a RIP route timeout expires, which depends on where in its
-// keepalive or update cycle the link died, so one run says little. That
-// phase is randomised (a random wait of up to one keepalive or update
-// period before the cut), so both implementations sample it uniformly.
-// Needs root; run through `make bench`.
+// keepalive or update cycle the link died. With -phase aligned (the
+// default) the cut comes right after the link has carried a routing
+// message (BGP, or a RIP response) in both directions, seen by a packet
+// socket on one end, so both implementations detect it about one hold time
+// or route timeout later and what differs is their own work; -phase random
+// waits up to one keepalive or update period more, sampling the phase
+// uniformly. Either way silent rows also show the time after the first
+// timer could expire (hold or timeout − age of the older direction's last
+// message at the cut). Needs root; run through `make bench`.
 package main
 
 import (
@@ -47,7 +52,13 @@ type sample struct {
 	kernel                      time.Duration // last kernel route change − failure
 	events                      time.Duration // netemu: last routing change in the timeline − failure
 	waited                      time.Duration // until `netemu wait` returned
-	err                         error
+	// Silent failures: the first timer's expiry after the failure (hold
+	// time or route timeout after the older direction's last message), if
+	// the last messages were seen, and why the phase was not aligned.
+	expiry  time.Duration
+	aligned bool
+	note    string
+	err     error
 }
 
 type scenario struct {
@@ -62,10 +73,27 @@ func main() {
 	only := flag.String("only", "", "run only scenarios whose name contains one of these (comma-separated)")
 	daemons := flag.String("daemons", "netemu,frr", "routing implementations to compare")
 	runs := flag.Int("runs", 3, "times each failure is injected per implementation")
+	kinds := flag.String("kinds", "carrier,silent", "failure kinds to inject (comma-separated)")
+	phaseMode := flag.String("phase", "aligned", "when to cut silently: aligned (right after routing messages both ways) or random")
 	flag.Parse()
 	if *runs < 1 {
 		fail(fmt.Errorf("-runs %d: need at least 1", *runs))
 	}
+	if *phaseMode != "aligned" && *phaseMode != "random" {
+		fail(fmt.Errorf("-phase %q: want aligned or random", *phaseMode))
+	}
+	var silents []bool
+	for _, k := range strings.Split(*kinds, ",") {
+		switch k {
+		case "carrier":
+			silents = append(silents, false)
+		case "silent":
+			silents = append(silents, true)
+		default:
+			fail(fmt.Errorf("-kinds: unknown kind %q (carrier, silent)", k))
+		}
+	}
+	opts := options{runs: *runs, silents: silents, random: *phaseMode == "random"}
 	tmp, netemu := benchkit.Prepare("converge bench", "netemu-bench-conv-", *bin)
 	defer os.RemoveAll(tmp)
 	*bin = netemu
@@ -91,18 +119,30 @@ func main() {
 				samples = append(samples, sample{lab: s.name, daemons: d, failure: "up", err: fmt.Errorf("skipped: BGP is not in the agent")})
 				continue
 			}
-			samples = append(samples, run(*bin, tmp, s, d, *runs)...)
+			samples = append(samples, run(*bin, tmp, s, d, opts)...)
 		}
 	}
 	fmt.Printf("convergence after a failure: last kernel route change of any router − the failure; median (min–max) of %d runs.\n", *runs)
-	fmt.Println("silent failures are injected after a random delay up to one keepalive (BGP labs) or RIP update period, so both")
-	fmt.Println("implementations sample the phase of their timers uniformly.")
+	if opts.random {
+		fmt.Println("phase random: silent failures are injected a random delay up to one keepalive (BGP labs) or RIP update period")
+		fmt.Println("after routing messages crossed the link both ways, so both implementations sample the phase of their timers uniformly.")
+	} else {
+		fmt.Println("phase aligned: silent failures are injected right after routing messages (BGP, RIP responses) crossed the link")
+		fmt.Println("both ways, so both implementations detect them about one hold time or route timeout later.")
+	}
 	print(os.Stdout, samples, strings.Split(*daemons, ","))
 }
 
 var fastTimers = regexp.MustCompile(`(?m)^(\s*timers\s*=\s*"fast")`)
 
-func run(bin, tmp string, s scenario, daemons string, runs int) []sample {
+// options are the flags that shape each lab's runs.
+type options struct {
+	runs    int
+	silents []bool // the failure kinds: false carrier, true silent
+	random  bool   // phase random rather than aligned
+}
+
+func run(bin, tmp string, s scenario, daemons string, o options) []sample {
 	src := s.src
 	if daemons == "frr" {
 		src = fastTimers.ReplaceAll(src, []byte("$1\n  daemons = \"frr\""))
@@ -119,13 +159,13 @@ func run(bin, tmp string, s scenario, daemons string, runs int) []sample {
 	if lab.Daemons != daemons {
 		return []sample{errSample("up", fmt.Errorf("lab runs %q", lab.Daemons))}
 	}
-	// The period whose phase decides when a silent failure is noticed: the
-	// keepalive for BGP labs (hold timers), the update for RIP-only labs
-	// (route timeouts).
+	// The period whose phase decides when a silent failure is noticed and
+	// the timer that then runs out: the keepalive and hold time for BGP
+	// labs, the update and route timeout for RIP-only labs.
 	timers := lab.Timers
-	phase := timers.RIPUpdate
+	phase, expiry, proto := timers.RIPUpdate, timers.RIPTimeout, protoRIP
 	if s.bgp {
-		phase = timers.BGPKeepalive
+		phase, expiry, proto = timers.BGPKeepalive, timers.BGPHold, protoBGP
 	}
 	var routers []string
 	for _, n := range lab.Nodes {
@@ -155,24 +195,33 @@ func run(bin, tmp string, s scenario, daemons string, runs int) []sample {
 	}
 	defer kw.Close()
 	for _, f := range s.failures {
-		for _, silent := range []bool{false, true} {
-			for i := 0; i < runs; i++ {
+		link := findLink(lab, f[0], f[1])
+		for _, silent := range o.silents {
+			for i := 0; i < o.runs; i++ {
 				r := sample{lab: s.name, daemons: daemons, failure: f[0] + "–" + f[1], kind: "carrier"}
 				args := []string{"--lab", lab.Name, "link", "down", f[0], f[1]}
-				var delay time.Duration
 				if silent {
 					r.kind = "silent"
 					args = append(args, "--silent")
-					delay = rand.N(phase)
 				}
-				fmt.Fprintf(os.Stderr, "%s (%s): %s %s, run %d/%d…\n", s.name, daemons, r.failure, r.kind, i+1, runs)
-				time.Sleep(delay)
-				r.kernel, r.events, r.waited, r.err = measure(bin, lab.Name, args, kw)
+				fmt.Fprintf(os.Stderr, "%s (%s): %s %s, run %d/%d…\n", s.name, daemons, r.failure, r.kind, i+1, o.runs)
+				var lw *linkWatch
+				if silent {
+					lw, r.note = align(lab.Name, link, proto, phase, o.random)
+				}
+				var ref time.Time
+				r.kernel, r.events, r.waited, ref, r.err = measure(bin, lab.Name, args, kw)
+				if lw != nil {
+					if last := lw.oldestLast(ref); !last.IsZero() && !ref.IsZero() {
+						r.expiry, r.aligned = last.Add(expiry).Sub(ref), true
+					}
+					lw.Close()
+				}
 				if daemons != "netemu" {
 					r.events = 0
 				}
 				out = append(out, r)
-				if _, _, _, err := measure(bin, lab.Name, []string{"--lab", lab.Name, "link", "up", f[0], f[1]}, kw); err != nil {
+				if _, _, _, _, err := measure(bin, lab.Name, []string{"--lab", lab.Name, "link", "up", f[0], f[1]}, kw); err != nil {
 					return append(out, sample{lab: s.name, daemons: daemons, failure: r.failure, kind: "repair", err: err})
 				}
 			}
@@ -181,31 +230,65 @@ func run(bin, tmp string, s scenario, daemons string, runs int) []sample {
 	return out
 }
 
+// align opens a capture on the link and waits until a routing message has
+// crossed it both ways (then up to one period more with random), so that
+// the cut comes next. It returns the watch, to date the last messages
+// before the cut, or nil and a note when the phase could not be aligned;
+// the failure is injected anyway.
+func align(lab string, link *topo.Link, proto int, period time.Duration, random bool) (*linkWatch, string) {
+	if link == nil {
+		return nil, "phase not aligned: link not found"
+	}
+	lw, err := watchLink(lab, link.A.Node, link.A.Iface, link.A.Addr.Addr(), link.B.Addr.Addr(), proto)
+	if err != nil {
+		return nil, "phase not aligned: " + err.Error()
+	}
+	// Three periods: a lost or late message should not fail the run.
+	if err := lw.waitBoth(3 * period); err != nil {
+		return lw, "phase not aligned: " + err.Error()
+	}
+	if random {
+		time.Sleep(rand.N(period))
+	}
+	return lw, ""
+}
+
+// findLink is the link between nodes a and b (the first, if parallel).
+func findLink(lab *topo.Lab, a, b string) *topo.Link {
+	for _, k := range lab.Links {
+		if (k.A.Node == a && k.B.Node == b) || (k.A.Node == b && k.B.Node == a) {
+			return k
+		}
+	}
+	return nil
+}
+
 // measure injects a failure, waits for convergence and returns the kernel
-// convergence time, the timeline's, and how long until wait returned.
-func measure(bin, lab string, args []string, kw *converge.KernelWatch) (kernel, events, waited time.Duration, err error) {
+// convergence time, the timeline's, how long until wait returned, and the
+// failure's own time.
+func measure(bin, lab string, args []string, kw *converge.KernelWatch) (kernel, events, waited time.Duration, ref time.Time, err error) {
 	start := time.Now()
 	if _, err := netemu(bin, args...); err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, ref, err
 	}
 	if _, err := netemu(bin, "--lab", lab, "wait", "--timeout", "3m"); err != nil {
-		return 0, 0, time.Since(start), err
+		return 0, 0, time.Since(start), ref, err
 	}
 	waited = time.Since(start)
 	out, err := netemu(bin, "--lab", lab, "events", "-o", "json")
 	if err != nil {
-		return 0, 0, waited, err
+		return 0, 0, waited, ref, err
 	}
 	var tl converge.Timeline
 	if err := json.Unmarshal([]byte(out), &tl); err != nil {
-		return 0, 0, waited, fmt.Errorf("events: %w", err)
+		return 0, 0, waited, ref, fmt.Errorf("events: %w", err)
 	}
 	// The failure's own time is the faults file's (tl.Ref), stamped when
 	// the injection began.
 	if last, _ := kw.LastChange(); !tl.Ref.IsZero() && last.After(tl.Ref) {
 		kernel = last.Sub(tl.Ref)
 	}
-	return kernel, tl.Convergence, waited, nil
+	return kernel, tl.Convergence, waited, tl.Ref, nil
 }
 
 func netemu(bin string, args ...string) (string, error) {
@@ -291,20 +374,32 @@ func short(d time.Duration) string {
 	return d.Round(100 * time.Millisecond).String()
 }
 
+// rowKey is one row of the table: a lab, a failure and its kind.
+type rowKey struct{ lab, failure, kind string }
+
 // print writes one row per lab, failure and kind: each implementation's
 // kernel convergence (median, min–max), netemu's own timeline figure, and
 // whether netemu's median is at most the first other implementation's.
 func print(w io.Writer, samples []sample, daemons []string) {
-	type key struct{ lab, failure, kind string }
+	type key = rowKey
 	var keys []key
 	got := map[key]map[string][]time.Duration{}
 	timeline := map[key][]time.Duration{}
 	notes := map[key][]string{}
+	// Silent rows: kernel convergence after the first timer could expire.
+	after := map[key]map[string][]time.Duration{}
 	for _, s := range samples {
 		k := key{s.lab, s.failure, s.kind}
 		if got[k] == nil {
 			keys = append(keys, k)
 			got[k] = map[string][]time.Duration{}
+			after[k] = map[string][]time.Duration{}
+		}
+		if s.note != "" {
+			notes[k] = append(notes[k], s.daemons+": "+s.note)
+		}
+		if s.err == nil && s.aligned && s.kernel > 0 {
+			after[k][s.daemons] = append(after[k][s.daemons], s.kernel-s.expiry)
 		}
 		switch {
 		case s.err != nil:
@@ -363,6 +458,40 @@ func print(w io.Writer, samples []sample, daemons []string) {
 	if compare {
 		fmt.Fprintf(w, "netemu's median ≤ %s's on %d of %d failure rows\n", other, wins, rows)
 	}
+	printAfter(w, keys, after, daemons)
+}
+
+// printAfter writes, for silent rows, kernel convergence minus the first
+// timer's expiry (hold time or route timeout after the older direction's
+// last message before the cut): each implementation's own work once its
+// timer had run out, free of the phase.
+func printAfter(w io.Writer, keys []rowKey, after map[rowKey]map[string][]time.Duration, daemons []string) {
+	var rows [][]string
+	for _, k := range keys {
+		if k.kind != "silent" {
+			continue
+		}
+		cols := []string{k.lab, k.failure}
+		for _, d := range daemons {
+			cols = append(cols, summarise(after[k][d]).String())
+		}
+		rows = append(rows, cols)
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nsilent failures, after the first timer could expire: kernel convergence − (hold or route timeout − age of the")
+	fmt.Fprintln(w, "older direction's last routing message at the cut); median (min–max):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	hdr := []string{"LAB", "FAILURE"}
+	for _, d := range daemons {
+		hdr = append(hdr, strings.ToUpper(d)+" AFTER EXPIRY")
+	}
+	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
+	for _, cols := range rows {
+		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+	}
+	tw.Flush()
 }
 
 func fail(err error) { benchkit.Fail("converge bench", err) }

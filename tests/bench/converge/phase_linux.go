@@ -1,0 +1,167 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/netemu/netemu/nodes"
+)
+
+// linkWatch sees the routing messages crossing one link, in both
+// directions, from an AF_PACKET socket on one end's interface (a socket
+// there sees what the interface sends as well as what it receives). It
+// lets a silent failure be injected right after both ends have refreshed
+// each other's timer, so that detection waits for a whole hold time or
+// route timeout with either implementation instead of a random part of
+// it, and it dates the last message each way before the cut.
+type linkWatch struct {
+	fd    int
+	proto int
+	ends  [2]netip.Addr // the link's addresses: message from ends[i] is direction i
+	done  chan struct{}
+	mu    sync.Mutex
+	seen  [2][]time.Time // arrival times per direction since the watch opened
+}
+
+// watchLink opens the capture on node's interface iface in lab; a and b
+// are the addresses of the link's two ends.
+func watchLink(lab, node, iface string, a, b netip.Addr, proto int) (*linkWatch, error) {
+	fd, err := socketIn(lab, node, iface)
+	if err != nil {
+		return nil, fmt.Errorf("node %q: capture on %s: %w", node, iface, err)
+	}
+	w := &linkWatch{fd: fd, proto: proto, ends: [2]netip.Addr{a, b}, done: make(chan struct{})}
+	go w.read()
+	return w, nil
+}
+
+// socketIn opens a raw packet socket bound to iface inside node's
+// namespace; the socket stays in that namespace once the thread leaves.
+func socketIn(lab, node, iface string) (int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		return -1, err
+	}
+	defer orig.Close()
+	ns, err := netns.GetFromPath(nodes.NetnsPath(lab, node))
+	if err != nil {
+		return -1, fmt.Errorf("open namespace: %w", err)
+	}
+	defer ns.Close()
+	if err := netns.Set(ns); err != nil {
+		return -1, fmt.Errorf("enter namespace: %w", err)
+	}
+	defer func() {
+		if err := netns.Set(orig); err != nil {
+			// A thread stuck in the lab's namespace must not run anything
+			// else: leave it locked so that it exits with this goroutine.
+			runtime.LockOSThread()
+		}
+	}()
+	ifc, err := net.InterfaceByName(iface)
+	if err != nil {
+		return -1, err
+	}
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ALL)))
+	if err != nil {
+		return -1, fmt.Errorf("packet socket: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifc.Index}); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("bind: %w", err)
+	}
+	// Wake up now and then so that Close is noticed.
+	tv := unix.NsecToTimeval((100 * time.Millisecond).Nanoseconds())
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("receive timeout: %w", err)
+	}
+	return fd, nil
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+func (w *linkWatch) read() {
+	defer unix.Close(w.fd)
+	buf := make([]byte, 65536)
+	for {
+		select {
+		case <-w.done:
+			return
+		default:
+		}
+		n, _, err := unix.Recvfrom(w.fd, buf, 0)
+		now := time.Now()
+		if err != nil {
+			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+				continue
+			}
+			return
+		}
+		src, dst, ok := classify(buf[:n], w.proto)
+		if !ok {
+			continue
+		}
+		for i, e := range w.ends {
+			// BGP: the session between the link's own addresses; RIP:
+			// responses from either end (sent to the multicast group).
+			if src == e && (w.proto == protoRIP || dst == w.ends[1-i]) {
+				w.mu.Lock()
+				w.seen[i] = append(w.seen[i], now)
+				w.mu.Unlock()
+			}
+		}
+	}
+}
+
+// waitBoth returns once a message has crossed the link in each direction
+// since the watch opened, or an error after timeout.
+func (w *linkWatch) waitBoth(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		w.mu.Lock()
+		both := len(w.seen[0]) > 0 && len(w.seen[1]) > 0
+		w.mu.Unlock()
+		if both {
+			return nil
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return fmt.Errorf("no routing message both ways across %s–%s in %s", w.ends[0], w.ends[1], timeout)
+}
+
+// oldestLast is the older of the two directions' last messages before t:
+// the timer it refreshed is the first to run out after a cut at t. It is
+// zero when a direction had no message since the watch opened.
+func (w *linkWatch) oldestLast(t time.Time) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var oldest time.Time
+	for _, ts := range w.seen {
+		var last time.Time
+		for _, s := range ts {
+			if !s.After(t) {
+				last = s
+			}
+		}
+		if last.IsZero() {
+			return time.Time{}
+		}
+		if oldest.IsZero() || last.Before(oldest) {
+			oldest = last
+		}
+	}
+	return oldest
+}
+
+func (w *linkWatch) Close() { close(w.done) }
