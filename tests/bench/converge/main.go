@@ -212,7 +212,7 @@ func run(bin, tmp string, s scenario, daemons string, o options) []sample {
 				var ref time.Time
 				r.kernel, r.events, r.waited, ref, r.err = measure(bin, lab.Name, args, kw)
 				if lw != nil {
-					if last := lw.oldestLast(ref); !last.IsZero() && !ref.IsZero() {
+					if last := lw.oldestLast(); !last.IsZero() && !ref.IsZero() {
 						r.expiry, r.aligned = last.Add(expiry).Sub(ref), true
 					}
 					lw.Close()

@@ -140,24 +140,21 @@ func (w *linkWatch) waitBoth(timeout time.Duration) error {
 	return fmt.Errorf("no routing message both ways across %s–%s in %s", w.ends[0], w.ends[1], timeout)
 }
 
-// oldestLast is the older of the two directions' last messages before t:
-// the timer it refreshed is the first to run out after a cut at t. It is
-// zero when a direction had no message since the watch opened.
-func (w *linkWatch) oldestLast(t time.Time) time.Time {
+// oldestLast is the older of the two directions' last messages: the
+// timer it refreshed is the first to run out after the cut. Call it once
+// the cut is in force; every message seen was delivered, even one seen
+// after the failure's own time while the cut was being installed, because
+// a silent cut drops at each end's egress qdisc, before this socket's tap.
+// It is zero when a direction had no message since the watch opened.
+func (w *linkWatch) oldestLast() time.Time {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var oldest time.Time
 	for _, ts := range w.seen {
-		var last time.Time
-		for _, s := range ts {
-			if !s.After(t) {
-				last = s
-			}
-		}
-		if last.IsZero() {
+		if len(ts) == 0 {
 			return time.Time{}
 		}
-		if oldest.IsZero() || last.Before(oldest) {
+		if last := ts[len(ts)-1]; oldest.IsZero() || last.Before(oldest) {
 			oldest = last
 		}
 	}
