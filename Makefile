@@ -30,10 +30,19 @@ vet:
 	$(GO) vet ./...
 
 # Every test. Integration tests need root; CI runs as root.
+# Namespaces the tests leave behind fail the run and are removed; labs that
+# were up before (a user's own) are neither reported nor touched.
 test: setup vet build
-	$(GO) test -count=1 -timeout 40m ./...
-	@left=$$(ip netns list 2>/dev/null | grep -E '^ne\.' || true); \
-	if [ -n "$$left" ]; then echo "namespaces left behind by the tests:"; echo "$$left"; ./$(BIN) down --all; exit 1; fi
+	@before=$$(mktemp); ip netns list 2>/dev/null | awk '/^ne\./{print $$1}' >$$before; \
+	$(GO) test -count=1 -timeout 40m ./...; rc=$$?; \
+	left=$$(ip netns list 2>/dev/null | awk '/^ne\./{print $$1}' | grep -vxF -f $$before); rm -f $$before; \
+	if [ -n "$$left" ]; then \
+		echo "namespaces left behind by the tests:"; echo "$$left"; \
+		for lab in $$(echo "$$left" | cut -d. -f2 | sort -u); do ./$(BIN) down $$lab >/dev/null 2>&1; done; \
+		for ns in $$left; do ip netns del $$ns 2>/dev/null; done; \
+		exit 1; \
+	fi; \
+	exit $$rc
 
 # Unit tests only (no root needed).
 unit:
