@@ -116,6 +116,10 @@ func sshArgv(shares []*nodes.State, t sshTarget, remote []string) (st *nodes.Sta
 	if st == nil {
 		return nil, nil, "", fmt.Errorf("the lab's client host %s does not run on this machine: run netemu ssh where it does", client)
 	}
+	aws, err := awsStateOf(shares, st, model, n.VPC)
+	if err != nil {
+		return nil, nil, "", err
+	}
 	kh := svc.KnownHostsPath(st.Dir)
 	key, _ := svc.LabKeyPaths(st.Dir, n.Instance.KeyPair)
 	if t.jump != "" {
@@ -126,7 +130,7 @@ func sshArgv(shares []*nodes.State, t sshTarget, remote []string) (st *nodes.Sta
 		if b.VPC != n.VPC {
 			return nil, nil, "", fmt.Errorf("--jump %s: it is in vpc %s, %s in vpc %s: a bastion reaches private IPs of its own VPC", t.jump, b.VPC, t.name, n.VPC)
 		}
-		bip, err := publicIPOf(shares, st, model, b)
+		bip, err := publicIPOf(aws, b.Name)
 		if err != nil {
 			return nil, nil, "", err
 		}
@@ -144,13 +148,13 @@ func sshArgv(shares []*nodes.State, t sshTarget, remote []string) (st *nodes.Sta
 	}
 	addr := n.Instance.PrivateIP
 	if !t.private {
-		pub, err := publicIPOf(shares, st, model, n)
+		pub, err := publicIPOf(aws, n.Name)
 		if err != nil {
 			return nil, nil, "", err
 		}
 		if !pub.IsValid() {
 			hint := ""
-			if b := bastionFor(shares, st, model, n); b != "" {
+			if b := bastionFor(aws, model, n); b != "" {
 				hint = fmt.Sprintf(", e.g. `netemu ssh --jump %s %s`", b, t.name)
 			}
 			return nil, nil, "", fmt.Errorf("instance %s has no public IP (subnet %s), so %s cannot reach it directly: go through a bastion with a public IP in vpc %s%s (--private tries the private IP anyway)",
@@ -195,44 +199,44 @@ func runsSSHD(n *topo.Node) bool {
 	return false
 }
 
-// publicIPOf is instance n's public IP now (invalid when it has none), or
-// an error when it is stopped.
-func publicIPOf(shares []*nodes.State, client *nodes.State, model *topo.Lab, n *topo.Node) (netip.Addr, error) {
-	// Every share keeps every instance's public IP (fw.Up), so the
-	// client's share knows it even when the VPC runs on another machine;
-	// a share here that runs the VPC's gateway is the one whose NAT
-	// decides, so it wins if the two disagree (a stop or start not yet
-	// run on every machine).
+// awsStateOf loads the AWS bookkeeping that decides vpc's public IPs.
+// Every share keeps every instance's public IP (fw.Up), so the client's
+// share knows them even when the VPC runs on another machine; a share here
+// that runs the VPC's gateway is the one whose NAT decides, so it wins if
+// the two disagree (a stop or start not yet run on every machine).
+func awsStateOf(shares []*nodes.State, client *nodes.State, model *topo.Lab, vpc string) (*fw.State, error) {
 	from := client
-	if vpc := model.VPC(n.VPC); vpc != nil {
+	if v := model.VPC(vpc); v != nil {
 		for _, sh := range shares {
-			if slices.Contains(sh.Nodes, vpc.IGW) {
+			if slices.Contains(sh.Nodes, v.IGW) {
 				from = sh
 			}
 		}
 	}
-	aws, err := fw.LoadState(from.Dir)
-	if err != nil {
-		return netip.Addr{}, err
-	}
-	is := aws.Instances[n.Name]
+	return fw.LoadState(from.Dir)
+}
+
+// publicIPOf is instance name's public IP now (invalid when it has none),
+// or an error when it is stopped.
+func publicIPOf(aws *fw.State, name string) (netip.Addr, error) {
+	is := aws.Instances[name]
 	if is == nil {
 		return netip.Addr{}, nil
 	}
 	if !is.Running {
-		return netip.Addr{}, fmt.Errorf("instance %s is stopped (run `netemu instance start %s`)", n.Name, n.Name)
+		return netip.Addr{}, fmt.Errorf("instance %s is stopped (run `netemu instance start %s`)", name, name)
 	}
-	return aws.PublicIP(n.Name), nil
+	return aws.PublicIP(name), nil
 }
 
 // bastionFor names a running instance of n's VPC with a public IP and a
 // key pair, to suggest as --jump; "" when there is none.
-func bastionFor(shares []*nodes.State, client *nodes.State, model *topo.Lab, n *topo.Node) string {
+func bastionFor(aws *fw.State, model *topo.Lab, n *topo.Node) string {
 	for _, b := range fw.Instances(model, n.VPC) {
 		if b.Name == n.Name || b.Instance.KeyPair == "" || !runsSSHD(b) {
 			continue
 		}
-		if ip, err := publicIPOf(shares, client, model, b); err == nil && ip.IsValid() {
+		if ip, err := publicIPOf(aws, b.Name); err == nil && ip.IsValid() {
 			return b.Name
 		}
 	}

@@ -183,9 +183,14 @@ func inNetns(pid int, path string) bool {
 
 // waitGone polls until pid has exited or d passes.
 func waitGone(pid int, d time.Duration) bool {
+	return pollUntil(d, func() bool { return syscall.Kill(pid, 0) != nil })
+}
+
+// pollUntil checks done every 20 ms until it holds or d passes.
+func pollUntil(d time.Duration, done func() bool) bool {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
-		if syscall.Kill(pid, 0) != nil {
+		if done() {
 			return true
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -205,12 +210,5 @@ func argAfter(argv []string, flag string) string {
 
 // waitFile polls until path exists or d passes.
 func waitFile(path string, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if _, err := os.Stat(path); err == nil {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
+	return pollUntil(d, func() bool { _, err := os.Stat(path); return err == nil })
 }
