@@ -3,7 +3,6 @@ package agent
 import (
 	"fmt"
 
-	"github.com/netemu/netemu/routing/bgp"
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/netemu/netemu/topo"
 )
@@ -27,7 +26,7 @@ func ConfigFor(lab *topo.Lab, node string) (*Config, error) {
 		return nil, err
 	}
 	cfg.RIP = r
-	if cfg.BGP, err = bgp.ConfigFor(lab, node); err != nil {
+	if cfg.BGP, err = BGPConfigFor(lab, node); err != nil {
 		return nil, err
 	}
 	return cfg, nil

@@ -14,66 +14,20 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/netemu/netemu/routing"
 	"github.com/netemu/netemu/routing/fib"
-	"github.com/netemu/netemu/topo"
 )
 
-// Config is the BGP part of a router agent's configuration.
+// Config is the BGP part of a router agent's configuration
+// (routing/agent derives it from the lab model).
 type Config struct {
-	Node        string             `json:"node"`
-	ASN         uint32             `json:"asn"`
-	RouterID    netip.Addr         `json:"router_id"`
-	Peers       []PeerConfig       `json:"peers"`
-	Originate   []netip.Prefix     `json:"originate,omitempty"`
-	Policies    []*topo.Policy     `json:"policies,omitempty"`
-	PrefixLists []*topo.PrefixList `json:"prefix_lists,omitempty"`
+	Node        string         `json:"node"`
+	ASN         uint32         `json:"asn"`
+	RouterID    netip.Addr     `json:"router_id"`
+	Peers       []PeerConfig   `json:"peers"`
+	Originate   []netip.Prefix `json:"originate,omitempty"`
+	Policies    []*Policy      `json:"policies,omitempty"`
+	PrefixLists []*PrefixList  `json:"prefix_lists,omitempty"`
 	// Port is the TCP port to listen on and connect to (0: 179).
 	Port int `json:"port,omitempty"`
-}
-
-// ConfigFor derives a router's BGP configuration from the model; nil when
-// the router has no BGP session.
-func ConfigFor(lab *topo.Lab, node string) (*Config, error) {
-	n := lab.Node(node)
-	if n == nil {
-		return nil, fmt.Errorf("bgp: no node %q", node)
-	}
-	sessions := lab.BGPSessions(node)
-	if len(sessions) == 0 {
-		return nil, nil
-	}
-	cfg := &Config{Node: node, ASN: sessions[0].LocalAS, RouterID: routerID(n),
-		Originate: lab.BGPOriginated(node), Policies: lab.Policies, PrefixLists: lab.PrefixLists}
-	t := lab.Timers
-	for _, s := range sessions {
-		name := s.Peer
-		if name == "" {
-			name = s.PeerAddr.String()
-		}
-		cfg.Peers = append(cfg.Peers, PeerConfig{
-			Name: name, LocalAS: s.LocalAS, PeerAS: s.PeerAS, LocalAddr: s.LocalAddr, PeerAddr: s.PeerAddr,
-			RouterID: cfg.RouterID, Iface: s.Iface, Passive: s.Passive,
-			Hold: t.BGPHold, Keepalive: t.BGPKeepalive, ConnectRetry: t.BGPConnectRetry,
-			Relationship: s.Relationship, Import: s.Import, Export: s.Export, Description: s.Description,
-		})
-	}
-	if _, err := NewPolicies(cfg.Policies, cfg.PrefixLists); err != nil {
-		return nil, fmt.Errorf("bgp %s: %w", node, err)
-	}
-	return cfg, nil
-}
-
-// routerID is the loopback, else the highest interface address.
-func routerID(n *topo.Node) netip.Addr {
-	if n.Loopback.IsValid() {
-		return n.Loopback.Addr()
-	}
-	var id netip.Addr
-	for _, i := range n.Interfaces {
-		if a := i.Addr.Addr(); a.Is4() && (!id.IsValid() || id.Less(a)) {
-			id = a
-		}
-	}
-	return id
 }
 
 // Resolved is how a next hop is reached.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/netemu/netemu/topo"
 )
 
 // What peers we have not seen (other implementations, other
@@ -415,7 +414,7 @@ func TestAS0InAS4Path(t *testing.T) {
 func TestGracefulShutdownCommunity(t *testing.T) {
 	l := Local{ASN: 64500, RouterID: addr("1.1.1.1")}
 	one := func(v uint32) *uint32 { return &v }
-	pols, err := NewPolicies([]*topo.Policy{{Name: "keep", Default: "accept", Terms: []topo.PolicyTerm{
+	pols, err := NewPolicies([]*Policy{{Name: "keep", Default: "accept", Terms: []PolicyTerm{
 		{Name: "gshut", Community: "graceful-shutdown", SetLocalPref: one(50)}}}}, nil)
 	if err != nil {
 		t.Fatal(err)

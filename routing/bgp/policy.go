@@ -5,23 +5,62 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
-
-	"github.com/netemu/netemu/topo"
 )
+
+// PrefixList is a named, ordered list of prefix matches. It mirrors the
+// lab file's prefix_list (routing/agent converts one into the other) so
+// the speaker does not depend on the lab model.
+type PrefixList struct {
+	Name    string            `json:"name"`
+	Entries []PrefixListEntry `json:"entries"`
+}
+
+// PrefixListEntry matches Prefix and, with GE/LE, longer prefixes inside
+// it whose length is in [GE, LE]. Zero GE/LE mean an exact match.
+type PrefixListEntry struct {
+	Prefix netip.Prefix `json:"prefix"`
+	GE     int          `json:"ge,omitempty"`
+	LE     int          `json:"le,omitempty"`
+	Action string       `json:"action"` // permit or deny
+}
+
+// Policy is an ordered list of terms; the first term that matches decides.
+type Policy struct {
+	Name  string       `json:"name"`
+	Terms []PolicyTerm `json:"terms"`
+	// Default is "accept" or "reject" for routes no term matched.
+	Default string `json:"default"`
+}
+
+// PolicyTerm matches routes and accepts, rejects or modifies them.
+type PolicyTerm struct {
+	Name       string `json:"name"`
+	PrefixList string `json:"prefix_list,omitempty"`
+	// ASPath is a regular expression over the AS path written as
+	// space-separated ASNs.
+	ASPath    string `json:"as_path,omitempty"`
+	Community string `json:"community,omitempty"` // "ASN:VALUE" or a well-known name
+	// Action is "accept", "reject" or "next" (apply Set, go on).
+	Action         string   `json:"action"`
+	SetLocalPref   *uint32  `json:"set_local_pref,omitempty"`
+	SetMED         *uint32  `json:"set_med,omitempty"`
+	AddCommunities []string `json:"add_communities,omitempty"`
+	Prepend        int      `json:"prepend,omitempty"`
+}
 
 // Policies evaluates the lab's named policies and prefix lists.
 type Policies struct {
-	policies map[string]*topo.Policy
-	lists    map[string]*topo.PrefixList
+	policies map[string]*Policy
+	lists    map[string]*PrefixList
 	paths    map[string]*regexp.Regexp
 	comms    map[string]uint32
 }
 
 // NewPolicies compiles the policies' regular expressions and communities.
-func NewPolicies(pols []*topo.Policy, lists []*topo.PrefixList) (*Policies, error) {
+func NewPolicies(pols []*Policy, lists []*PrefixList) (*Policies, error) {
 	p := &Policies{
-		policies: map[string]*topo.Policy{},
-		lists:    map[string]*topo.PrefixList{},
+		policies: map[string]*Policy{},
+		lists:    map[string]*PrefixList{},
 		paths:    map[string]*regexp.Regexp{},
 		comms:    map[string]uint32{},
 	}
@@ -61,7 +100,7 @@ func (p *Policies) Has(name string) bool { return p.policies[name] != nil }
 
 // MatchPrefixList reports whether the list permits prefix: the first
 // matching entry decides; no match denies.
-func MatchPrefixList(l *topo.PrefixList, prefix netip.Prefix) bool {
+func MatchPrefixList(l *PrefixList, prefix netip.Prefix) bool {
 	for _, e := range l.Entries {
 		if entryMatches(e, prefix) {
 			return e.Action != "deny"
@@ -70,7 +109,7 @@ func MatchPrefixList(l *topo.PrefixList, prefix netip.Prefix) bool {
 	return false
 }
 
-func entryMatches(e topo.PrefixListEntry, q netip.Prefix) bool {
+func entryMatches(e PrefixListEntry, q netip.Prefix) bool {
 	p := e.Prefix
 	if !p.Contains(q.Addr()) || q.Bits() < p.Bits() {
 		return false
@@ -112,7 +151,7 @@ func (p *Policies) Apply(name string, prefix netip.Prefix, a *PathAttrs, localAS
 	return pol.Default != "reject"
 }
 
-func (p *Policies) matches(t *topo.PolicyTerm, prefix netip.Prefix, a *PathAttrs) bool {
+func (p *Policies) matches(t *PolicyTerm, prefix netip.Prefix, a *PathAttrs) bool {
 	if t.PrefixList != "" && !MatchPrefixList(p.lists[t.PrefixList], prefix) {
 		return false
 	}
@@ -129,7 +168,7 @@ func (p *Policies) matches(t *topo.PolicyTerm, prefix netip.Prefix, a *PathAttrs
 	return true
 }
 
-func (p *Policies) set(t *topo.PolicyTerm, a *PathAttrs, localAS uint32) {
+func (p *Policies) set(t *PolicyTerm, a *PathAttrs, localAS uint32) {
 	if t.SetLocalPref != nil {
 		a.HasLocalPref, a.LocalPref = true, *t.SetLocalPref
 	}

@@ -4,8 +4,6 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
-
-	"github.com/netemu/netemu/topo"
 )
 
 func seq(asns ...uint32) ASPath { return ASPath{{Type: SegSequence, ASNs: asns}} }
@@ -83,15 +81,15 @@ func TestRIBWithdrawAll(t *testing.T) {
 func u32(v uint32) *uint32 { return &v }
 
 func testPolicies(t *testing.T) *Policies {
-	lists := []*topo.PrefixList{
-		{Name: "customers", Entries: []topo.PrefixListEntry{
+	lists := []*PrefixList{
+		{Name: "customers", Entries: []PrefixListEntry{
 			{Prefix: pfx("198.51.100.0/24"), GE: 24, LE: 28, Action: "permit"},
 			{Prefix: pfx("10.0.0.0/8"), LE: 32, Action: "deny"},
 		}},
-		{Name: "exact", Entries: []topo.PrefixListEntry{{Prefix: pfx("192.0.2.0/24"), Action: "permit"}}},
+		{Name: "exact", Entries: []PrefixListEntry{{Prefix: pfx("192.0.2.0/24"), Action: "permit"}}},
 	}
-	pols := []*topo.Policy{
-		{Name: "in", Terms: []topo.PolicyTerm{
+	pols := []*Policy{
+		{Name: "in", Terms: []PolicyTerm{
 			{Name: "cust", PrefixList: "customers", Action: "accept", SetLocalPref: u32(300), AddCommunities: []string{"64500:1"}},
 			{Name: "tag", Community: "64510:100", Action: "next", SetMED: u32(7)},
 			{Name: "via-64999", ASPath: "^64510 64999( |$)", Action: "reject"},
@@ -139,7 +137,7 @@ func TestPolicy(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewPolicies([]*topo.Policy{{Name: "x", Terms: []topo.PolicyTerm{{PrefixList: "nope"}}}}, nil); err == nil {
+	if _, err := NewPolicies([]*Policy{{Name: "x", Terms: []PolicyTerm{{PrefixList: "nope"}}}}, nil); err == nil {
 		t.Error("unknown prefix list accepted")
 	}
 }
@@ -238,7 +236,7 @@ func TestImportExport(t *testing.T) {
 		t.Error("provider route learned over iBGP exported to a peer")
 	}
 	// Export policy can set MED and prepend.
-	pols, _ := NewPolicies([]*topo.Policy{{Name: "out", Terms: []topo.PolicyTerm{{Name: "m", Action: "accept", SetMED: u32(42), Prepend: 1}}}}, nil)
+	pols, _ := NewPolicies([]*Policy{{Name: "out", Terms: []PolicyTerm{{Name: "m", Action: "accept", SetMED: u32(42), Prepend: 1}}}}, nil)
 	withPol := *ebgpPeer
 	withPol.Export = "out"
 	if o := Export(l, &withPol, local, pols); o == nil || o.MED != 42 || o.ASPath.String() != "64500 64500" {
@@ -247,9 +245,9 @@ func TestImportExport(t *testing.T) {
 	// An export policy's as_path term sees the path as received, without
 	// our own ASN in front (as BIRD, FRR, IOS and Junos): "^64510$" matches
 	// the customer route, "^64500 " matches nothing.
-	onlyFrom, _ := NewPolicies([]*topo.Policy{
-		{Name: "from-cust", Terms: []topo.PolicyTerm{{Name: "c", ASPath: "^64510$", Action: "accept"}}, Default: "reject"},
-		{Name: "own-first", Terms: []topo.PolicyTerm{{Name: "o", ASPath: "^64500 ", Action: "accept"}}, Default: "reject"},
+	onlyFrom, _ := NewPolicies([]*Policy{
+		{Name: "from-cust", Terms: []PolicyTerm{{Name: "c", ASPath: "^64510$", Action: "accept"}}, Default: "reject"},
+		{Name: "own-first", Terms: []PolicyTerm{{Name: "o", ASPath: "^64500 ", Action: "accept"}}, Default: "reject"},
 	}, nil)
 	byPath := *ebgpProv
 	byPath.Export = "from-cust"

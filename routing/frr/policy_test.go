@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/bgp"
 	"github.com/netemu/netemu/topo"
 )
@@ -286,7 +287,7 @@ func TestPolicyMatchesNetemu(t *testing.T) {
 	}
 	checked := 0
 	for _, lab := range []*topo.Lab{valley, chain} {
-		pols, err := bgp.NewPolicies(lab.Policies, lab.PrefixLists)
+		pols, err := bgp.NewPolicies(agent.BGPPolicies(lab))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,7 +296,7 @@ func TestPolicyMatchesNetemu(t *testing.T) {
 			if len(sessions) == 0 {
 				continue
 			}
-			nc, err := bgp.ConfigFor(lab, n.Name)
+			nc, err := agent.BGPConfigFor(lab, n.Name)
 			if err != nil {
 				t.Fatal(err)
 			}
