@@ -9,8 +9,6 @@ package nodes
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -18,48 +16,6 @@ import (
 
 	"github.com/netemu/netemu/topo"
 )
-
-// DefaultRunDir holds every lab's state; NETEMU_RUN_DIR overrides it.
-const DefaultRunDir = "/run/netemu"
-
-// RunDir is the directory holding every lab's state directory.
-func RunDir() string {
-	if d := os.Getenv("NETEMU_RUN_DIR"); d != "" {
-		return d
-	}
-	return DefaultRunDir
-}
-
-// StateDir is the directory of one lab's share on one machine. machine is
-// "" for a single-machine lab. Lab and machine names cannot contain '@', so
-// the two shares of one lab on one box never collide.
-func StateDir(lab, machine string) string {
-	if machine == "" {
-		return filepath.Join(RunDir(), lab)
-	}
-	return filepath.Join(RunDir(), lab+"@"+machine)
-}
-
-// NodeDir is a node's own directory inside a state directory: logs, pid
-// files, the agent's config and control socket, service data.
-func NodeDir(stateDir, node string) string {
-	return filepath.Join(stateDir, "nodes", node)
-}
-
-// NetnsPrefix starts the name of every network namespace netemu creates.
-const NetnsPrefix = "ne."
-
-// NetnsName is the name of a node's network namespace (as `ip netns list`
-// shows it). Names in the language cannot contain '.', so lab and node are
-// unambiguous.
-func NetnsName(lab, node string) string {
-	return NetnsPrefix + lab + "." + node
-}
-
-// NetnsPath is where a node's network namespace is bind-mounted.
-func NetnsPath(lab, node string) string {
-	return filepath.Join("/run/netns", NetnsName(lab, node))
-}
 
 // ProcessSpec is a program netemu runs, supervised, inside a node.
 type ProcessSpec struct {
@@ -81,7 +37,7 @@ type ProcessState struct {
 	LogFile string      `json:"log_file"`
 }
 
-// State is a lab share's record on disk (StateDir/state.json).
+// State is a lab share's record on disk (labpath.StateDir/state.json).
 //
 // Methods of this package that change a State (StartProcess, StopProcess …)
 // lock it and save it; callers only read its fields.
@@ -111,24 +67,6 @@ const (
 	PhaseBuilding = "building"
 	PhaseUp       = "up"
 )
-
-// StatePath is the state file of a share.
-func StatePath(stateDir string) string { return filepath.Join(stateDir, "state.json") }
-
-// NsDir holds a share's persistent UTS and mount namespace files; it is a
-// private bind mount of itself so mount namespace files can live there.
-func NsDir(stateDir string) string { return filepath.Join(stateDir, "ns") }
-
-// UTSPath is where a node's UTS namespace (its hostname) is bind-mounted.
-func UTSPath(stateDir, node string) string {
-	return filepath.Join(NsDir(stateDir), node+".uts")
-}
-
-// MntPath is where an instance's or host's mount namespace is bind-mounted
-// (routers and the VPC's nodes share the host's mount namespace).
-func MntPath(stateDir, node string) string {
-	return filepath.Join(NsDir(stateDir), node+".mnt")
-}
 
 // HasMountNS says whether a node gets its own mount namespace: instances
 // do, so services can give them their own /etc/passwd and /home; hosts do,

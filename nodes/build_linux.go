@@ -18,6 +18,7 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -61,9 +62,9 @@ func Build(ctx context.Context, lab *topo.Lab, opts BuildOptions) (*State, error
 		}
 	}
 
-	dir := StateDir(lab.Name, opts.Machine)
-	if _, err := os.Stat(StatePath(dir)); err == nil {
-		return nil, fmt.Errorf("lab %s is already up (run `netemu down %s` first)", ShareName(lab.Name, opts.Machine), lab.Name)
+	dir := labpath.StateDir(lab.Name, opts.Machine)
+	if _, err := os.Stat(labpath.StatePath(dir)); err == nil {
+		return nil, fmt.Errorf("lab %s is already up (run `netemu down %s` first)", labpath.ShareName(lab.Name, opts.Machine), lab.Name)
 	}
 	st := &State{
 		Lab:        lab.Name,
@@ -162,21 +163,21 @@ func (b *builder) run(ctx context.Context) error {
 // too), and the share's ns directory a private bind mount of itself, which
 // mount namespace files require.
 func prepareMounts(dir string) error {
-	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
-		return fmt.Errorf("create /run/netns: %w", err)
+	if err := os.MkdirAll(labpath.NetnsDir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", labpath.NetnsDir, err)
 	}
-	if err := unix.Mount("", "/run/netns", "none", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
+	if err := unix.Mount("", labpath.NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
 		if !errors.Is(err, unix.EINVAL) {
-			return fmt.Errorf("make /run/netns shared: %w", err)
+			return fmt.Errorf("make %s shared: %w", labpath.NetnsDir, err)
 		}
-		if err := unix.Mount("/run/netns", "/run/netns", "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-			return fmt.Errorf("bind /run/netns: %w", err)
+		if err := unix.Mount(labpath.NetnsDir, labpath.NetnsDir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind %s: %w", labpath.NetnsDir, err)
 		}
-		if err := unix.Mount("", "/run/netns", "none", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
-			return fmt.Errorf("make /run/netns shared: %w", err)
+		if err := unix.Mount("", labpath.NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("make %s shared: %w", labpath.NetnsDir, err)
 		}
 	}
-	nsd := NsDir(dir)
+	nsd := labpath.NsDir(dir)
 	if err := os.MkdirAll(nsd, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", nsd, err)
 	}
@@ -192,11 +193,11 @@ func prepareMounts(dir string) error {
 // createNode makes the node's network and UTS namespaces (and an
 // instance's mount namespace) and pins them with bind mounts.
 func (b *builder) createNode(n *topo.Node) error {
-	if err := os.MkdirAll(NodeDir(b.st.Dir, n.Name), 0o755); err != nil {
+	if err := os.MkdirAll(labpath.NodeDir(b.st.Dir, n.Name), 0o755); err != nil {
 		return fmt.Errorf("node %q: %w", n.Name, err)
 	}
-	netnsPath := NetnsPath(b.lab.Name, n.Name)
-	utsPath := UTSPath(b.st.Dir, n.Name)
+	netnsPath := labpath.NetnsPath(b.lab.Name, n.Name)
+	utsPath := labpath.UTSPath(b.st.Dir, n.Name)
 	for _, p := range []string{netnsPath, utsPath} {
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
 		if err != nil {
@@ -219,7 +220,7 @@ func (b *builder) createNode(n *topo.Node) error {
 		return fmt.Errorf("node %q: %w", n.Name, err)
 	}
 	if HasMountNS(n) {
-		mnt := MntPath(b.st.Dir, n.Name)
+		mnt := labpath.MntPath(b.st.Dir, n.Name)
 		f, err := os.OpenFile(mnt, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
 		if err != nil {
 			return fmt.Errorf("node %q: %w", n.Name, err)
@@ -235,7 +236,7 @@ func (b *builder) createNode(n *topo.Node) error {
 		// they would pin other nodes' (and other labs') namespaces for as
 		// long as this one lives.
 		script := `while read -r _ _ _ _ mp _; do case "$mp" in "$0"/*/ns) umount -l "$mp";; esac; done < /proc/self/mountinfo`
-		out, err := exec.Command("unshare", "--mount="+mnt, "--propagation", "slave", "/bin/sh", "-c", script, RunDir()).CombinedOutput()
+		out, err := exec.Command("unshare", "--mount="+mnt, "--propagation", "slave", "/bin/sh", "-c", script, labpath.RunDir()).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("node %q: create mount namespace: %w: %s", n.Name, err, out)
 		}
@@ -279,7 +280,7 @@ func inNewNamespaces(n *topo.Node, netnsPath, utsPath string) error {
 
 // nsHandle opens a netlink handle bound to the node's network namespace.
 func nsHandle(lab, node string) (*netlink.Handle, netns.NsHandle, error) {
-	ns, err := netns.GetFromPath(NetnsPath(lab, node))
+	ns, err := netns.GetFromPath(labpath.NetnsPath(lab, node))
 	if err != nil {
 		return nil, 0, fmt.Errorf("node %q: open netns: %w", node, err)
 	}
@@ -300,7 +301,7 @@ func (b *builder) createLink(ctx context.Context, idx int) error {
 		if !b.mine[l.A.Node] {
 			localEnd, remoteEnd = l.B, l.A
 		}
-		return b.opts.CrossLink.BuildCrossLink(ctx, b.lab, idx, localEnd, remoteEnd, NetnsPath(b.lab.Name, localEnd.Node))
+		return b.opts.CrossLink.BuildCrossLink(ctx, b.lab, idx, localEnd, remoteEnd, labpath.NetnsPath(b.lab.Name, localEnd.Node))
 	}
 	ha, nsa, err := nsHandle(b.lab.Name, l.A.Node)
 	if err != nil {
@@ -308,7 +309,7 @@ func (b *builder) createLink(ctx context.Context, idx int) error {
 	}
 	defer nsa.Close()
 	defer ha.Close()
-	nsb, err := netns.GetFromPath(NetnsPath(b.lab.Name, l.B.Node))
+	nsb, err := netns.GetFromPath(labpath.NetnsPath(b.lab.Name, l.B.Node))
 	if err != nil {
 		return fmt.Errorf("link %s: open netns of %q: %w", linkName(l), l.B.Node, err)
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/sys/unix"
+
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
 // netnsPaths lists the network namespace mounts that belong to a share:
@@ -30,11 +32,11 @@ func netnsPaths(lab, machine string, st *State) []string {
 	}
 	if st != nil {
 		for _, n := range st.Nodes {
-			add(NetnsPath(lab, n))
+			add(labpath.NetnsPath(lab, n))
 		}
 	}
 	if machine == "" {
-		matches, _ := filepath.Glob(filepath.Join("/run/netns", globQuote(NetnsPrefix+lab+".")+"*"))
+		matches, _ := filepath.Glob(labpath.NetnsGlob(lab))
 		for _, m := range matches {
 			add(m)
 		}
@@ -42,17 +44,10 @@ func netnsPaths(lab, machine string, st *State) []string {
 	return out
 }
 
-// globQuote escapes glob metacharacters (names cannot hold them, but a
-// lab name on the command line can).
-func globQuote(s string) string {
-	r := strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`)
-	return r.Replace(s)
-}
-
 // Present says whether anything of the share exists: a state directory or
 // namespaces named after the lab.
 func Present(lab, machine string) bool {
-	if _, err := os.Stat(StateDir(lab, machine)); err == nil {
+	if _, err := os.Stat(labpath.StateDir(lab, machine)); err == nil {
 		return true
 	}
 	return len(netnsPaths(lab, machine, nil)) > 0
@@ -67,8 +62,8 @@ func Down(ctx context.Context, lab, machine string, log hclog.Logger) error {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	log = log.Named("down").With("lab", ShareName(lab, machine))
-	dir := StateDir(lab, machine)
+	log = log.Named("down").With("lab", labpath.ShareName(lab, machine))
+	dir := labpath.StateDir(lab, machine)
 	st, err := readState(dir)
 	if err != nil {
 		if !errors.Is(err, ErrNotUp) {
@@ -116,7 +111,7 @@ func Down(ctx context.Context, lab, machine string, log hclog.Logger) error {
 	for _, p := range paths {
 		addInode(p)
 	}
-	nsFiles, _ := filepath.Glob(filepath.Join(NsDir(dir), "*"))
+	nsFiles, _ := filepath.Glob(filepath.Join(labpath.NsDir(dir), "*"))
 	for _, p := range nsFiles {
 		addInode(p)
 	}
@@ -146,7 +141,7 @@ func Down(ctx context.Context, lab, machine string, log hclog.Logger) error {
 	for _, p := range nsFiles {
 		errs = append(errs, unmountRemove(p))
 	}
-	nsd := NsDir(dir)
+	nsd := labpath.NsDir(dir)
 	for range 8 { // the bind of the dir onto itself, possibly stacked
 		if err := unix.Unmount(nsd, unix.MNT_DETACH); err != nil {
 			break
@@ -156,7 +151,7 @@ func Down(ctx context.Context, lab, machine string, log hclog.Logger) error {
 		errs = append(errs, fmt.Errorf("remove %s: %w", dir, err))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("down %s: %w", ShareName(lab, machine), err)
+		return fmt.Errorf("down %s: %w", labpath.ShareName(lab, machine), err)
 	}
 	log.Debug("down")
 	return nil

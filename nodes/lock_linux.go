@@ -5,29 +5,25 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
-// LockPath is the lock file of a share, beside its state directory.
-func LockPath(lab, machine string) string {
-	return filepath.Join(RunDir(), ShareName(lab, machine)+".lock")
-}
-
-// Lock takes the share's lock (RunDir()/LAB[@M].lock) so two commands
+// Lock takes the share's lock (labpath.RunDir()/LAB[@M].lock) so two commands
 // never work on one share at once; it waits while another command holds
 // it, until ctx ends. unlock removes the lock file and releases it.
 func Lock(ctx context.Context, lab, machine string) (unlock func(), err error) {
-	path := LockPath(lab, machine)
-	if err := os.MkdirAll(RunDir(), 0o755); err != nil {
-		return nil, fmt.Errorf("lock lab %s: %w", ShareName(lab, machine), err)
+	path := labpath.LockPath(lab, machine)
+	if err := os.MkdirAll(labpath.RunDir(), 0o755); err != nil {
+		return nil, fmt.Errorf("lock lab %s: %w", labpath.ShareName(lab, machine), err)
 	}
 	for {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 		if err != nil {
-			return nil, fmt.Errorf("lock lab %s: %w", ShareName(lab, machine), err)
+			return nil, fmt.Errorf("lock lab %s: %w", labpath.ShareName(lab, machine), err)
 		}
 		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
@@ -47,11 +43,11 @@ func Lock(ctx context.Context, lab, machine string) (unlock func(), err error) {
 		}
 		f.Close()
 		if !errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, fmt.Errorf("lock lab %s: %w", ShareName(lab, machine), err)
+			return nil, fmt.Errorf("lock lab %s: %w", labpath.ShareName(lab, machine), err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("lock lab %s: another netemu command is working on it: %w", ShareName(lab, machine), ctx.Err())
+			return nil, fmt.Errorf("lock lab %s: another netemu command is working on it: %w", labpath.ShareName(lab, machine), ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

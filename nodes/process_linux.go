@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -24,9 +25,9 @@ func nsenterArgs(st *State, node string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node %q: nsenter (util-linux) is needed: %w", node, err)
 	}
-	args := []string{nsenter, "--net=" + NetnsPath(st.Lab, node), "--uts=" + UTSPath(st.Dir, node)}
+	args := []string{nsenter, "--net=" + labpath.NetnsPath(st.Lab, node), "--uts=" + labpath.UTSPath(st.Dir, node)}
 	if HasMountNS(n) {
-		args = append(args, "--mount="+MntPath(st.Dir, node))
+		args = append(args, "--mount="+labpath.MntPath(st.Dir, node))
 		// Entering a mount namespace resets the working directory to its
 		// root; keep a host's home (where the lab's key sits) as the cwd.
 		if home := hostHome(st, node); home != "" {
@@ -64,7 +65,7 @@ func hostHome(st *State, node string) string {
 	if err != nil || n.Kind != topo.KindHost {
 		return ""
 	}
-	home := filepath.Join(NodeDir(st.Dir, node), "home")
+	home := filepath.Join(labpath.NodeDir(st.Dir, node), "home")
 	if fi, err := os.Stat(home); err == nil && fi.IsDir() {
 		return home
 	}
@@ -127,7 +128,7 @@ const (
 )
 
 func processFiles(st *State, node, name string) (cfg, status, logf string) {
-	d := NodeDir(st.Dir, node)
+	d := labpath.NodeDir(st.Dir, node)
 	return filepath.Join(d, name+".proc.json"), filepath.Join(d, name+".status"), filepath.Join(d, name+".log")
 }
 
@@ -178,7 +179,7 @@ func StartProcess(st *State, node string, spec ProcessSpec) (ProcessState, error
 	if err := os.MkdirAll(filepath.Dir(cfgPath), 0o755); err != nil {
 		return ProcessState{}, fmt.Errorf("node %q: %w", node, err)
 	}
-	cfg := SuperviseConfig{Lab: st.Lab, Node: node, Netns: NetnsPath(st.Lab, node), Argv: argv, Spec: spec, Status: statusPath}
+	cfg := SuperviseConfig{Lab: st.Lab, Node: node, Netns: labpath.NetnsPath(st.Lab, node), Argv: argv, Spec: spec, Status: statusPath}
 	data, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return ProcessState{}, err
@@ -261,7 +262,7 @@ func stopWhere(st *State, match func(ProcessState) bool) error {
 	for _, p := range victims {
 		_, statusPath, _ := processFiles(st, p.Node, p.Spec.Name)
 		if s, err := readSupervised(statusPath); err == nil && s.PID > 0 && alive(s.PID) && s.State == SupRunning {
-			if inNetns(s.PID, NetnsPath(st.Lab, p.Node)) {
+			if inNetns(s.PID, labpath.NetnsPath(st.Lab, p.Node)) {
 				errs = append(errs, kill(-s.PID, syscall.SIGKILL))
 			}
 		}

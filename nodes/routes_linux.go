@@ -9,6 +9,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
 // Routes reads a node's IPv4 routes from every table but the local one,
@@ -17,7 +19,7 @@ func Routes(st *State, node string) ([]KernelRoute, error) {
 	if _, err := st.Node(node); err != nil {
 		return nil, err
 	}
-	ns, err := netns.GetFromPath(NetnsPath(st.Lab, node))
+	ns, err := netns.GetFromPath(labpath.NetnsPath(st.Lab, node))
 	if err != nil {
 		return nil, fmt.Errorf("node %q: open namespace: %w", node, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -32,7 +33,7 @@ func saveStateLocked(st *State) error {
 	if err := os.MkdirAll(st.Dir, 0o755); err != nil {
 		return fmt.Errorf("lab %q: create state dir: %w", st.Lab, err)
 	}
-	path := StatePath(st.Dir)
+	path := labpath.StatePath(st.Dir)
 	tmp, err := os.CreateTemp(st.Dir, ".state-*.json")
 	if err != nil {
 		return fmt.Errorf("lab %q: write state: %w", st.Lab, err)
@@ -58,11 +59,11 @@ func saveStateLocked(st *State) error {
 // LoadState reads a share's state. A share that is not up gives an error
 // wrapping ErrNotUp (test with errors.Is).
 func LoadState(lab, machine string) (*State, error) {
-	return readState(StateDir(lab, machine))
+	return readState(labpath.StateDir(lab, machine))
 }
 
 func readState(dir string) (*State, error) {
-	data, err := os.ReadFile(StatePath(dir))
+	data, err := os.ReadFile(labpath.StatePath(dir))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", filepath.Base(dir), ErrNotUp)
 	}
@@ -79,25 +80,11 @@ func readState(dir string) (*State, error) {
 	return st, nil
 }
 
-// ShareName is how a share is named on disk and to users: LAB or LAB@MACHINE.
-func ShareName(lab, machine string) string {
-	if machine == "" {
-		return lab
-	}
-	return lab + "@" + machine
-}
-
-// SplitShareName is the inverse of ShareName.
-func SplitShareName(s string) (lab, machine string) {
-	lab, machine, _ = strings.Cut(s, "@")
-	return lab, machine
-}
-
-// ListStates returns every share with a state file under RunDir, sorted by
+// ListStates returns every share with a state file under labpath.RunDir, sorted by
 // lab then machine. Unreadable state files are reported in the error but
 // do not hide the others.
 func ListStates() ([]*State, error) {
-	entries, err := os.ReadDir(RunDir())
+	entries, err := os.ReadDir(labpath.RunDir())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -110,7 +97,7 @@ func ListStates() ([]*State, error) {
 		if !e.IsDir() {
 			continue
 		}
-		st, err := readState(filepath.Join(RunDir(), e.Name()))
+		st, err := readState(filepath.Join(labpath.RunDir(), e.Name()))
 		if errors.Is(err, ErrNotUp) {
 			continue
 		}
@@ -146,7 +133,7 @@ func (st *State) Node(name string) (*topo.Node, error) {
 }
 
 // NodeDir is the node's directory inside this share.
-func (st *State) NodeDir(node string) string { return NodeDir(st.Dir, node) }
+func (st *State) NodeDir(node string) string { return labpath.NodeDir(st.Dir, node) }
 
 // MarkUp records that the share is fully up (every `up` stage ran).
 func MarkUp(st *State) error {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -22,7 +23,7 @@ func TestStateRoundTrip(t *testing.T) {
 		}},
 	}
 	st := &State{
-		Lab: "rt", Machine: "m1", Dir: StateDir("rt", "m1"), Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Lab: "rt", Machine: "m1", Dir: labpath.StateDir("rt", "m1"), Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		Model: lab, Nodes: []string{"r1"}, Phase: PhaseBuilding, Supervisor: "/bin/netemu",
 		Processes: []ProcessState{{Node: "r1", Spec: ProcessSpec{Name: "agent", Command: []string{"netemu", "agent"}, Restart: true, Env: map[string]string{"A": "b"}}, PID: 42, Started: time.Date(2026, 1, 2, 3, 4, 6, 0, time.UTC), LogFile: "/x/agent.log"}},
 	}
@@ -48,7 +49,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if _, err := LoadState("nope", ""); !errors.Is(err, ErrNotUp) {
 		t.Errorf("missing lab: %v, want ErrNotUp", err)
 	}
-	if err := SaveState(&State{Lab: "a", Dir: StateDir("a", "")}); err != nil {
+	if err := SaveState(&State{Lab: "a", Dir: labpath.StateDir("a", "")}); err != nil {
 		t.Fatal(err)
 	}
 	all, err := ListStates()
@@ -63,27 +64,27 @@ func TestNaming(t *testing.T) {
 		{"seed", "", "seed", "/run/x/seed"},
 		{"seed", "m1", "seed@m1", "/run/x/seed@m1"},
 	} {
-		if got := ShareName(tc.lab, tc.machine); got != tc.share {
-			t.Errorf("ShareName(%q,%q) = %q", tc.lab, tc.machine, got)
+		if got := labpath.ShareName(tc.lab, tc.machine); got != tc.share {
+			t.Errorf("labpath.ShareName(%q,%q) = %q", tc.lab, tc.machine, got)
 		}
-		if l, m := SplitShareName(tc.share); l != tc.lab || m != tc.machine {
-			t.Errorf("SplitShareName(%q) = %q,%q", tc.share, l, m)
+		if l, m := labpath.SplitShareName(tc.share); l != tc.lab || m != tc.machine {
+			t.Errorf("labpath.SplitShareName(%q) = %q,%q", tc.share, l, m)
 		}
-		if got := StateDir(tc.lab, tc.machine); got != tc.dir {
-			t.Errorf("StateDir = %q, want %q", got, tc.dir)
+		if got := labpath.StateDir(tc.lab, tc.machine); got != tc.dir {
+			t.Errorf("labpath.StateDir = %q, want %q", got, tc.dir)
 		}
 	}
-	if got := NetnsName("seed", "web"); got != "ne.seed.web" {
-		t.Errorf("NetnsName = %q", got)
+	if got := labpath.NetnsName("seed", "web"); got != "ne.seed.web" {
+		t.Errorf("labpath.NetnsName = %q", got)
 	}
-	if got := NetnsPath("seed", "web"); got != "/run/netns/ne.seed.web" {
-		t.Errorf("NetnsPath = %q", got)
+	if got := labpath.NetnsPath("seed", "web"); got != "/run/netns/ne.seed.web" {
+		t.Errorf("labpath.NetnsPath = %q", got)
 	}
-	if got := UTSPath("/run/x/seed", "web"); got != "/run/x/seed/ns/web.uts" {
-		t.Errorf("UTSPath = %q", got)
+	if got := labpath.UTSPath("/run/x/seed", "web"); got != "/run/x/seed/ns/web.uts" {
+		t.Errorf("labpath.UTSPath = %q", got)
 	}
-	if got := LockPath("seed", "m1"); got != "/run/x/seed@m1.lock" {
-		t.Errorf("LockPath = %q", got)
+	if got := labpath.LockPath("seed", "m1"); got != "/run/x/seed@m1.lock" {
+		t.Errorf("labpath.LockPath = %q", got)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
 // Status reads the share's nodes live from their namespaces and the
@@ -17,7 +19,7 @@ func Status(st *State) (*LabStatus, error) {
 	procs := append([]ProcessState(nil), st.Processes...)
 	st.mu.Unlock()
 	for _, name := range st.Nodes {
-		ns := NodeStatus{Name: name, Netns: NetnsName(st.Lab, name)}
+		ns := NodeStatus{Name: name, Netns: labpath.NetnsName(st.Lab, name)}
 		if n, err := st.Node(name); err == nil {
 			ns.Kind, ns.Machine, ns.Hostname = n.Kind, n.Machine, n.Hostname
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/netemu/netemu/fw"
 	"github.com/netemu/netemu/fw/fwtest"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -35,7 +36,7 @@ func awsRequireRoot(t *testing.T) {
 	}
 }
 
-func awsNS(lab, node string) string { return "ne." + lab + "." + node }
+func awsNS(lab, node string) string { return labpath.NetnsName(lab, node) }
 
 // awsRun runs a command and fails the test with its output on error.
 func awsRun(t *testing.T, argv ...string) string {
@@ -54,7 +55,7 @@ func awsBuild(t *testing.T, lab *topo.Lab) {
 	t.Helper()
 	for _, n := range lab.Nodes {
 		name := awsNS(lab.Name, n.Name)
-		if _, err := os.Stat(filepath.Join("/run/netns", name)); err == nil {
+		if _, err := os.Stat(filepath.Join(labpath.NetnsDir, name)); err == nil {
 			t.Fatalf("namespace %s exists already (a previous run leaked it?)", name)
 		}
 	}
@@ -155,7 +156,7 @@ func TestAWSFirewallHandBuilt(t *testing.T) {
 	awsRequireRoot(t)
 	lab := fwtest.Lab(fmt.Sprintf("awsfw%d", os.Getpid()%100000))
 	awsBuild(t, lab)
-	ns := func(node string) string { return filepath.Join("/run/netns", awsNS(lab.Name, node)) }
+	ns := func(node string) string { return labpath.NetnsPath(lab.Name, node) }
 	log := hclog.NewNullLogger()
 	ctx := context.Background()
 	st := fw.NewState()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/fault"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/converge"
 	"github.com/netemu/netemu/tests/labtest"
@@ -59,7 +60,7 @@ func cvTriangle(t *testing.T, lab string) *topo.Lab {
 	}
 	a, r1, r2, r3, b := add("a", topo.KindHost), add("r1", topo.KindRouter), add("r2", topo.KindRouter), add("r3", topo.KindRouter), add("b", topo.KindHost)
 	for _, n := range l.Nodes {
-		ns := nodes.NetnsName(lab, n.Name)
+		ns := labpath.NetnsName(lab, n.Name)
 		cvRun(t, "ip", "netns", "add", ns)
 		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
 		cvRun(t, "ip", "-n", ns, "link", "set", "lo", "up")
@@ -75,7 +76,7 @@ func cvTriangle(t *testing.T, lab string) *topo.Lab {
 		y.Interfaces = append(y.Interfaces, yi)
 		l.Links = append(l.Links, &topo.Link{Kind: topo.LinkP2P, Subnet: xi.Addr.Masked(),
 			A: topo.Endpoint{Node: x.Name, Iface: xi.Name, Addr: xi.Addr}, B: topo.Endpoint{Node: y.Name, Iface: yi.Name, Addr: yi.Addr}})
-		xn, yn := nodes.NetnsName(lab, x.Name), nodes.NetnsName(lab, y.Name)
+		xn, yn := labpath.NetnsName(lab, x.Name), labpath.NetnsName(lab, y.Name)
 		// The peer is created directly in its namespace: no name in the
 		// host's namespace that two tests could collide on.
 		cvRun(t, "ip", "-n", xn, "link", "add", xi.Name, "type", "veth", "peer", "name", yi.Name, "netns", yn)
@@ -91,7 +92,7 @@ func cvTriangle(t *testing.T, lab string) *topo.Lab {
 	link(r3, "10.9.4.1/30", r2, "10.9.4.2/30") // r3 eth1 – r2 eth2
 	route := func(n *topo.Node, to, via string) {
 		n.Routes = append(n.Routes, topo.Route{To: pfx(to), Via: addr(via)})
-		cvRun(t, "ip", "-n", nodes.NetnsName(lab, n.Name), "route", "add", to, "via", via)
+		cvRun(t, "ip", "-n", labpath.NetnsName(lab, n.Name), "route", "add", to, "via", via)
 	}
 	route(a, "0.0.0.0/0", "10.9.0.1")
 	route(b, "0.0.0.0/0", "10.9.2.1")
@@ -99,8 +100,8 @@ func cvTriangle(t *testing.T, lab string) *topo.Lab {
 	route(r2, "10.9.0.0/30", "10.9.1.1")
 	route(r3, "10.9.0.0/30", "10.9.3.1")
 	route(r3, "10.9.2.0/30", "10.9.4.2")
-	cvRun(t, "ip", "-n", nodes.NetnsName(lab, "r1"), "route", "add", "10.9.2.0/30", "via", "10.9.3.2", "metric", "100")
-	cvRun(t, "ip", "-n", nodes.NetnsName(lab, "r2"), "route", "add", "10.9.0.0/30", "via", "10.9.4.1", "metric", "100")
+	cvRun(t, "ip", "-n", labpath.NetnsName(lab, "r1"), "route", "add", "10.9.2.0/30", "via", "10.9.3.2", "metric", "100")
+	cvRun(t, "ip", "-n", labpath.NetnsName(lab, "r2"), "route", "add", "10.9.0.0/30", "via", "10.9.4.1", "metric", "100")
 	return l
 }
 
@@ -129,7 +130,7 @@ func cvHops(p *converge.Path) string {
 
 // cvPing reports whether one ping from node from to addr is answered.
 func cvPing(lab, from string, addr netip.Addr) bool {
-	return exec.Command("ip", "netns", "exec", nodes.NetnsName(lab, from), "ping", "-c1", "-W1", addr.String()).Run() == nil
+	return exec.Command("ip", "netns", "exec", labpath.NetnsName(lab, from), "ping", "-c1", "-W1", addr.String()).Run() == nil
 }
 
 // cvEventually polls cond until it holds or the deadline passes.
@@ -162,7 +163,7 @@ func TestConvergeLinkDownUpTrace(t *testing.T) {
 	if err := in.LinkDown("r1", "r2", false); err != nil {
 		t.Fatal(err)
 	}
-	out := cvRun(t, "ip", "-n", nodes.NetnsName(lab, "r2"), "link", "show", "eth0")
+	out := cvRun(t, "ip", "-n", labpath.NetnsName(lab, "r2"), "link", "show", "eth0")
 	if strings.Contains(out, "LOWER_UP") {
 		t.Errorf("r2 eth0 still has carrier after link down:\n%s", out)
 	}
@@ -200,7 +201,7 @@ func TestConvergeSilentLinkKeepsCarrier(t *testing.T) {
 	in := &fault.Injector{Lab: l, StateDir: t.TempDir()}
 	b := netip.MustParseAddr("10.9.2.2")
 	// r1's end is bandwidth-limited: the tbf must survive the fault.
-	r1 := nodes.NetnsName(lab, "r1")
+	r1 := labpath.NetnsName(lab, "r1")
 	cvRun(t, "tc", "-n", r1, "qdisc", "add", "dev", "eth1", "root", "handle", "5:", "tbf", "rate", "100mbit", "burst", "32kb", "latency", "50ms")
 	if !cvPing(lab, "a", b) {
 		t.Fatal("a cannot ping b before the failure")
@@ -210,7 +211,7 @@ func TestConvergeSilentLinkKeepsCarrier(t *testing.T) {
 	}
 	for _, end := range []string{"r1 eth1", "r2 eth0"} {
 		node, iface, _ := strings.Cut(end, " ")
-		if out := cvRun(t, "ip", "-n", nodes.NetnsName(lab, node), "link", "show", iface); !strings.Contains(out, "LOWER_UP") {
+		if out := cvRun(t, "ip", "-n", labpath.NetnsName(lab, node), "link", "show", iface); !strings.Contains(out, "LOWER_UP") {
 			t.Errorf("%s lost carrier on a silent failure:\n%s", end, out)
 		}
 	}
@@ -235,7 +236,7 @@ func TestConvergeSilentLinkKeepsCarrier(t *testing.T) {
 	cvEventually(t, 5*time.Second, "ping after the repair", func() bool { return cvPing(lab, "a", b) })
 	for _, end := range []string{"r1 eth1", "r2 eth0"} {
 		node, iface, _ := strings.Cut(end, " ")
-		out := cvRun(t, "tc", "-n", nodes.NetnsName(lab, node), "qdisc", "show", "dev", iface)
+		out := cvRun(t, "tc", "-n", labpath.NetnsName(lab, node), "qdisc", "show", "dev", iface)
 		if strings.Contains(out, "blackhole") {
 			t.Errorf("%s: blackhole left behind:\n%s", end, out)
 		}
@@ -249,7 +250,7 @@ func TestConvergeTraceBlackholeAndLoop(t *testing.T) {
 	cvNeedRoot(t)
 	lab := fmt.Sprintf("cvbh%d", os.Getpid()%100000)
 	l := cvTriangle(t, lab)
-	r1, r3 := nodes.NetnsName(lab, "r1"), nodes.NetnsName(lab, "r3")
+	r1, r3 := labpath.NetnsName(lab, "r1"), labpath.NetnsName(lab, "r3")
 	cvRun(t, "ip", "-n", r1, "route", "add", "blackhole", "10.99.0.0/24")
 	p := cvTrace(t, l, "a", "r3")
 	if p.Result != converge.Reached {
@@ -837,7 +838,7 @@ func TestConvergeFRRSeed(t *testing.T) {
 // network namespace.
 func frrDaemonsIn(t *testing.T, lab, node string) []string {
 	t.Helper()
-	out, err := exec.Command("ip", "netns", "pids", nodes.NetnsName(lab, node)).Output()
+	out, err := exec.Command("ip", "netns", "pids", labpath.NetnsName(lab, node)).Output()
 	if err != nil {
 		t.Fatalf("ip netns pids %s: %v", node, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
 )
@@ -188,7 +189,7 @@ func TestFoundationBadFile(t *testing.T) {
 	if left := labtest.Namespaces(lab); len(left) > 0 {
 		t.Errorf("namespaces created for a bad file: %v", left)
 	}
-	if _, err := os.Stat(nodes.StateDir(lab, "")); err == nil {
+	if _, err := os.Stat(labpath.StateDir(lab, "")); err == nil {
 		t.Errorf("state dir created for a bad file")
 	}
 	if _, _, err := runNetemu(t, "validate", file); err == nil {
@@ -230,7 +231,7 @@ func startUp(t *testing.T, lab string, n int) (*exec.Cmd, <-chan error) {
 	go func() { result <- cmd.Wait(); close(exited) }()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		_, err := os.Stat(nodes.StatePath(nodes.StateDir(lab, "")))
+		_, err := os.Stat(labpath.StatePath(labpath.StateDir(lab, "")))
 		if err == nil && len(labtest.Namespaces(lab)) >= 10 {
 			return cmd, result
 		}
@@ -322,7 +323,7 @@ func TestFoundationSupervisedProcesses(t *testing.T) {
 		return pid > 0
 	})
 	// It runs in h1's network namespace.
-	if !sameNetns(pid, nodes.NetnsPath(name, "h1")) {
+	if !sameNetns(pid, labpath.NetnsPath(name, "h1")) {
 		t.Errorf("sleeper pid %d is not in h1's namespace", pid)
 	}
 	// Killed, it comes back with a new pid.
@@ -461,7 +462,7 @@ func TestFoundationMachineShares(t *testing.T) {
 		runNetemu(t, "down", name)
 		labtest.AssertGone(t, name)
 		for _, m := range []string{"m1", "m2"} {
-			if _, err := os.Stat(nodes.StateDir(name, m)); err == nil {
+			if _, err := os.Stat(labpath.StateDir(name, m)); err == nil {
 				t.Errorf("share %s@%s left", name, m)
 			}
 		}
@@ -496,7 +497,7 @@ func TestFoundationMachineShares(t *testing.T) {
 		t.Errorf("error: %v", err)
 	}
 	labtest.AssertGone(t, cross)
-	if _, err := os.Stat(nodes.StateDir(cross, "m1")); err == nil {
+	if _, err := os.Stat(labpath.StateDir(cross, "m1")); err == nil {
 		t.Errorf("state of %s@m1 left", cross)
 	}
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/vxlan"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
@@ -34,7 +34,7 @@ type simMachines struct {
 	names []string
 }
 
-func (s *simMachines) netns(m string) string { return nodes.NetnsPrefix + s.lab + "-ul." + m }
+func (s *simMachines) netns(m string) string { return labpath.NetnsName(s.lab+"-ul", m) }
 func (s *simMachines) addr(i int) string     { return fmt.Sprintf("192.0.2.%d", 11+i) }
 
 // machineBlocks is the file's machine blocks for the simulated machines.
@@ -59,7 +59,7 @@ func newSimMachines(t *testing.T, lab string, n int) *simMachines {
 	t.Helper()
 	labtest.RequireRoot(t)
 	s := &simMachines{lab: lab}
-	sw := nodes.NetnsPrefix + lab + "-ul.sw"
+	sw := labpath.NetnsPrefix + lab + "-ul.sw"
 	var made []string
 	t.Cleanup(func() {
 		for _, ns := range made {
@@ -91,7 +91,7 @@ func newSimMachines(t *testing.T, lab string, n int) *simMachines {
 
 // run runs netemu inside machine m's underlay.
 func (s *simMachines) run(m string, env []string, args ...string) (string, string, error) {
-	cmd := exec.Command("nsenter", append([]string{"--net=/run/netns/" + s.netns(m), netemuBin}, args...)...)
+	cmd := exec.Command("nsenter", append([]string{"--net=" + labpath.NetnsPath(s.lab+"-ul", m), netemuBin}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -120,7 +120,7 @@ func (s *simMachines) assertGone(t *testing.T) {
 		t.Errorf("namespaces left: %v", left)
 	}
 	for _, m := range s.names {
-		dir := nodes.StateDir(s.lab, m)
+		dir := labpath.StateDir(s.lab, m)
 		if _, err := os.Stat(dir); err == nil {
 			t.Errorf("state dir %s left", dir)
 		}
@@ -179,7 +179,7 @@ func (s *simMachines) fakeSSH(t *testing.T) string {
 // the VNI and port every machine derives, learning off, the MTU chosen.
 func checkTunnel(t *testing.T, lab *topo.Lab, c vxlan.Cross, mtu int) {
 	t.Helper()
-	ns, err := netns.GetFromPath(nodes.NetnsPath(lab.Name, c.Local.Node))
+	ns, err := netns.GetFromPath(labpath.NetnsPath(lab.Name, c.Local.Node))
 	if err != nil {
 		t.Fatalf("open netns of %s: %v", c.Local.Node, err)
 	}
@@ -207,7 +207,7 @@ func checkTunnel(t *testing.T, lab *topo.Lab, c vxlan.Cross, mtu int) {
 
 // nsRun runs argv inside a node's namespace (the test's own lab).
 func nsRun(lab, node string, argv ...string) (string, error) {
-	out, err := exec.Command("ip", append([]string{"netns", "exec", nodes.NetnsName(lab, node)}, argv...)...).CombinedOutput()
+	out, err := exec.Command("ip", append([]string{"netns", "exec", labpath.NetnsName(lab, node)}, argv...)...).CombinedOutput()
 	return string(out), err
 }
 
@@ -230,7 +230,7 @@ func TestMultihostBadInput(t *testing.T) {
 		{"no machine here", []string{"up", file}, []string{"spans machines m1, m2", "--machine"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ns := "/run/netns/" + nodes.NetnsPrefix + lab + "-ul.sw"
+			ns := labpath.NetnsPath(lab+"-ul", "sw")
 			cmd := exec.Command("nsenter", append([]string{"--net=" + ns, netemuBin}, tc.args...)...)
 			out, err := cmd.CombinedOutput()
 			if err == nil {
@@ -245,7 +245,7 @@ func TestMultihostBadInput(t *testing.T) {
 				t.Errorf("built namespaces despite the error: %v", left)
 			}
 			for _, m := range []string{"m1", "m2", "m9", ""} {
-				if _, err := os.Stat(nodes.StatePath(nodes.StateDir(lab, m))); err == nil {
+				if _, err := os.Stat(labpath.StatePath(labpath.StateDir(lab, m))); err == nil {
 					t.Errorf("state of %s@%s exists despite the error", lab, m)
 				}
 			}
@@ -395,7 +395,7 @@ func TestMultihostSeedSplit(t *testing.T) {
 	}
 
 	route := func(node, dst string) string {
-		out, _ := exec.Command("ip", "-n", nodes.NetnsName(lab, node), "route", "show", dst).CombinedOutput()
+		out, _ := exec.Command("ip", "-n", labpath.NetnsName(lab, node), "route", "show", dst).CombinedOutput()
 		return strings.TrimSpace(string(out))
 	}
 	// RIP across the m1–m2 tunnel: home-gw learns home-core's loopback.
@@ -495,7 +495,7 @@ func TestMultihostSeedSplit(t *testing.T) {
 		!strings.Contains(e, "nftables") {
 		t.Errorf("silent cut without nft: err %v:\n%s", err, e)
 	}
-	if out, _ := exec.Command("tc", "-n", nodes.NetnsName(lab, "aws-edge"), "qdisc", "show", "dev", cutIf).CombinedOutput(); strings.Contains(string(out), "blackhole") {
+	if out, _ := exec.Command("tc", "-n", labpath.NetnsName(lab, "aws-edge"), "qdisc", "show", "dev", cutIf).CombinedOutput(); strings.Contains(string(out), "blackhole") {
 		t.Errorf("the refused silent cut left a blackhole on aws-edge:%s:\n%s", cutIf, out)
 	}
 	o, e, err := s.run("m3", nil, "--lab", lab+"@m3", "link", "down", "--silent", "aws-edge", transit)

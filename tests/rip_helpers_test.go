@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/netemu/netemu/tests/labtest"
@@ -49,7 +50,7 @@ func ripCmd(t testing.TB, argv ...string) string {
 }
 
 // ns is the namespace name of node.
-func (l *ripLab) ns(node string) string { return "ne." + l.name + "." + node }
+func (l *ripLab) ns(node string) string { return labpath.NetnsName(l.name, node) }
 
 // node creates a namespace with lo up and the given loopback addresses.
 func (l *ripLab) node(node string, loopbacks ...string) {

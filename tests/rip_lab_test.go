@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
@@ -23,7 +24,7 @@ func TestRIPRingLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	lab := upLab(t, file)
-	ns := func(node string) string { return "ne." + lab + "." + node }
+	ns := func(node string) string { return labpath.NetnsName(lab, node) }
 	route := func(node, prefix string) string {
 		out, _ := exec.Command("ip", "-n", ns(node), "route", "show", "exact", prefix).CombinedOutput()
 		return strings.TrimSpace(string(out))

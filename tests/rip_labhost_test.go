@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
 )
@@ -65,7 +66,7 @@ link "r2" "birdhost" {
 	}
 	lab := upLab(t, file)
 	route := func(node, prefix string) string {
-		out, _ := exec.Command("ip", "-n", "ne."+lab+"."+node, "route", "show", "exact", prefix).CombinedOutput()
+		out, _ := exec.Command("ip", "-n", labpath.NetnsName(lab, node), "route", "show", "exact", prefix).CombinedOutput()
 		return strings.TrimSpace(string(out))
 	}
 	// netemu learns BIRD's static prefix: r2 at 2, r1 at 3.

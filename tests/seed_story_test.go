@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/svc"
 	"github.com/netemu/netemu/tests/labtest"
 )
@@ -28,7 +29,7 @@ import (
 // through the AWS state file the status reads.
 func seedPublicIP(t *testing.T, lab, node string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(nodes.StateDir(lab, ""), "aws.json"))
+	data, err := os.ReadFile(filepath.Join(labpath.StateDir(lab, ""), "aws.json"))
 	if err != nil {
 		t.Fatalf("aws state: %v", err)
 	}
@@ -66,7 +67,7 @@ func seedSSH(t *testing.T, lab, knownHosts, key, target string, opts []string, r
 // labPrograms lists pids of programs configured from the lab's state dir
 // (sshd -f, smtpd -f, mariadbd --defaults-file …), whatever their parent.
 func labPrograms(lab string) []string {
-	dir := nodes.StateDir(lab, "") + "/"
+	dir := labpath.StateDir(lab, "") + "/"
 	ents, _ := os.ReadDir("/proc")
 	var out []string
 	for _, e := range ents {
@@ -99,7 +100,7 @@ func TestSeedStory(t *testing.T) {
 	})
 
 	// `up` says where the key is; it is the lab's, mode 0600.
-	key, _ := svc.LabKeyPaths(nodes.StateDir(lab, ""), "my-key")
+	key, _ := svc.LabKeyPaths(labpath.StateDir(lab, ""), "my-key")
 	if !strings.Contains(upOut, key) {
 		t.Fatalf("up does not say where my-key.pem is (%s):\n%s", key, upOut)
 	}
@@ -112,7 +113,7 @@ func TestSeedStory(t *testing.T) {
 
 	// As in the seed: in the directory where the key was "downloaded"
 	// (up prints it), `netemu exec mac -- ssh -i my-key.pem ec2-user@IP`.
-	clientHome := svc.ClientHome(nodes.StateDir(lab, ""), "mac")
+	clientHome := svc.ClientHome(labpath.StateDir(lab, ""), "mac")
 	if !strings.Contains(upOut, filepath.Join(clientHome, "my-key.pem")) {
 		t.Errorf("up does not print the client's copy of the key:\n%s", upOut)
 	}
@@ -159,7 +160,7 @@ func TestSeedStory(t *testing.T) {
 	})
 
 	t.Run("refused", func(t *testing.T) {
-		wrong := filepath.Join(nodes.StateDir(lab, ""), "wrong-key.pem")
+		wrong := filepath.Join(labpath.StateDir(lab, ""), "wrong-key.pem")
 		if _, err := svc.EnsureKey(wrong, wrong+".pub", "wrong"); err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +185,7 @@ func TestSeedStory(t *testing.T) {
 	})
 
 	t.Run("mysql", func(t *testing.T) {
-		pw, err := os.ReadFile(filepath.Join(nodes.NodeDir(nodes.StateDir(lab, ""), "db"), "mariadb", "app-password"))
+		pw, err := os.ReadFile(filepath.Join(labpath.NodeDir(labpath.StateDir(lab, ""), "db"), "mariadb", "app-password"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/svc"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
@@ -38,9 +39,9 @@ type svcTestRunner struct {
 }
 
 func (r *svcTestRunner) nsenter(st *nodes.State, node string) []string {
-	args := []string{"nsenter", "--net=" + nodes.NetnsPath(st.Lab, node), "--uts=" + nodes.UTSPath(st.Dir, node)}
-	if _, err := os.Stat(nodes.MntPath(st.Dir, node)); err == nil {
-		args = append(args, "--mount="+nodes.MntPath(st.Dir, node))
+	args := []string{"nsenter", "--net=" + labpath.NetnsPath(st.Lab, node), "--uts=" + labpath.UTSPath(st.Dir, node)}
+	if _, err := os.Stat(labpath.MntPath(st.Dir, node)); err == nil {
+		args = append(args, "--mount="+labpath.MntPath(st.Dir, node))
 	}
 	return append(args, "--")
 }
@@ -51,7 +52,7 @@ func (r *svcTestRunner) Command(st *nodes.State, node string, argv []string) *ex
 }
 
 func (r *svcTestRunner) StartProcess(st *nodes.State, node string, spec nodes.ProcessSpec) (nodes.ProcessState, error) {
-	logFile := filepath.Join(nodes.NodeDir(st.Dir, node), spec.Name+".log")
+	logFile := filepath.Join(labpath.NodeDir(st.Dir, node), spec.Name+".log")
 	f, err := os.OpenFile(logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nodes.ProcessState{}, err
@@ -149,7 +150,7 @@ func newSvcLab(t *testing.T) *svcLab {
 	}
 	t.Cleanup(func() { os.RemoveAll(runDir) })
 	t.Setenv("NETEMU_RUN_DIR", runDir)
-	stateDir := nodes.StateDir(labName, "")
+	stateDir := labpath.StateDir(labName, "")
 
 	web := &topo.Node{Name: "web", Kind: topo.KindInstance, Hostname: "ip-10-0-1-10",
 		Instance: &topo.Instance{PrivateIP: netip.MustParseAddr("10.0.1.10"), KeyPair: "my-key"},
@@ -166,17 +167,17 @@ func newSvcLab(t *testing.T) *svcLab {
 	r := &svcTestRunner{t: t, procs: map[string]*exec.Cmd{}}
 	l := &svcLab{st: st, r: r}
 
-	nsDir := nodes.NsDir(stateDir)
+	nsDir := labpath.NsDir(stateDir)
 	if err := os.MkdirAll(nsDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	// Cleanup runs in reverse: processes first, then namespaces.
 	t.Cleanup(func() {
 		for _, n := range lab.Nodes {
-			_ = exec.Command("ip", "netns", "del", nodes.NetnsName(labName, n.Name)).Run()
+			_ = exec.Command("ip", "netns", "del", labpath.NetnsName(labName, n.Name)).Run()
 		}
 		for _, n := range lab.Nodes {
-			for _, p := range []string{nodes.UTSPath(stateDir, n.Name), nodes.MntPath(stateDir, n.Name)} {
+			for _, p := range []string{labpath.UTSPath(stateDir, n.Name), labpath.MntPath(stateDir, n.Name)} {
 				_ = syscall.Unmount(p, syscall.MNT_DETACH)
 			}
 		}
@@ -185,17 +186,17 @@ func newSvcLab(t *testing.T) *svcLab {
 	svcRun(t, "mount", "--bind", nsDir, nsDir)
 	svcRun(t, "mount", "--make-private", nsDir)
 	for _, n := range lab.Nodes {
-		svcRun(t, "ip", "netns", "add", nodes.NetnsName(labName, n.Name))
-		svcRun(t, "ip", "-n", nodes.NetnsName(labName, n.Name), "link", "set", "lo", "up")
-		if err := os.MkdirAll(nodes.NodeDir(stateDir, n.Name), 0o755); err != nil {
+		svcRun(t, "ip", "netns", "add", labpath.NetnsName(labName, n.Name))
+		svcRun(t, "ip", "-n", labpath.NetnsName(labName, n.Name), "link", "set", "lo", "up")
+		if err := os.MkdirAll(labpath.NodeDir(stateDir, n.Name), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		args := []string{"--uts=" + nodes.UTSPath(stateDir, n.Name)}
-		files := []string{nodes.UTSPath(stateDir, n.Name)}
+		args := []string{"--uts=" + labpath.UTSPath(stateDir, n.Name)}
+		files := []string{labpath.UTSPath(stateDir, n.Name)}
 		// mac gets a mount namespace too, as a client host may.
 		if n.Kind == topo.KindInstance || n.Name == "mac" {
-			args = append(args, "--mount="+nodes.MntPath(stateDir, n.Name), "--propagation", "slave")
-			files = append(files, nodes.MntPath(stateDir, n.Name))
+			args = append(args, "--mount="+labpath.MntPath(stateDir, n.Name), "--propagation", "slave")
+			files = append(files, labpath.MntPath(stateDir, n.Name))
 		}
 		for _, f := range files {
 			if err := os.WriteFile(f, nil, 0o644); err != nil {
@@ -205,7 +206,7 @@ func newSvcLab(t *testing.T) *svcLab {
 		svcRun(t, "unshare", append(args, "hostname", n.Hostname)...)
 	}
 	t.Cleanup(r.stopAll)
-	ns := func(n string) string { return nodes.NetnsName(labName, n) }
+	ns := func(n string) string { return labpath.NetnsName(labName, n) }
 	svcRun(t, "ip", "-n", ns("mac"), "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", ns("web"))
 	svcRun(t, "ip", "-n", ns("web"), "link", "add", "eth1", "type", "veth", "peer", "name", "eth0", "netns", ns("db"))
 	for _, a := range []struct{ node, dev, addr string }{

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/vxlan"
 )
 
@@ -68,10 +69,10 @@ func runDown(ctx context.Context, g *globals, name, machine string, all bool) er
 			seen[shareID{lab, ""}] = true
 		}
 		// Unreadable state directories.
-		if ents, err := os.ReadDir(nodes.RunDir()); err == nil {
+		if ents, err := os.ReadDir(labpath.RunDir()); err == nil {
 			for _, e := range ents {
 				if e.IsDir() {
-					lab, m := nodes.SplitShareName(e.Name())
+					lab, m := labpath.SplitShareName(e.Name())
 					seen[shareID{lab, m}] = true
 				}
 			}
@@ -80,14 +81,14 @@ func runDown(ctx context.Context, g *globals, name, machine string, all bool) er
 			targets = append(targets, id)
 		}
 		sort.Slice(targets, func(i, j int) bool {
-			return nodes.ShareName(targets[i].lab, targets[i].machine) < nodes.ShareName(targets[j].lab, targets[j].machine)
+			return labpath.ShareName(targets[i].lab, targets[i].machine) < labpath.ShareName(targets[j].lab, targets[j].machine)
 		})
 		if len(targets) == 0 {
 			fmt.Println("no lab is up")
 			return nil
 		}
 	case name != "":
-		lab, m := nodes.SplitShareName(name)
+		lab, m := labpath.SplitShareName(name)
 		if m == "" {
 			m = machine
 		}
@@ -118,7 +119,7 @@ func runDown(ctx context.Context, g *globals, name, machine string, all bool) er
 	}
 	var errs []error
 	for _, t := range targets {
-		share := nodes.ShareName(t.lab, t.machine)
+		share := labpath.ShareName(t.lab, t.machine)
 		unlock, err := nodes.Lock(ctx, t.lab, t.machine)
 		if err != nil {
 			errs = append(errs, err)
@@ -144,18 +145,17 @@ func runDown(ctx context.Context, g *globals, name, machine string, all bool) er
 	return errors.Join(errs...)
 }
 
-// orphanLabs lists labs with namespaces in /run/netns but no state.
+// orphanLabs lists labs with namespaces in labpath.NetnsDir but no state.
 func orphanLabs() []string {
-	matches, _ := filepath.Glob(filepath.Join("/run/netns", nodes.NetnsPrefix+"*"))
+	matches, _ := filepath.Glob(labpath.NetnsGlob(""))
 	seen := map[string]bool{}
 	var out []string
 	for _, m := range matches {
-		rest := strings.TrimPrefix(filepath.Base(m), nodes.NetnsPrefix)
-		lab, _, ok := strings.Cut(rest, ".")
+		lab, _, ok := labpath.SplitNetnsName(filepath.Base(m))
 		if !ok || seen[lab] {
 			continue
 		}
-		if _, err := os.Stat(nodes.StateDir(lab, "")); err == nil {
+		if _, err := os.Stat(labpath.StateDir(lab, "")); err == nil {
 			continue
 		}
 		seen[lab] = true

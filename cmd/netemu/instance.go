@@ -10,6 +10,7 @@ import (
 
 	"github.com/netemu/netemu/fw"
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/svc"
 	"github.com/netemu/netemu/topo"
 )
@@ -57,7 +58,7 @@ func newInstanceCmd(g *globals) *cobra.Command {
 // share of the lab here (which may run just the instance's VPC, or
 // neither and keep only the bookkeeping).
 func instanceShare(g *globals, name string) (*nodes.State, error) {
-	if _, machine := nodes.SplitShareName(g.lab); machine == "" {
+	if _, machine := labpath.SplitShareName(g.lab); machine == "" {
 		if st, err := selectNodeShare(g, name); err == nil {
 			return st, nil
 		}

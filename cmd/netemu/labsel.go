@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
 // selectShare finds the running share a command acts on: name (a lab, or
@@ -19,7 +20,7 @@ func selectShare(g *globals, name string) (*nodes.State, error) {
 		return nil, err
 	}
 	if name != "" {
-		lab, machine := nodes.SplitShareName(name)
+		lab, machine := labpath.SplitShareName(name)
 		var found []*nodes.State
 		for _, st := range states {
 			if st.Lab == lab && (machine == "" || st.Machine == machine) {
@@ -54,7 +55,7 @@ func selectNodeShare(g *globals, node string) (*nodes.State, error) {
 	labs := map[string]bool{}
 	for _, st := range states {
 		if g.lab != "" {
-			lab, machine := nodes.SplitShareName(g.lab)
+			lab, machine := labpath.SplitShareName(g.lab)
 			if st.Lab != lab || (machine != "" && st.Machine != machine) {
 				continue
 			}
@@ -80,7 +81,7 @@ func selectNodeShare(g *globals, node string) (*nodes.State, error) {
 func shareNames(states []*nodes.State) string {
 	var s []string
 	for _, st := range states {
-		s = append(s, nodes.ShareName(st.Lab, st.Machine))
+		s = append(s, labpath.ShareName(st.Lab, st.Machine))
 	}
 	return strings.Join(s, ", ")
 }

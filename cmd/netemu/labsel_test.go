@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -15,7 +16,7 @@ func TestSelectShare(t *testing.T) {
 		for _, n := range nodeNames {
 			m.Nodes = append(m.Nodes, &topo.Node{Name: n})
 		}
-		if err := nodes.SaveState(&nodes.State{Lab: lab, Machine: machine, Dir: nodes.StateDir(lab, machine), Model: m, Nodes: nodeNames}); err != nil {
+		if err := nodes.SaveState(&nodes.State{Lab: lab, Machine: machine, Dir: labpath.StateDir(lab, machine), Model: m, Nodes: nodeNames}); err != nil {
 			t.Fatal(err)
 		}
 	}

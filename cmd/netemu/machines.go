@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/vxlan"
 	"github.com/netemu/netemu/topo"
 )
@@ -270,7 +271,7 @@ func remoteCommand(verb, lab, machine string, extra []string) string {
 // against its share of lab (a running share: --lab LAB@MACHINE).
 func shareCommand(lab, machine string, args []string) string {
 	var b strings.Builder
-	b.WriteString("netemu --lab " + shellQuote(nodes.ShareName(lab, machine)))
+	b.WriteString("netemu --lab " + shellQuote(labpath.ShareName(lab, machine)))
 	for _, a := range args {
 		b.WriteString(" " + shellQuote(a))
 	}
@@ -285,7 +286,7 @@ func labShare(g *globals) (*nodes.State, error) {
 	if err != nil && len(states) == 0 {
 		return nil, err
 	}
-	want, _ := nodes.SplitShareName(g.lab)
+	want, _ := labpath.SplitShareName(g.lab)
 	var found []*nodes.State
 	labs := map[string]bool{}
 	for _, st := range states {

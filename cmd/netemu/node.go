@@ -7,6 +7,7 @@ import (
 
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/fault"
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
 func newNodeCmd(g *globals) *cobra.Command {
@@ -86,5 +87,5 @@ func elsewhere(g *globals, node string, err error) error {
 		return err
 	}
 	return fmt.Errorf("node %s runs on machine %s, not here: run the command there (--lab %s), or add --all-machines",
-		node, n.Machine, nodes.ShareName(st.Lab, n.Machine))
+		node, n.Machine, labpath.ShareName(st.Lab, n.Machine))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
 // lockShare takes the lock of st's share, as up and down do, and reads
@@ -25,7 +26,7 @@ func lockShare(ctx context.Context, st *nodes.State) (fresh *nodes.State, unlock
 	fresh, err = nodes.LoadState(st.Lab, st.Machine)
 	if err != nil {
 		unlock()
-		share := nodes.ShareName(st.Lab, st.Machine)
+		share := labpath.ShareName(st.Lab, st.Machine)
 		if errors.Is(err, nodes.ErrNotUp) {
 			return nil, nil, fmt.Errorf("lab %s is not up (it went down while this command waited for it)", share)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -31,7 +32,7 @@ func TestMutatingCommandsTakeTheLabLock(t *testing.T) {
 		{Name: "b", Kind: topo.KindRouter},
 		{Name: "i1", Kind: topo.KindInstance},
 	}}
-	if err := nodes.SaveState(&nodes.State{Lab: "lk", Dir: nodes.StateDir("lk", ""), Model: lab, Nodes: []string{"a", "b", "i1"}}); err != nil {
+	if err := nodes.SaveState(&nodes.State{Lab: "lk", Dir: labpath.StateDir("lk", ""), Model: lab, Nodes: []string{"a", "b", "i1"}}); err != nil {
 		t.Fatal(err)
 	}
 	unlock, err := nodes.Lock(context.Background(), "lk", "")
@@ -75,7 +76,7 @@ func TestMutatingCommandsTakeTheLabLock(t *testing.T) {
 		if head > 10*time.Second {
 			t.Fatal("link down never reached the lock in time to test it")
 		}
-		if err := nodes.SaveState(&nodes.State{Lab: "lk", Dir: nodes.StateDir("lk", ""), Model: lab, Nodes: []string{"a", "b", "i1"}}); err != nil {
+		if err := nodes.SaveState(&nodes.State{Lab: "lk", Dir: labpath.StateDir("lk", ""), Model: lab, Nodes: []string{"a", "b", "i1"}}); err != nil {
 			t.Fatal(err)
 		}
 		unlockHeld, err := nodes.Lock(context.Background(), "lk", "")
@@ -90,7 +91,7 @@ func TestMutatingCommandsTakeTheLabLock(t *testing.T) {
 			t.Fatalf("link down returned while the lock was held: %v", err)
 		case <-time.After(head):
 		}
-		if err := os.RemoveAll(nodes.StateDir("lk", "")); err != nil {
+		if err := os.RemoveAll(labpath.StateDir("lk", "")); err != nil {
 			unlockHeld()
 			t.Fatal(err)
 		}

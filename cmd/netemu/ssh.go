@@ -12,6 +12,7 @@ import (
 
 	"github.com/netemu/netemu/fw"
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/svc"
 	"github.com/netemu/netemu/topo"
 )
@@ -63,7 +64,7 @@ func sshShares(g *globals, instance string) ([]*nodes.State, error) {
 	var labs []string
 	for _, st := range states {
 		if g.lab != "" {
-			lab, machine := nodes.SplitShareName(g.lab)
+			lab, machine := labpath.SplitShareName(g.lab)
 			if st.Lab != lab || (machine != "" && st.Machine != machine) {
 				continue
 			}

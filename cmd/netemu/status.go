@@ -8,6 +8,7 @@ import (
 
 	"github.com/netemu/netemu/fw"
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/vxlan"
 )
 
@@ -76,7 +77,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 					}
 				}
 				if output != "json" {
-					fmt.Printf("lab %s (%s, %d nodes, %s)\n", nodes.ShareName(st.Lab, st.Machine), st.Phase, len(st.Nodes), st.Dir)
+					fmt.Printf("lab %s (%s, %d nodes, %s)\n", labpath.ShareName(st.Lab, st.Machine), st.Phase, len(st.Nodes), st.Dir)
 					if err := printNodesTable(os.Stdout, st, ls); err != nil {
 						return err
 					}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/vxlan"
 	"github.com/netemu/netemu/topo"
 )
@@ -120,7 +121,7 @@ func runUp(ctx context.Context, g *globals, file, machine string) error {
 		return err
 	}
 	defer unlock()
-	share := nodes.ShareName(lab.Name, machine)
+	share := labpath.ShareName(lab.Name, machine)
 	if _, err := nodes.LoadState(lab.Name, machine); err == nil {
 		return fmt.Errorf("lab %s is already up (run `netemu down %s` first)", share, lab.Name)
 	} else if !errors.Is(err, nodes.ErrNotUp) {

@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/netemu/netemu/fw"
-	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
 // fwStage is the `up` stage of the AWS half: public IPs, the internet
@@ -43,5 +43,5 @@ func fwStage() upStage {
 
 // labNetns maps a lab's node names to their namespace mounts.
 func labNetns(lab string) fw.Namespaces {
-	return func(node string) string { return nodes.NetnsPath(lab, node) }
+	return func(node string) string { return labpath.NetnsPath(lab, node) }
 }

@@ -7,7 +7,7 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
 // errNoNft: without nft no ingress drop can have been installed either.
@@ -24,7 +24,7 @@ func (in *Injector) runNft(e *endHandle, script string) error {
 	if !haveNft() {
 		return errNoNft
 	}
-	cmd := exec.Command("nsenter", "--net="+nodes.NetnsPath(in.Lab.Name, e.node), "--", "nft", "-f", "-")
+	cmd := exec.Command("nsenter", "--net="+labpath.NetnsPath(in.Lab.Name, e.node), "--", "nft", "-f", "-")
 	cmd.Stdin = strings.NewReader(script)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("node %q: nft on %s: %w: %s", e.node, e.link.Attrs().Name, err, bytes.TrimSpace(out))

@@ -14,7 +14,7 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -93,7 +93,7 @@ func (e *endHandle) close() {
 }
 
 func (in *Injector) openEnd(ep topo.Endpoint) (*endHandle, error) {
-	ns, err := netns.GetFromPath(nodes.NetnsPath(in.Lab.Name, ep.Node))
+	ns, err := netns.GetFromPath(labpath.NetnsPath(in.Lab.Name, ep.Node))
 	if err != nil {
 		return nil, fmt.Errorf("node %q: open namespace (is the lab up on this machine?): %w", ep.Node, err)
 	}

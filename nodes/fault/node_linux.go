@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -86,8 +87,8 @@ func (in *Injector) kill(st *nodes.State, node string, p nodes.ProcessState) err
 			return fmt.Errorf("node %q: kill %s's supervisor %d: %w", node, name, pid, err)
 		}
 	}
-	status := filepath.Join(nodes.NodeDir(st.Dir, node), name+".status")
-	if s, err := readStatus(status); err == nil && s.PID > 0 && inNetns(s.PID, nodes.NetnsPath(st.Lab, node)) {
+	status := filepath.Join(labpath.NodeDir(st.Dir, node), name+".status")
+	if s, err := readStatus(status); err == nil && s.PID > 0 && inNetns(s.PID, labpath.NetnsPath(st.Lab, node)) {
 		// The supervisor starts the process in its own process group.
 		if err := syscall.Kill(-s.PID, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 			return fmt.Errorf("node %q: kill %s %d: %w", node, name, s.PID, err)

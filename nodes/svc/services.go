@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -80,7 +81,7 @@ func Up(ctx context.Context, st *nodes.State, r Runner, log hclog.Logger) (*Resu
 			return nil, err
 		}
 		if hasService(n, "mariadb") {
-			res.MariaDBPasswords[n.Name] = filepath.Join(nodes.NodeDir(st.Dir, n.Name), "mariadb", "app-password")
+			res.MariaDBPasswords[n.Name] = filepath.Join(labpath.NodeDir(st.Dir, n.Name), "mariadb", "app-password")
 		}
 	}
 	return res, nil
@@ -133,7 +134,7 @@ func processNames(n *topo.Node) []string {
 
 // ClientHome is the directory where a host's copy of the lab's keys lives.
 func ClientHome(stateDir, host string) string {
-	return filepath.Join(nodes.NodeDir(stateDir, host), "home")
+	return filepath.Join(labpath.NodeDir(stateDir, host), "home")
 }
 
 // KnownHostsPath is the known_hosts file `netemu ssh` uses for the lab; it
@@ -198,7 +199,7 @@ func (in *instance) path(elem ...string) string {
 
 func startNode(ctx context.Context, st *nodes.State, r Runner, n *topo.Node, keys map[string]KeyFiles, log hclog.Logger) error {
 	log = log.With("node", n.Name)
-	in := &instance{st: st, node: n, dir: nodes.NodeDir(st.Dir, n.Name), r: r, log: log}
+	in := &instance{st: st, node: n, dir: labpath.NodeDir(st.Dir, n.Name), r: r, log: log}
 	if n.Kind == topo.KindInstance {
 		if n.Instance != nil && n.Instance.KeyPair != "" {
 			kf, ok := keys[n.Instance.KeyPair]
@@ -212,7 +213,7 @@ func startNode(ctx context.Context, st *nodes.State, r Runner, n *topo.Node, key
 		}
 	}
 	if n.Kind == topo.KindHost {
-		if _, err := os.Stat(nodes.MntPath(st.Dir, n.Name)); err == nil {
+		if _, err := os.Stat(labpath.MntPath(st.Dir, n.Name)); err == nil {
 			if err := prepareHostView(in); err != nil {
 				return fmt.Errorf("node %q: prepare view: %w", n.Name, err)
 			}
@@ -395,9 +396,9 @@ func prepareView(in *instance) error {
 	}
 	mysql, _ := LookupAccount(vf.Passwd, "mysql")
 	return setupView(viewSpec{
-		mntNS:   nodes.MntPath(in.st.Dir, n.Name),
+		mntNS:   labpath.MntPath(in.st.Dir, n.Name),
 		binds:   binds,
-		keepDir: nodes.RunDir(),
+		keepDir: labpath.RunDir(),
 		runDirs: []runDir{
 			{path: viewSSHDRun, perm: 0o755},
 			{path: viewMySQLRun, perm: 0o755, uid: mysql.UID, gid: mysql.GID},
@@ -422,12 +423,12 @@ func prepareHostView(in *instance) error {
 		return err
 	}
 	return setupView(viewSpec{
-		mntNS: nodes.MntPath(in.st.Dir, in.node.Name),
+		mntNS: labpath.MntPath(in.st.Dir, in.node.Name),
 		binds: []bindMount{
 			{src: home, dst: "/root"},
 			{src: hostname, dst: "/etc/hostname", file: true},
 		},
-		keepDir: nodes.RunDir(),
+		keepDir: labpath.RunDir(),
 	})
 }
 

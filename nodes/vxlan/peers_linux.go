@@ -13,7 +13,7 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -77,7 +77,7 @@ func WaitPeers(ctx context.Context, lab *topo.Lab, machine string, poll time.Dur
 // heard sends a datagram to the far end (which makes the kernel resolve
 // its address) and reports whether the neighbour entry shows an answer.
 func heard(lab string, c Cross) bool {
-	ns, err := netns.GetFromPath(nodes.NetnsPath(lab, c.Local.Node))
+	ns, err := netns.GetFromPath(labpath.NetnsPath(lab, c.Local.Node))
 	if err != nil {
 		return false
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -151,7 +152,7 @@ func (x *Linker) BuildCrossLink(ctx context.Context, lab *topo.Lab, link int, lo
 		return fmt.Errorf("link %s: rename %s to %s in %s: %w", c.Name, tmp, local.Iface, local.Node, err)
 	}
 	log.Debug("tunnel built", "underlay", dev, "mtu", mtu)
-	return x.record(nodes.StateDir(lab.Name, c.LocalMachine), Record{Cross: *c, Underlay: dev, UnderlayMTU: umtu, MTU: mtu})
+	return x.record(labpath.StateDir(lab.Name, c.LocalMachine), Record{Cross: *c, Underlay: dev, UnderlayMTU: umtu, MTU: mtu})
 }
 
 func (x *Linker) record(dir string, r Record) error {

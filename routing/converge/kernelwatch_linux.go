@@ -8,7 +8,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
-	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
 // KernelWatch records the last change of any routing table in a set of
@@ -26,7 +26,7 @@ type KernelWatch struct {
 func WatchKernel(lab string, names []string) (*KernelWatch, error) {
 	w := &KernelWatch{done: make(chan struct{})}
 	for _, name := range names {
-		ns, err := netns.GetFromPath(nodes.NetnsPath(lab, name))
+		ns, err := netns.GetFromPath(labpath.NetnsPath(lab, name))
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("node %q: open namespace: %w", name, err)

@@ -10,7 +10,7 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
 // KernelTables looks routes up in the lab's namespaces through netlink
@@ -38,7 +38,7 @@ func (k *KernelTables) handle(node string) (*netlink.Handle, error) {
 	if h, ok := k.handles[node]; ok {
 		return h, nil
 	}
-	ns, err := netns.GetFromPath(nodes.NetnsPath(k.lab, node))
+	ns, err := netns.GetFromPath(labpath.NetnsPath(k.lab, node))
 	if err != nil {
 		return nil, fmt.Errorf("node %q: open namespace: %w", node, err)
 	}

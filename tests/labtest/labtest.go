@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -180,13 +181,13 @@ func AssertGone(t testing.TB, lab string) {
 	if left := Namespaces(lab); len(left) > 0 {
 		t.Errorf("lab %s: namespaces left: %v", lab, left)
 	}
-	if _, err := os.Stat(nodes.StateDir(lab, "")); err == nil {
-		t.Errorf("lab %s: state dir %s left", lab, nodes.StateDir(lab, ""))
+	if _, err := os.Stat(labpath.StateDir(lab, "")); err == nil {
+		t.Errorf("lab %s: state dir %s left", lab, labpath.StateDir(lab, ""))
 	}
 	if p := Supervisors(lab); len(p) > 0 {
 		t.Errorf("lab %s: supervisors left: %v", lab, p)
 	}
-	if p := ProcessesNaming(nodes.StateDir(lab, "") + "/"); len(p) > 0 {
+	if p := ProcessesNaming(labpath.StateDir(lab, "") + "/"); len(p) > 0 {
 		t.Errorf("lab %s: processes naming its state dir left: %v", lab, p)
 	}
 }
@@ -211,13 +212,13 @@ func ProcessesNaming(s string) []int {
 
 // Namespaces lists the lab's network namespaces in /run/netns.
 func Namespaces(lab string) []string {
-	m, _ := filepath.Glob(filepath.Join("/run/netns", nodes.NetnsPrefix+lab+".*"))
+	m, _ := filepath.Glob(labpath.NetnsGlob(lab))
 	return m
 }
 
 // Supervisors lists pids of `netemu supervise` processes of the lab.
 func Supervisors(lab string) []int {
-	dir := nodes.StateDir(lab, "") + "/"
+	dir := labpath.StateDir(lab, "") + "/"
 	ents, _ := os.ReadDir("/proc")
 	var out []int
 	for _, e := range ents {

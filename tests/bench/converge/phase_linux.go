@@ -12,7 +12,7 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 )
 
 // linkWatch sees the routing messages crossing one link, in both
@@ -53,7 +53,7 @@ func socketIn(lab, node, iface string) (int, error) {
 		return -1, err
 	}
 	defer orig.Close()
-	ns, err := netns.GetFromPath(nodes.NetnsPath(lab, node))
+	ns, err := netns.GetFromPath(labpath.NetnsPath(lab, node))
 	if err != nil {
 		return -1, fmt.Errorf("open namespace: %w", err)
 	}

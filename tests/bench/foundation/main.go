@@ -16,7 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/tests/bench/internal/benchkit"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
@@ -88,12 +88,12 @@ func bench(bin, file, lab, shape, tmp string) result {
 	rawLab := "raw" + lab
 	var create, del bytes.Buffer
 	for _, n := range model.Nodes {
-		fmt.Fprintf(&create, "netns add %s\n", nodes.NetnsName(rawLab, n.Name))
-		fmt.Fprintf(&del, "netns del %s\n", nodes.NetnsName(rawLab, n.Name))
+		fmt.Fprintf(&create, "netns add %s\n", labpath.NetnsName(rawLab, n.Name))
+		fmt.Fprintf(&del, "netns del %s\n", labpath.NetnsName(rawLab, n.Name))
 	}
 	for _, l := range model.Links {
 		fmt.Fprintf(&create, "link add %s netns %s type veth peer name %s netns %s\n",
-			l.A.Iface, nodes.NetnsName(rawLab, l.A.Node), l.B.Iface, nodes.NetnsName(rawLab, l.B.Node))
+			l.A.Iface, labpath.NetnsName(rawLab, l.A.Node), l.B.Iface, labpath.NetnsName(rawLab, l.B.Node))
 	}
 	perNode := map[string]*bytes.Buffer{}
 	for _, n := range model.Nodes {
@@ -116,7 +116,7 @@ func bench(bin, file, lab, shape, tmp string) result {
 		if err != nil {
 			break
 		}
-		err = ipBatch([]string{"-n", nodes.NetnsName(rawLab, n.Name)}, perNode[n.Name])
+		err = ipBatch([]string{"-n", labpath.NetnsName(rawLab, n.Name)}, perNode[n.Name])
 	}
 	r.rawUp = time.Since(start)
 	if err == nil {

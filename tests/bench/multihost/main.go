@@ -25,7 +25,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/tests/bench/internal/benchkit"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
@@ -94,7 +94,7 @@ type bench struct {
 // underlays makes k simulated machines ne.LAB-ul.m1.. on a bridge in
 // ne.LAB-ul.sw and returns their cleanup.
 func underlays(lab string, k int) (func(), error) {
-	sw := nodes.NetnsPrefix + lab + "-ul.sw"
+	sw := labpath.NetnsPrefix + lab + "-ul.sw"
 	made := []string{}
 	cleanup := func() {
 		for _, ns := range made {
@@ -109,12 +109,12 @@ func underlays(lab string, k int) (func(), error) {
 	}
 	steps := [][]string{{"netns", "add", sw}}
 	for i := 1; i <= k; i++ {
-		ns := fmt.Sprintf("%s%s-ul.m%d", nodes.NetnsPrefix, lab, i)
+		ns := fmt.Sprintf("%s%s-ul.m%d", labpath.NetnsPrefix, lab, i)
 		steps = append(steps, []string{"netns", "add", ns})
 	}
 	steps = append(steps, []string{"-n", sw, "link", "add", "br0", "type", "bridge"}, []string{"-n", sw, "link", "set", "br0", "up"})
 	for i := 1; i <= k; i++ {
-		ns := fmt.Sprintf("%s%s-ul.m%d", nodes.NetnsPrefix, lab, i)
+		ns := fmt.Sprintf("%s%s-ul.m%d", labpath.NetnsPrefix, lab, i)
 		p := fmt.Sprintf("p%d", i)
 		steps = append(steps,
 			[]string{"link", "add", "ul0", "netns", ns, "type", "veth", "peer", "name", p, "netns", sw},
@@ -172,7 +172,7 @@ func (b *bench) all(lab, file string, k int, verb string) error {
 			if verb == "down" {
 				target = lab
 			}
-			cmd := exec.Command("nsenter", "--net=/run/netns/"+fmt.Sprintf("%s%s-ul.%s", nodes.NetnsPrefix, lab, m), b.bin, verb, "--machine", m, target)
+			cmd := exec.Command("nsenter", "--net="+labpath.NetnsPath(lab+"-ul", m), b.bin, verb, "--machine", m, target)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				errs[i-1] = fmt.Errorf("%s --machine %s: %w: %s", verb, m, err, lastLine(out))
 			}
@@ -226,7 +226,7 @@ func (b *bench) linkBench(split bool, secs int) (linkResult, error) {
 	}
 	defer b.all(lab, file, k, "down")
 	in := func(node string, argv ...string) *exec.Cmd {
-		return exec.Command("ip", append([]string{"netns", "exec", nodes.NetnsName(lab, node)}, argv...)...)
+		return exec.Command("ip", append([]string{"netns", "exec", labpath.NetnsName(lab, node)}, argv...)...)
 	}
 	out, err := in("r1", "cat", "/sys/class/net/eth0/mtu").Output()
 	if err != nil {

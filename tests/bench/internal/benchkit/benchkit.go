@@ -21,11 +21,12 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/tests/labtest"
 )
 
 // Lab is one run's namespaces and processes. Namespaces are named
-// "ne." + Prefix + "." + node; logs go to Dir.
+// labpath.NetnsName(Prefix, node); logs go to Dir.
 type Lab struct {
 	Dir    string
 	Prefix string
@@ -43,7 +44,7 @@ func Run(argv ...string) error {
 }
 
 // NS is the namespace of node.
-func (b *Lab) NS(node string) string { return "ne." + b.Prefix + "." + node }
+func (b *Lab) NS(node string) string { return labpath.NetnsName(b.Prefix, node) }
 
 // Node adds node's namespace with lo up.
 func (b *Lab) Node(node string) error {
