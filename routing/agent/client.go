@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -34,6 +35,23 @@ type Status struct {
 	// converged means nothing changed for a quiet period.
 	LastChange time.Time                    `json:"last_change,omitzero"`
 	Events     map[routing.EventKind]uint64 `json:"events"`
+}
+
+// ErrNoDaemon matches (errors.Is) a GET of a daemon's path that the agent
+// answered 404: the agent runs but not that daemon.
+var ErrNoDaemon = errors.New("daemon not running")
+
+// StatusError is an HTTP answer other than 200 OK.
+type StatusError struct {
+	Code   int
+	Status string
+}
+
+func (e *StatusError) Error() string { return e.Status }
+
+// Is makes a 404 match ErrNoDaemon.
+func (e *StatusError) Is(target error) bool {
+	return target == ErrNoDaemon && e.Code == http.StatusNotFound
 }
 
 // Client talks to an agent's control socket.
@@ -68,7 +86,7 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("agent %s: GET %s: %s: %s", c.sock, path, resp.Status, b)
+		return fmt.Errorf("agent %s: GET %s: %w: %s", c.sock, path, &StatusError{Code: resp.StatusCode, Status: resp.Status}, b)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		return fmt.Errorf("agent %s: GET %s: decode: %w", c.sock, path, err)
@@ -80,6 +98,13 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 func (c *Client) Status(ctx context.Context) (*Status, error) {
 	var s Status
 	return &s, c.Get(ctx, "/status", &s)
+}
+
+// BGP is GET /bgp, kept raw: readers that want only part of it (the
+// convergence check) decode it loosely.
+func (c *Client) BGP(ctx context.Context) (json.RawMessage, error) {
+	var raw json.RawMessage
+	return raw, c.Get(ctx, "/bgp", &raw)
 }
 
 // RIP is GET /rip.

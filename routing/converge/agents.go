@@ -5,83 +5,32 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"net/netip"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/topo"
 )
 
-// errNoDaemon marks a daemon the agent does not run (404 on its path).
-var errNoDaemon = errors.New("daemon not running")
-
-// agentGet asks the agent behind sock for path and decodes the JSON answer.
-func agentGet(ctx context.Context, sock, path string, v any) error {
-	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", sock)
-	}}
-	defer tr.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://agent"+path, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return errNoDaemon
-	}
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("GET %s: %s: %s", path, resp.Status, strings.TrimSpace(string(b)))
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		return fmt.Errorf("GET %s: decode: %w", path, err)
-	}
-	return nil
-}
-
-// agentStatus is the part of GET /status the check needs.
-type agentStatus struct {
-	Node       string    `json:"node"`
-	LastChange time.Time `json:"last_change"`
-}
-
-// ripStatus is the part of GET /rip the check needs.
-type ripStatus struct {
-	Neighbours []struct {
-		Address   netip.Addr `json:"address"`
-		Iface     string     `json:"iface"`
-		LastHeard time.Time  `json:"last_heard"`
-	} `json:"neighbours"`
-}
-
 // AgentSocket is where a router's agent listens, inside the state dir.
-func AgentSocket(nodeDir string) string { return filepath.Join(nodeDir, "agent.sock") }
+func AgentSocket(nodeDir string) string { return filepath.Join(nodeDir, agent.SocketName) }
 
 // Ask reads one agent's view through its control socket. The BGP part is
 // read loosely (any list of objects with a peer address and a state), so
 // the check does not break when the BGP daemon's status grows.
 func Ask(ctx context.Context, node, nodeDir string) View {
 	v := View{Node: node}
-	sock := AgentSocket(nodeDir)
-	var st agentStatus
-	if err := agentGet(ctx, sock, "/status", &st); err != nil {
+	c := agent.Dial(AgentSocket(nodeDir))
+	st, err := c.Status(ctx)
+	if err != nil {
 		v.Err = err
 		return v
 	}
 	v.LastChange = st.LastChange
-	var rs ripStatus
-	switch err := agentGet(ctx, sock, "/rip", &rs); {
-	case errors.Is(err, errNoDaemon):
+	switch rs, err := c.RIP(ctx); {
+	case errors.Is(err, agent.ErrNoDaemon):
 	case err != nil:
 		v.Err = err
 		return v
@@ -90,9 +39,8 @@ func Ask(ctx context.Context, node, nodeDir string) View {
 			v.RIPNeighbours = append(v.RIPNeighbours, RIPNeighbour{Addr: n.Address, Iface: n.Iface, LastHeard: n.LastHeard})
 		}
 	}
-	var raw json.RawMessage
-	switch err := agentGet(ctx, sock, "/bgp", &raw); {
-	case errors.Is(err, errNoDaemon):
+	switch raw, err := c.BGP(ctx); {
+	case errors.Is(err, agent.ErrNoDaemon):
 	case err != nil:
 		v.Err = err
 		return v
