@@ -3,6 +3,7 @@ module github.com/netemu/netemu
 go 1.26.8
 
 require (
+	github.com/containernetworking/plugins v1.10.0
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/hashicorp/hcl/v2 v2.25.0
 	github.com/spf13/cobra v1.10.2

@@ -12,9 +12,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -152,17 +152,12 @@ func FlushConntrack(ctx context.Context, nsPath string, addr string, log hclog.L
 // withHandle runs f with a netlink handle bound to the namespace at nsPath;
 // the calling thread never leaves its own namespace.
 func withHandle(nsPath string, f func(h *netlink.Handle) error) error {
-	nsh, err := netns.GetFromPath(nsPath)
+	h, err := inns.Open(nsPath)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", nsPath, err)
-	}
-	defer nsh.Close()
-	h, err := netlink.NewHandleAt(nsh)
-	if err != nil {
-		return fmt.Errorf("netlink handle in %s: %w", nsPath, err)
+		return err
 	}
 	defer h.Close()
-	return f(h)
+	return f(h.Handle)
 }
 
 // applyPolicyRoutes installs the subnet route tables (see routes.go):

@@ -9,15 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
+	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/hashicorp/go-hclog"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
@@ -208,15 +208,9 @@ func (b *builder) createNode(n *topo.Node) error {
 		}
 		f.Close()
 	}
-	errc := make(chan error, 1)
-	go func() {
-		// This thread enters new namespaces and is never unlocked: Go
-		// ends the thread with the goroutine, so no other goroutine ever
-		// runs in these namespaces by accident.
-		runtime.LockOSThread()
-		errc <- inNewNamespaces(n, netnsPath, utsPath)
-	}()
-	if err := <-errc; err != nil {
+	// The thread unshares new namespaces and ends inside them, so no
+	// other goroutine ever runs in them by accident.
+	if err := inns.OnRetiredThread(func() error { return inNewNamespaces(n, netnsPath, utsPath) }); err != nil {
 		return fmt.Errorf("node %q: %w", n.Name, err)
 	}
 	if HasMountNS(n) {
@@ -245,7 +239,7 @@ func (b *builder) createNode(n *topo.Node) error {
 	return nil
 }
 
-// inNewNamespaces runs on a locked thread that dies afterwards.
+// inNewNamespaces runs on a retired thread (inns.OnRetiredThread).
 func inNewNamespaces(n *topo.Node, netnsPath, utsPath string) error {
 	if err := unix.Unshare(unix.CLONE_NEWNET | unix.CLONE_NEWUTS); err != nil {
 		return fmt.Errorf("unshare: %w", err)
@@ -279,21 +273,19 @@ func inNewNamespaces(n *topo.Node, netnsPath, utsPath string) error {
 }
 
 // nsHandle opens a netlink handle bound to the node's network namespace.
-func nsHandle(lab, node string) (*netlink.Handle, netns.NsHandle, error) {
-	ns, err := netns.GetFromPath(labpath.NetnsPath(lab, node))
+func nsHandle(lab, node string) (*inns.Handle, error) {
+	h, err := inns.Open(labpath.NetnsPath(lab, node), unix.NETLINK_ROUTE)
 	if err != nil {
-		return nil, 0, fmt.Errorf("node %q: open netns: %w", node, err)
+		return nil, fmt.Errorf("node %q: %w", node, err)
 	}
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		ns.Close()
-		return nil, 0, fmt.Errorf("node %q: netlink in netns: %w", node, err)
-	}
-	return h, ns, nil
+	return h, nil
 }
 
 // createLink makes a veth pair whose ends are born in their namespaces
 // with their final names, so nothing ever appears in the host namespace.
+// (pkg/ip's SetupVethWithName would need this goroutine inside A's
+// namespace and sets the ends up before they are configured; a handle
+// bound to A does the same without moving any thread.)
 func (b *builder) createLink(ctx context.Context, idx int) error {
 	l := b.lab.Links[idx]
 	if !b.mine[l.A.Node] || !b.mine[l.B.Node] {
@@ -303,13 +295,12 @@ func (b *builder) createLink(ctx context.Context, idx int) error {
 		}
 		return b.opts.CrossLink.BuildCrossLink(ctx, b.lab, idx, localEnd, remoteEnd, labpath.NetnsPath(b.lab.Name, localEnd.Node))
 	}
-	ha, nsa, err := nsHandle(b.lab.Name, l.A.Node)
+	ha, err := nsHandle(b.lab.Name, l.A.Node)
 	if err != nil {
 		return err
 	}
-	defer nsa.Close()
 	defer ha.Close()
-	nsb, err := netns.GetFromPath(labpath.NetnsPath(b.lab.Name, l.B.Node))
+	nsb, err := ns.GetNS(labpath.NetnsPath(b.lab.Name, l.B.Node))
 	if err != nil {
 		return fmt.Errorf("link %s: open netns of %q: %w", linkName(l), l.B.Node, err)
 	}
@@ -317,7 +308,7 @@ func (b *builder) createLink(ctx context.Context, idx int) error {
 	veth := &netlink.Veth{
 		LinkAttrs:     netlink.LinkAttrs{Name: l.A.Iface},
 		PeerName:      l.B.Iface,
-		PeerNamespace: netlink.NsFd(int(nsb)),
+		PeerNamespace: netlink.NsFd(int(nsb.Fd())),
 	}
 	if err := ha.LinkAdd(veth); err != nil {
 		return fmt.Errorf("link %s: add veth %s:%s–%s:%s: %w", linkName(l), l.A.Node, l.A.Iface, l.B.Node, l.B.Iface, err)
@@ -328,11 +319,10 @@ func (b *builder) createLink(ctx context.Context, idx int) error {
 // configureNode sets everything inside one node once its links exist:
 // lo, addresses, interfaces up, shaping, routes, per-port sysctls.
 func (b *builder) configureNode(n *topo.Node) error {
-	h, ns, err := nsHandle(b.lab.Name, n.Name)
+	h, err := nsHandle(b.lab.Name, n.Name)
 	if err != nil {
 		return err
 	}
-	defer ns.Close()
 	defer h.Close()
 	lo, err := h.LinkByName("lo")
 	if err != nil {
@@ -362,7 +352,7 @@ func (b *builder) configureNode(n *topo.Node) error {
 		if err := h.AddrAdd(link, addr); err != nil {
 			return fmt.Errorf("node %q: add %s to %s: %w", n.Name, ifc.Addr, ifc.Name, err)
 		}
-		if err := b.shape(h, n, ifc, link); err != nil {
+		if err := b.shape(h.Handle, n, ifc, link); err != nil {
 			return err
 		}
 		if err := h.LinkSetUp(link); err != nil {
@@ -403,7 +393,7 @@ func (b *builder) configureNode(n *topo.Node) error {
 		}
 	}
 	if len(proxyARP) > 0 {
-		if err := sysctlsIn(ns, n.Name, proxyARP); err != nil {
+		if err := sysctlsIn(h.Path(), n.Name, proxyARP); err != nil {
 			return err
 		}
 	}
@@ -411,25 +401,18 @@ func (b *builder) configureNode(n *topo.Node) error {
 }
 
 // sysctlsIn turns proxy ARP on for the given ports of a node, from a
-// thread that enters the node's namespace and then dies with it.
-func sysctlsIn(ns netns.NsHandle, node string, ports []string) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends inside the namespace
-		errc <- func() error {
-			if err := netns.Set(ns); err != nil {
-				return fmt.Errorf("node %q: enter netns: %w", node, err)
+// thread inside the node's namespace (/proc/sys/net is the opening
+// thread's network namespace).
+func sysctlsIn(netnsPath, node string, ports []string) error {
+	return inns.Do(netnsPath, func() error {
+		for _, p := range ports {
+			k := filepath.Join("/proc/sys/net/ipv4/conf", p, "proxy_arp")
+			if err := os.WriteFile(k, []byte("1"), 0o644); err != nil {
+				return fmt.Errorf("node %q: proxy_arp on %s: %w", node, p, err)
 			}
-			for _, p := range ports {
-				k := filepath.Join("/proc/sys/net/ipv4/conf", p, "proxy_arp")
-				if err := os.WriteFile(k, []byte("1"), 0o644); err != nil {
-					return fmt.Errorf("node %q: proxy_arp on %s: %w", node, p, err)
-				}
-			}
-			return nil
-		}()
-	}()
-	return <-errc
+		}
+		return nil
+	})
 }
 
 func (b *builder) isRemote(node string) bool { return !b.mine[node] }
@@ -481,32 +464,29 @@ func (b *builder) shape(h *netlink.Handle, n *topo.Node, ifc *topo.Interface, li
 	return nil
 }
 
-// checkNetem tries a netem qdisc in a scratch namespace that dies with
-// its thread.
+// checkNetem tries a netem qdisc in a scratch namespace that the kernel
+// frees once closed.
 func checkNetem() error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the scratch namespace dies with the thread
-		errc <- func() error {
-			if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-				return fmt.Errorf("scratch netns: %w", err)
-			}
-			h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			lo, err := h.LinkByName("lo")
-			if err != nil {
-				return err
-			}
-			if err := h.LinkSetUp(lo); err != nil {
-				return err
-			}
-			q := netlink.NewNetem(netlink.QdiscAttrs{LinkIndex: lo.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT},
-				netlink.NetemQdiscAttrs{Latency: 1000})
-			return h.QdiscAdd(q)
-		}()
-	}()
-	return <-errc
+	scratch, err := ns.TempNetNS()
+	if err != nil {
+		return fmt.Errorf("scratch netns: %w", err)
+	}
+	defer scratch.Close()
+	return scratch.Do(func(ns.NetNS) error {
+		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		if err != nil {
+			return err
+		}
+		defer h.Close()
+		lo, err := h.LinkByName("lo")
+		if err != nil {
+			return err
+		}
+		if err := h.LinkSetUp(lo); err != nil {
+			return err
+		}
+		q := netlink.NewNetem(netlink.QdiscAttrs{LinkIndex: lo.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT},
+			netlink.NetemQdiscAttrs{Latency: 1000})
+		return h.QdiscAdd(q)
+	})
 }

@@ -7,10 +7,7 @@ import (
 	"sort"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
-
-	"github.com/netemu/netemu/nodes/labpath"
 )
 
 // Routes reads a node's IPv4 routes from every table but the local one,
@@ -19,14 +16,9 @@ func Routes(st *State, node string) ([]KernelRoute, error) {
 	if _, err := st.Node(node); err != nil {
 		return nil, err
 	}
-	ns, err := netns.GetFromPath(labpath.NetnsPath(st.Lab, node))
+	h, err := nsHandle(st.Lab, node)
 	if err != nil {
-		return nil, fmt.Errorf("node %q: open namespace: %w", node, err)
-	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		return nil, fmt.Errorf("node %q: netlink handle: %w", node, err)
+		return nil, err
 	}
 	defer h.Close()
 

@@ -55,11 +55,10 @@ func Status(st *State) (*LabStatus, error) {
 }
 
 func liveInterfaces(st *State, node string) ([]InterfaceStatus, error) {
-	h, nsh, err := nsHandle(st.Lab, node)
+	h, err := nsHandle(st.Lab, node)
 	if err != nil {
 		return nil, err
 	}
-	defer nsh.Close()
 	defer h.Close()
 	links, err := retryDump(h.LinkList)
 	if err != nil {

@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/vxlan"
 	"github.com/netemu/netemu/tests/labtest"
@@ -179,14 +179,9 @@ func (s *simMachines) fakeSSH(t *testing.T) string {
 // the VNI and port every machine derives, learning off, the MTU chosen.
 func checkTunnel(t *testing.T, lab *topo.Lab, c vxlan.Cross, mtu int) {
 	t.Helper()
-	ns, err := netns.GetFromPath(labpath.NetnsPath(lab.Name, c.Local.Node))
+	h, err := inns.Open(labpath.NetnsPath(lab.Name, c.Local.Node), unix.NETLINK_ROUTE)
 	if err != nil {
-		t.Fatalf("open netns of %s: %v", c.Local.Node, err)
-	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("node %s: %v", c.Local.Node, err)
 	}
 	defer h.Close()
 	l, err := h.LinkByName(c.Local.Iface)

@@ -11,9 +11,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
@@ -81,38 +81,30 @@ func (in *Injector) record(r Record) error {
 // endHandle is a netlink handle in one end's namespace and that end's link.
 type endHandle struct {
 	node  string
-	h     *netlink.Handle
-	ns    netns.NsHandle
+	h     *inns.Handle
 	link  netlink.Link
 	iface *topo.Interface
 }
 
 func (e *endHandle) close() {
 	e.h.Close()
-	e.ns.Close()
 }
 
 func (in *Injector) openEnd(ep topo.Endpoint) (*endHandle, error) {
-	ns, err := netns.GetFromPath(labpath.NetnsPath(in.Lab.Name, ep.Node))
+	h, err := inns.Open(labpath.NetnsPath(in.Lab.Name, ep.Node))
 	if err != nil {
-		return nil, fmt.Errorf("node %q: open namespace (is the lab up on this machine?): %w", ep.Node, err)
-	}
-	h, err := netlink.NewHandleAt(ns)
-	if err != nil {
-		ns.Close()
-		return nil, fmt.Errorf("node %q: netlink handle: %w", ep.Node, err)
+		return nil, fmt.Errorf("node %q: %w (is the lab up on this machine?)", ep.Node, err)
 	}
 	link, err := h.LinkByName(ep.Iface)
 	if err != nil {
 		h.Close()
-		ns.Close()
 		return nil, fmt.Errorf("node %q: interface %s: %w", ep.Node, ep.Iface, err)
 	}
 	var iface *topo.Interface
 	if n := in.Lab.Node(ep.Node); n != nil {
 		iface = n.Interface(ep.Iface)
 	}
-	return &endHandle{node: ep.Node, h: h, ns: ns, link: link, iface: iface}, nil
+	return &endHandle{node: ep.Node, h: h, link: link, iface: iface}, nil
 }
 
 // openLink opens the ends of the link between a and b that this share

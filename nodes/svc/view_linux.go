@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"runtime"
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/netemu/netemu/nodes/inns"
 )
 
 // setupView enters the instance's persistent mount namespace on a
@@ -22,14 +23,9 @@ import (
 // a no-op (a marker file in the private /run says it is done), so instance
 // stop/start does not stack mounts.
 func setupView(v viewSpec) error {
-	errc := make(chan error, 1)
-	go func() {
-		// The thread changes namespace and never goes back: it is left
-		// locked so the runtime ends it with the goroutine.
-		runtime.LockOSThread()
-		errc <- enterAndMount(v)
-	}()
-	return <-errc
+	// A mount namespace, which pkg/ns cannot enter: the thread unshares its
+	// fs attributes and never goes back, so it is retired with fn.
+	return inns.OnRetiredThread(func() error { return enterAndMount(v) })
 }
 
 func enterAndMount(v viewSpec) error {

@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
@@ -77,32 +76,21 @@ func WaitPeers(ctx context.Context, lab *topo.Lab, machine string, poll time.Dur
 // heard sends a datagram to the far end (which makes the kernel resolve
 // its address) and reports whether the neighbour entry shows an answer.
 func heard(lab string, c Cross) bool {
-	ns, err := netns.GetFromPath(labpath.NetnsPath(lab, c.Local.Node))
+	h, err := inns.Open(labpath.NetnsPath(lab, c.Local.Node), unix.NETLINK_ROUTE)
 	if err != nil {
 		return false
 	}
-	defer ns.Close()
+	defer h.Close()
 	remote := net.IP(c.Remote.Addr.Addr().AsSlice())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runtime.LockOSThread() // never unlocked: the thread dies inside the node's namespace
-		if netns.Set(ns) != nil {
-			return
-		}
+	_ = inns.Do(h.Path(), func() error {
 		// The discard port: nothing answers it, the ARP exchange is all
 		// that is wanted.
 		if conn, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: remote, Port: 9}); err == nil {
 			_, _ = conn.Write([]byte{0})
 			conn.Close()
 		}
-	}()
-	<-done
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		return false
-	}
-	defer h.Close()
+		return nil
+	})
 	l, err := h.LinkByName(c.Local.Iface)
 	if err != nil {
 		return false

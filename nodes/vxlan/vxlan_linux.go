@@ -11,10 +11,10 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
@@ -126,24 +126,19 @@ func (x *Linker) BuildCrossLink(ctx context.Context, lab *topo.Lab, link int, lo
 			}
 		}
 	}()
-	dst, err := netns.GetFromPath(localNetns)
+	h, err := inns.Open(localNetns, unix.NETLINK_ROUTE)
 	if err != nil {
-		return fmt.Errorf("link %s: open netns %s: %w", c.Name, localNetns, err)
+		return fmt.Errorf("link %s: node %s: %w", c.Name, local.Node, err)
 	}
-	defer dst.Close()
+	defer h.Close()
 	l, err := netlink.LinkByName(tmp)
 	if err != nil {
 		return fmt.Errorf("link %s: find %s: %w", c.Name, tmp, err)
 	}
-	if err := netlink.LinkSetNsFd(l, int(dst)); err != nil {
+	if err := netlink.LinkSetNsFd(l, int(h.NsFd())); err != nil {
 		return fmt.Errorf("link %s: move %s into %s: %w", c.Name, tmp, local.Node, err)
 	}
 	moved = true
-	h, err := netlink.NewHandleAt(dst, unix.NETLINK_ROUTE)
-	if err != nil {
-		return fmt.Errorf("link %s: netlink in %s: %w", c.Name, local.Node, err)
-	}
-	defer h.Close()
 	l, err = h.LinkByName(tmp)
 	if err != nil {
 		return fmt.Errorf("link %s: find %s in %s: %w", c.Name, tmp, local.Node, err)

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
@@ -26,14 +27,15 @@ type KernelWatch struct {
 func WatchKernel(lab string, names []string) (*KernelWatch, error) {
 	w := &KernelWatch{done: make(chan struct{})}
 	for _, name := range names {
-		ns, err := netns.GetFromPath(labpath.NetnsPath(lab, name))
+		n, err := ns.GetNS(labpath.NetnsPath(lab, name))
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("node %q: open namespace: %w", name, err)
 		}
+		nh := netns.NsHandle(int(n.Fd()))
 		ch := make(chan netlink.RouteUpdate, 256)
-		err = netlink.RouteSubscribeWithOptions(ch, w.done, netlink.RouteSubscribeOptions{Namespace: &ns})
-		ns.Close()
+		err = netlink.RouteSubscribeWithOptions(ch, w.done, netlink.RouteSubscribeOptions{Namespace: &nh})
+		n.Close() // the subscription keeps its own socket in the namespace
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("node %q: watch routes: %w", name, err)

@@ -7,9 +7,9 @@ import (
 	"net/netip"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
 )
 
@@ -17,13 +17,13 @@ import (
 // handles bound to each, never entering a namespace with a thread.
 type KernelTables struct {
 	lab     string
-	handles map[string]*netlink.Handle
+	handles map[string]*inns.Handle
 }
 
 // NewKernelTables reads the tables of lab's namespaces on this machine.
 // Close releases the handles.
 func NewKernelTables(lab string) *KernelTables {
-	return &KernelTables{lab: lab, handles: map[string]*netlink.Handle{}}
+	return &KernelTables{lab: lab, handles: map[string]*inns.Handle{}}
 }
 
 // Close releases every handle.
@@ -31,24 +31,19 @@ func (k *KernelTables) Close() {
 	for _, h := range k.handles {
 		h.Close()
 	}
-	k.handles = map[string]*netlink.Handle{}
+	k.handles = map[string]*inns.Handle{}
 }
 
 func (k *KernelTables) handle(node string) (*netlink.Handle, error) {
 	if h, ok := k.handles[node]; ok {
-		return h, nil
+		return h.Handle, nil
 	}
-	ns, err := netns.GetFromPath(labpath.NetnsPath(k.lab, node))
+	h, err := inns.Open(labpath.NetnsPath(k.lab, node))
 	if err != nil {
-		return nil, fmt.Errorf("node %q: open namespace: %w", node, err)
-	}
-	defer ns.Close() // the handle keeps its own socket in the namespace
-	h, err := netlink.NewHandleAt(ns)
-	if err != nil {
-		return nil, fmt.Errorf("node %q: netlink handle: %w", node, err)
+		return nil, fmt.Errorf("node %q: %w", node, err)
 	}
 	k.handles[node] = h
-	return h, nil
+	return h.Handle, nil
 }
 
 // RouteGet implements Tables.

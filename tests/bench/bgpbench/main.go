@@ -22,15 +22,15 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/inns"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/tests/bench/internal/benchkit"
 	"github.com/netemu/netemu/tests/labtest"
 )
@@ -62,28 +62,15 @@ type watcher struct {
 }
 
 func newWatcher(ns string, proto int, cnt *benchkit.Counter) (*watcher, error) {
-	nh, err := netns.GetFromName(ns)
+	// The socket is made inside the namespace and stays there.
+	var fd int
+	err := inns.Do(filepath.Join(labpath.NetnsDir, ns), func() error {
+		var err error
+		fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_ROUTE)
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer nh.Close()
-	// netns.Set changes only this thread: make the socket there and come back.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		return nil, err
-	}
-	defer orig.Close()
-	if err := netns.Set(nh); err != nil {
-		return nil, err
-	}
-	fd, serr := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_ROUTE)
-	if err := netns.Set(orig); err != nil {
-		panic(err)
-	}
-	if serr != nil {
-		return nil, serr
 	}
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 256<<20)
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: unix.RTMGRP_IPV4_ROUTE}); err != nil {

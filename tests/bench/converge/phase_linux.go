@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime"
 	"sync"
 	"time"
 
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
 )
 
@@ -46,28 +45,17 @@ func watchLink(lab, node, iface string, a, b netip.Addr, proto int) (*linkWatch,
 // socketIn opens a raw packet socket bound to iface inside node's
 // namespace; the socket stays in that namespace once the thread leaves.
 func socketIn(lab, node, iface string) (int, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		return -1, err
-	}
-	defer orig.Close()
-	ns, err := netns.GetFromPath(labpath.NetnsPath(lab, node))
-	if err != nil {
-		return -1, fmt.Errorf("open namespace: %w", err)
-	}
-	defer ns.Close()
-	if err := netns.Set(ns); err != nil {
-		return -1, fmt.Errorf("enter namespace: %w", err)
-	}
-	defer func() {
-		if err := netns.Set(orig); err != nil {
-			// A thread stuck in the lab's namespace must not run anything
-			// else: leave it locked so that it exits with this goroutine.
-			runtime.LockOSThread()
-		}
-	}()
+	fd := -1
+	err := inns.Do(labpath.NetnsPath(lab, node), func() error {
+		var err error
+		fd, err = packetSocket(iface)
+		return err
+	})
+	return fd, err
+}
+
+// packetSocket runs inside the node's namespace (socketIn).
+func packetSocket(iface string) (int, error) {
 	ifc, err := net.InterfaceByName(iface)
 	if err != nil {
 		return -1, err

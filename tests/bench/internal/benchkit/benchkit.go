@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/tests/labtest"
 )
@@ -171,16 +171,11 @@ func PeakRSS(cmds []*exec.Cmd) float64 {
 }
 
 // Counter counts routes of one protocol in a namespace's main table.
-type Counter struct{ h *netlink.Handle }
+type Counter struct{ h *inns.Handle }
 
 // NewCounter opens a counter on namespace ns; Close it.
 func NewCounter(ns string) (*Counter, error) {
-	nh, err := netns.GetFromName(ns)
-	if err != nil {
-		return nil, err
-	}
-	defer nh.Close()
-	h, err := netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
+	h, err := inns.Open(filepath.Join(labpath.NetnsDir, ns), unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, err
 	}
