@@ -21,6 +21,7 @@ import (
 
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/bgp"
+	"github.com/netemu/netemu/routing/bgp/wire"
 	"github.com/netemu/netemu/topo"
 	"github.com/vishvananda/netns"
 )
@@ -206,8 +207,8 @@ route-map SETATTR permit 10
 	}, &bgp.Config{
 		ASN: 65001, RouterID: netip.MustParseAddr("10.20.1.1"),
 		Originate:   []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")},
-		PrefixLists: []*topo.PrefixList{{Name: "own", Entries: []topo.PrefixListEntry{{Prefix: netip.MustParsePrefix("10.1.0.0/16"), Action: "permit"}}}},
-		Policies: []*topo.Policy{{Name: "out", Default: "accept", Terms: []topo.PolicyTerm{
+		PrefixLists: []*bgp.PrefixList{{Name: "own", Entries: []bgp.PrefixListEntry{{Prefix: netip.MustParsePrefix("10.1.0.0/16"), Action: "permit"}}}},
+		Policies: []*bgp.Policy{{Name: "out", Default: "accept", Terms: []bgp.PolicyTerm{
 			{Name: "own", PrefixList: "own", Action: "accept", SetMED: one(50), AddCommunities: []string{"65001:7"}}}}},
 		Peers: []bgp.PeerConfig{
 			{Name: "bird", PeerAS: 4200000001, LocalAddr: netip.MustParseAddr("10.20.1.1"), PeerAddr: netip.MustParseAddr("10.20.1.2"), Iface: "eth0", Export: "out"},
@@ -420,12 +421,12 @@ func TestBGPBadOpen(t *testing.T) {
 	id := netip.MustParseAddr("10.21.0.2")
 	cases := []struct {
 		name string
-		open *bgp.Open
+		open *wire.Open
 		sub  uint8
 	}{
-		{"wrong AS", bgp.NewOpen(65099, 9, id), bgp.ErrOpenBadPeerAS},
-		{"bad version", func() *bgp.Open { o := bgp.NewOpen(65010, 9, id); o.Version = 3; return o }(), bgp.ErrOpenUnsupportedVersion},
-		{"bad hold time", bgp.NewOpen(65010, 2, id), bgp.ErrOpenUnacceptableHold},
+		{"wrong AS", wire.NewOpen(65099, 9, id), wire.ErrOpenBadPeerAS},
+		{"bad version", func() *wire.Open { o := wire.NewOpen(65010, 9, id); o.Version = 3; return o }(), wire.ErrOpenUnsupportedVersion},
+		{"bad hold time", wire.NewOpen(65010, 2, id), wire.ErrOpenUnacceptableHold},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -434,14 +435,14 @@ func TestBGPBadOpen(t *testing.T) {
 			ripEventually(t, 10*time.Second, "netemu accepts the connection", func() error {
 				conn = dialFrom(t, l.ns("raw"), "10.21.0.1:179")
 				conn.SetDeadline(time.Now().Add(3 * time.Second))
-				if _, err := bgp.ReadMessage(conn, bgp.Options{}); err != nil {
+				if _, err := wire.ReadMessage(conn, wire.Options{}); err != nil {
 					conn.Close()
 					return err
 				}
 				return nil
 			})
 			defer conn.Close()
-			b, err := bgp.EncodeMessage(tc.open, bgp.Options{})
+			b, err := wire.EncodeMessage(tc.open, wire.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -449,12 +450,12 @@ func TestBGPBadOpen(t *testing.T) {
 				t.Fatal(err)
 			}
 			for {
-				m, err := bgp.ReadMessage(conn, bgp.Options{})
+				m, err := wire.ReadMessage(conn, wire.Options{})
 				if err != nil {
 					t.Fatalf("no NOTIFICATION: %v", err)
 				}
-				if n, ok := m.(*bgp.Notification); ok {
-					if n.Code != bgp.ErrOpen || n.Subcode != tc.sub {
+				if n, ok := m.(*wire.Notification); ok {
+					if n.Code != wire.ErrOpen || n.Subcode != tc.sub {
 						t.Fatalf("NOTIFICATION %v, want 2/%d", n, tc.sub)
 					}
 					return
@@ -466,11 +467,11 @@ func TestBGPBadOpen(t *testing.T) {
 	conn := dialFrom(t, l.ns("raw"), "10.21.0.1:179")
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := bgp.ReadMessage(conn, bgp.Options{}); err != nil {
+	if _, err := wire.ReadMessage(conn, wire.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []bgp.Message{bgp.NewOpen(65010, 9, id), &bgp.Keepalive{}} {
-		b, _ := bgp.EncodeMessage(m, bgp.Options{})
+	for _, m := range []wire.Message{wire.NewOpen(65010, 9, id), &wire.Keepalive{}} {
+		b, _ := wire.EncodeMessage(m, wire.Options{})
 		conn.Write(b)
 	}
 	ripEventually(t, 10*time.Second, "raw peer established", func() error { return established(c, "10.21.0.2") })

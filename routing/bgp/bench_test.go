@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/routing/bgp/wire"
 	"github.com/netemu/netemu/routing/fib"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkLoad100k(b *testing.B) {
 	for i := range n {
 		prefixes = append(prefixes, netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(16 + i/65536), byte(i / 256), byte(i), 0}), 24))
 	}
-	attrs := &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(65002), NextHop: addr("10.0.0.2")}
+	attrs := &wire.PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(65002), NextHop: addr("10.0.0.2")}
 	for b.Loop() {
 		pc := PeerConfig{Name: "p", LocalAS: 65001, PeerAS: 65002, LocalAddr: addr("10.0.0.1"), PeerAddr: addr("10.0.0.2")}
 		d, err := newDaemon(Config{Node: "x", ASN: 65001, RouterID: addr("10.0.0.1"), Peers: []PeerConfig{pc}},
@@ -32,10 +33,10 @@ func BenchmarkLoad100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		p := d.peers[0]
-		d.established(p.sess, &Open{BGPID: addr("10.0.0.2")})
+		d.established(p.sess, &wire.Open{BGPID: addr("10.0.0.2")})
 		for i := 0; i < n; i += 800 {
 			d.mu.Lock()
-			d.applyUpdate(p, &Update{Attrs: attrs, NLRI: prefixes[i:min(i+800, n)]})
+			d.applyUpdate(p, &wire.Update{Attrs: attrs, NLRI: prefixes[i:min(i+800, n)]})
 			d.mu.Unlock()
 		}
 		d.flush()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/routing/bgp/wire"
 	"github.com/netemu/netemu/routing/fib"
 )
 
@@ -60,7 +61,7 @@ type peerState struct {
 	info *PeerInfo
 	up   bool
 	// Adj-RIB-In before policy, per prefix.
-	adjIn    map[uint64]*PathAttrs // by pkey
+	adjIn    map[uint64]*wire.PathAttrs // by pkey
 	accepted int
 	// Adj-RIB-Out: the encoded attributes last sent per prefix.
 	adjOut   map[uint64]string // by pkey
@@ -166,13 +167,13 @@ func newDaemon(cfg Config, log hclog.Logger, fibw fib.FIB, events routing.Emitte
 		if !pc.RouterID.IsValid() {
 			pc.RouterID = cfg.RouterID
 		}
-		ps := &peerState{cfg: pc, adjIn: map[uint64]*PathAttrs{}, adjOut: map[uint64]string{}}
+		ps := &peerState{cfg: pc, adjIn: map[uint64]*wire.PathAttrs{}, adjOut: map[uint64]string{}}
 		ps.sess = newSession(*pc, d, d.dial, d.log)
 		d.peers = append(d.peers, ps)
 		d.byAddr[pc.PeerAddr] = ps
 	}
 	for _, p := range cfg.Originate {
-		d.rib.Add(&Path{Prefix: p.Masked(), Attrs: &PathAttrs{HasOrigin: true, HasASPath: true, Origin: OriginIGP},
+		d.rib.Add(&Path{Prefix: p.Masked(), Attrs: &wire.PathAttrs{HasOrigin: true, HasASPath: true, Origin: wire.OriginIGP},
 			Reachable: true, Since: time.Now()})
 	}
 	return d, nil
@@ -303,7 +304,7 @@ func (d *Daemon) resolve(p *Path) {
 
 // session hooks: called from each session's goroutine.
 
-func (d *Daemon) established(s *Session, open *Open) {
+func (d *Daemon) established(s *Session, open *wire.Open) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	p := d.byAddr[s.cfg.PeerAddr]
@@ -330,7 +331,7 @@ func (d *Daemon) down(s *Session, reason string) {
 			d.dirty[pkey(prefix)] = struct{}{}
 		}
 	}
-	p.adjIn = map[uint64]*PathAttrs{}
+	p.adjIn = map[uint64]*wire.PathAttrs{}
 	p.accepted = 0
 	p.adjOut = map[uint64]string{}
 	d.log.Info("session down", "peer", p.cfg.PeerAddr, "reason", reason)
@@ -348,7 +349,7 @@ func (d *Daemon) refresh(s *Session) {
 	d.kickLocked()
 }
 
-func (d *Daemon) update(s *Session, u *Update) {
+func (d *Daemon) update(s *Session, u *wire.Update) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	p := d.byAddr[s.cfg.PeerAddr]
@@ -362,7 +363,7 @@ func (d *Daemon) update(s *Session, u *Update) {
 
 // applyUpdate runs one (decoded, RFC 7606-checked) UPDATE through
 // Adj-RIB-In, import and the decision; d.mu held.
-func (d *Daemon) applyUpdate(p *peerState, u *Update) {
+func (d *Daemon) applyUpdate(p *peerState, u *wire.Update) {
 	for _, w := range u.AllWithdrawn() {
 		if _, ok := p.adjIn[pkey(w)]; !ok {
 			continue
@@ -385,13 +386,13 @@ func (d *Daemon) applyUpdate(p *peerState, u *Update) {
 	d.importPrefixes(p, u.NLRI, raw)
 	// IPv4 unicast in MP_REACH_NLRI (RFC 4760) has its own next hop: the
 	// NEXT_HOP attribute, if any, belongs to the NLRI field's prefixes.
-	if m := u.Attrs.MPReach; m != nil && m.ipv4Unicast() && len(m.NLRI) > 0 {
+	if m := u.Attrs.MPReach; m != nil && m.IPv4Unicast() && len(m.NLRI) > 0 {
 		nh := netip.AddrFrom4([4]byte(m.NextHop))
-		if !validNextHop(nh) {
+		if !wire.ValidNextHop(nh) {
 			// Semantically wrong, like a bad NEXT_HOP: the routes are
 			// ignored (RFC 4271 §6.3), withdrawn if we had them.
 			d.log.Warn("MP_REACH_NLRI next hop invalid: prefixes withdrawn", "peer", p.cfg.PeerAddr, "next_hop", nh)
-			d.applyUpdate(p, &Update{Withdrawn: m.NLRI})
+			d.applyUpdate(p, &wire.Update{Withdrawn: m.NLRI})
 			return
 		}
 		mp := raw.Clone()
@@ -402,13 +403,13 @@ func (d *Daemon) applyUpdate(p *peerState, u *Update) {
 
 // importPrefixes runs prefixes sharing raw through Adj-RIB-In, import
 // and the decision; d.mu held.
-func (d *Daemon) importPrefixes(p *peerState, nlri []netip.Prefix, raw *PathAttrs) {
+func (d *Daemon) importPrefixes(p *peerState, nlri []netip.Prefix, raw *wire.PathAttrs) {
 	if len(nlri) == 0 {
 		return
 	}
 	// Without an import policy the outcome is the same for every prefix:
 	// import once and share the attributes.
-	var shared *PathAttrs
+	var shared *wire.PathAttrs
 	var sharedRes ImportResult
 	if p.cfg.Import == "" {
 		shared, sharedRes = Import(d.local, p.cfg, netip.Prefix{}, raw, d.pols)
@@ -448,13 +449,13 @@ func (d *Daemon) importPrefixes(p *peerState, nlri []netip.Prefix, raw *PathAttr
 
 // reimport re-applies import policy to a peer's Adj-RIB-In; d.mu held.
 func (d *Daemon) reimport(p *peerState) {
-	byAttrs := map[*PathAttrs][]netip.Prefix{}
+	byAttrs := map[*wire.PathAttrs][]netip.Prefix{}
 	for k, raw := range p.adjIn {
 		prefix := unpkey(k)
 		byAttrs[raw] = append(byAttrs[raw], prefix)
 	}
 	for raw, nlri := range byAttrs {
-		d.applyUpdate(p, &Update{Attrs: raw, NLRI: nlri})
+		d.applyUpdate(p, &wire.Update{Attrs: raw, NLRI: nlri})
 	}
 }
 
@@ -466,7 +467,7 @@ func (d *Daemon) SoftReset() {
 		if p.up {
 			d.reimport(p)
 			if p.sess.peerOpenRR() && p.ipv4 {
-				if b, err := EncodeMessage(&RouteRefresh{AFI: AFIIPv4, SAFI: SAFIUnicast}, p.sess.Options()); err == nil {
+				if b, err := wire.EncodeMessage(&wire.RouteRefresh{AFI: wire.AFIIPv4, SAFI: wire.SAFIUnicast}, p.sess.Options()); err == nil {
 					p.refreshOut++
 					go p.sess.Send(b)
 				}
@@ -584,7 +585,7 @@ func (d *Daemon) flush() {
 			msgs = d.exportPrefixes(p, dirty)
 		}
 		if !p.eorSent {
-			if b, err := EncodeMessage(&Update{}, p.sess.Options()); err == nil {
+			if b, err := wire.EncodeMessage(&wire.Update{}, p.sess.Options()); err == nil {
 				msgs = append(msgs, b)
 			}
 			p.eorSent = true
@@ -633,7 +634,7 @@ func describeBest(p *Path) string {
 func (d *Daemon) exportPrefixes(p *peerState, prefixes []netip.Prefix) [][]byte {
 	opts := p.sess.Options()
 	groups := map[string][]netip.Prefix{}
-	attrsOf := map[string]*PathAttrs{}
+	attrsOf := map[string]*wire.PathAttrs{}
 	var order []string
 	var withdraw []netip.Prefix
 	for _, prefix := range prefixes {
@@ -650,7 +651,7 @@ func (d *Daemon) exportPrefixes(p *peerState, prefixes []netip.Prefix) [][]byte 
 			}
 			continue
 		}
-		key := string(a.encode(opts))
+		key := string(a.Encode(opts))
 		if had && old == key {
 			continue
 		}
@@ -662,14 +663,14 @@ func (d *Daemon) exportPrefixes(p *peerState, prefixes []netip.Prefix) [][]byte 
 	}
 	var msgs [][]byte
 	if len(withdraw) > 0 {
-		m, err := SplitUpdate(withdraw, nil, nil, opts)
+		m, err := wire.SplitUpdate(withdraw, nil, nil, opts)
 		if err != nil {
 			d.log.Warn("encode withdrawals", "error", err)
 		}
 		msgs = append(msgs, m...)
 	}
 	for _, key := range order {
-		m, err := SplitUpdate(nil, attrsOf[key], groups[key], opts)
+		m, err := wire.SplitUpdate(nil, attrsOf[key], groups[key], opts)
 		if err != nil {
 			d.log.Warn("encode update", "peer", p.cfg.PeerAddr, "error", err)
 			continue
@@ -782,7 +783,7 @@ func (d *Daemon) Routes(prefix netip.Prefix) []RouteStatus {
 				r.MED = &m
 			}
 			for _, c := range p.Attrs.Communities {
-				r.Comms = append(r.Comms, FormatCommunity(c))
+				r.Comms = append(r.Comms, wire.FormatCommunity(c))
 			}
 			for _, c := range p.Attrs.LargeComms {
 				r.Large = append(r.Large, c.String())

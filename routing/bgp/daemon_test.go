@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/routing/bgp/wire"
 	"github.com/netemu/netemu/routing/fib"
 )
 
@@ -169,13 +170,13 @@ func TestUpdateHandlerRFC7606(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := d.peers[0]
-	d.established(p.sess, &Open{BGPID: addr("10.0.0.2")})
+	d.established(p.sess, &wire.Open{BGPID: addr("10.0.0.2")})
 	nlri := []netip.Prefix{pfx("203.0.113.0/24")}
-	good := updateBody(nil, cat(aOrigin, []byte{FlagTransitive, AttrASPath, 4, SegSequence, 1, 0xfd, 0xea}, []byte{FlagTransitive, AttrNextHop, 4, 10, 0, 0, 2}), nlri)
+	good := updateBody(nil, cat(aOrigin, []byte{wire.FlagTransitive, wire.AttrASPath, 4, wire.SegSequence, 1, 0xfd, 0xea}, []byte{wire.FlagTransitive, wire.AttrNextHop, 4, 10, 0, 0, 2}), nlri)
 	feed := func(body []byte) error {
-		u, err := DecodeUpdate(body, Options{})
-		var me *MessageError
-		if err != nil && errors.As(err, &me) && me.Action == ActionSessionReset {
+		u, err := wire.DecodeUpdate(body, wire.Options{})
+		var me *wire.MessageError
+		if err != nil && errors.As(err, &me) && me.Action == wire.ActionSessionReset {
 			return err
 		}
 		d.mu.Lock()
@@ -195,11 +196,11 @@ func TestUpdateHandlerRFC7606(t *testing.T) {
 		body  []byte
 		reset bool
 	}{
-		{"attribute length", updateBody(nil, cat(aOrigin, aPath, []byte{FlagTransitive, AttrNextHop, 9, 1, 2, 3, 4}), nlri), false},
-		{"missing well-known", updateBody(nil, cat(aOrigin, []byte{FlagTransitive, AttrNextHop, 4, 10, 0, 0, 2}), nlri), false},
-		{"bad next hop", updateBody(nil, cat(aOrigin, aPath, []byte{FlagTransitive, AttrNextHop, 4, 0, 0, 0, 0}), nlri), false},
-		{"malformed as_path", updateBody(nil, cat(aOrigin, []byte{FlagTransitive, AttrASPath, 3, SegSequence, 1, 0}, aNextHop), nlri), false},
-		{"duplicate mp_unreach", updateBody(nil, cat([]byte{FlagOptional, AttrMPUnreach, 3, 0, 1, 1}, []byte{FlagOptional, AttrMPUnreach, 3, 0, 1, 1}), nil), true},
+		{"attribute length", updateBody(nil, cat(aOrigin, aPath, []byte{wire.FlagTransitive, wire.AttrNextHop, 9, 1, 2, 3, 4}), nlri), false},
+		{"missing well-known", updateBody(nil, cat(aOrigin, []byte{wire.FlagTransitive, wire.AttrNextHop, 4, 10, 0, 0, 2}), nlri), false},
+		{"bad next hop", updateBody(nil, cat(aOrigin, aPath, []byte{wire.FlagTransitive, wire.AttrNextHop, 4, 0, 0, 0, 0}), nlri), false},
+		{"malformed as_path", updateBody(nil, cat(aOrigin, []byte{wire.FlagTransitive, wire.AttrASPath, 3, wire.SegSequence, 1, 0}, aNextHop), nlri), false},
+		{"duplicate mp_unreach", updateBody(nil, cat([]byte{wire.FlagOptional, wire.AttrMPUnreach, 3, 0, 1, 1}, []byte{wire.FlagOptional, wire.AttrMPUnreach, 3, 0, 1, 1}), nil), true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -207,11 +208,11 @@ func TestUpdateHandlerRFC7606(t *testing.T) {
 				t.Fatal(err)
 			}
 			err := feed(c.body)
-			var me *MessageError
+			var me *wire.MessageError
 			if !errors.As(err, &me) {
 				t.Fatalf("no error: %v", err)
 			}
-			if c.reset != (me.Action == ActionSessionReset) {
+			if c.reset != (me.Action == wire.ActionSessionReset) {
 				t.Fatalf("action %v", me.Action)
 			}
 			_, ok := f.get(nlri[0])
@@ -226,7 +227,7 @@ func TestUpdateHandlerRFC7606(t *testing.T) {
 		})
 	}
 	// A route whose AS_PATH holds our own AS is dropped (loop).
-	loop := updateBody(nil, cat(aOrigin, []byte{FlagTransitive, AttrASPath, 6, SegSequence, 2, 0xfd, 0xea, 0xfd, 0xe9}, []byte{FlagTransitive, AttrNextHop, 4, 10, 0, 0, 2}), []netip.Prefix{pfx("198.51.100.0/24")})
+	loop := updateBody(nil, cat(aOrigin, []byte{wire.FlagTransitive, wire.AttrASPath, 6, wire.SegSequence, 2, 0xfd, 0xea, 0xfd, 0xe9}, []byte{wire.FlagTransitive, wire.AttrNextHop, 4, 10, 0, 0, 2}), []netip.Prefix{pfx("198.51.100.0/24")})
 	feed(loop)
 	if _, ok := f.get(pfx("198.51.100.0/24")); ok {
 		t.Fatal("looped route installed")
@@ -260,10 +261,10 @@ func TestNextHopFollowsIGP(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := d.peers[0]
-	d.established(p.sess, &Open{BGPID: addr("100.127.0.2")})
+	d.established(p.sess, &wire.Open{BGPID: addr("100.127.0.2")})
 	pr := pfx("203.0.113.0/24")
 	d.mu.Lock()
-	d.applyUpdate(p, &Update{Attrs: &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(64510),
+	d.applyUpdate(p, &wire.Update{Attrs: &wire.PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(64510),
 		NextHop: addr("100.127.0.2"), HasLocalPref: true, LocalPref: 100}, NLRI: []netip.Prefix{pr}})
 	d.mu.Unlock()
 	d.flush()

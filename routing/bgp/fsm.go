@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/netemu/netemu/routing/bgp/wire"
 )
 
 // State is a session state of RFC 4271 §8.
@@ -62,8 +63,8 @@ func (c *PeerConfig) IBGP() bool { return c.LocalAS == c.PeerAS }
 // sessionHooks is what a session tells its owner. All calls come from the
 // session's own goroutine, one at a time.
 type sessionHooks interface {
-	established(s *Session, open *Open)
-	update(s *Session, u *Update)
+	established(s *Session, open *wire.Open)
+	update(s *Session, u *wire.Update)
 	refresh(s *Session)
 	down(s *Session, reason string)
 }
@@ -94,7 +95,7 @@ type Session struct {
 	conn        net.Conn
 	connLocal   bool // we initiated conn
 	rx          chan rxEvent
-	peerOpen    *Open
+	peerOpen    *wire.Open
 	hold        time.Duration
 	keepalive   time.Duration
 	holdTimer   *time.Timer
@@ -108,7 +109,7 @@ type Session struct {
 
 type rxEvent struct {
 	conn net.Conn
-	msg  Message
+	msg  wire.Message
 	err  error
 }
 
@@ -116,7 +117,7 @@ type rxEvent struct {
 // already opening.
 type collision struct {
 	conn net.Conn
-	open *Open
+	open *wire.Open
 	err  error
 }
 
@@ -182,7 +183,7 @@ func (s *Session) Run(ctx context.Context) {
 			next, reason = s.established(ctx)
 		}
 		if ctx.Err() != nil {
-			s.closeConn(&Notification{Code: ErrCease, Subcode: CeaseAdminShutdown})
+			s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseAdminShutdown})
 			s.state.Store(int32(StateIdle))
 			return
 		}
@@ -296,13 +297,13 @@ func (s *Session) adopt(c net.Conn, local bool) (State, string) {
 	return StateOpenSent, "connected"
 }
 
-func (s *Session) ourOpen() *Open {
-	return NewOpen(s.cfg.LocalAS, uint16(s.cfg.Hold/time.Second), s.cfg.RouterID)
+func (s *Session) ourOpen() *wire.Open {
+	return wire.NewOpen(s.cfg.LocalAS, uint16(s.cfg.Hold/time.Second), s.cfg.RouterID)
 }
 
 func (s *Session) reader(c net.Conn, out chan<- rxEvent) {
 	for {
-		m, err := readMessage(c, s.Options)
+		m, err := wire.ReadMessageWith(c, s.Options)
 		select {
 		case out <- rxEvent{conn: c, msg: m, err: err}:
 		case <-s.done:
@@ -310,8 +311,8 @@ func (s *Session) reader(c net.Conn, out chan<- rxEvent) {
 			return
 		}
 		if m == nil || err != nil {
-			var me *MessageError
-			if m != nil && errors.As(err, &me) && me.Action != ActionSessionReset {
+			var me *wire.MessageError
+			if m != nil && errors.As(err, &me) && me.Action != wire.ActionSessionReset {
 				continue // a treat-as-withdraw UPDATE: the session goes on
 			}
 			return
@@ -346,7 +347,7 @@ func (s *Session) recv(ctx context.Context, timers ...<-chan time.Time) (ev rxEv
 		case nc := <-s.incoming:
 			if s.State() == StateEstablished {
 				// RFC 4271 §6.8: an Established session wins.
-				sendRaw(nc, &Notification{Code: ErrCease, Subcode: CeaseCollision})
+				sendRaw(nc, &wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseCollision})
 				nc.Close()
 				continue
 			}
@@ -377,9 +378,9 @@ func (s *Session) readCollisionOpen(c net.Conn, colls chan<- collision, done <-c
 		out <- collision{conn: c, err: err}
 		return
 	}
-	m, err := ReadMessage(c, Options{})
+	m, err := wire.ReadMessage(c, wire.Options{})
 	if err == nil {
-		o, ok := m.(*Open)
+		o, ok := m.(*wire.Open)
 		if !ok {
 			err = fmt.Errorf("%s before OPEN", m.Type())
 		}
@@ -401,7 +402,7 @@ func (s *Session) resolveCollision(cl *collision) bool {
 	remoteWins := collisionRemoteWins(s.cfg.RouterID, cl.open.BGPID, s.cfg.LocalAS, cl.open.ASN())
 	if s.connLocal && remoteWins || !s.connLocal {
 		s.log.Debug("collision: keeping the peer's connection")
-		s.closeConn(&Notification{Code: ErrCease, Subcode: CeaseCollision})
+		s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseCollision})
 		s.conn, s.connLocal = cl.conn, false
 		s.as4.Store(false)
 		s.wmu.Lock()
@@ -411,7 +412,7 @@ func (s *Session) resolveCollision(cl *collision) bool {
 		return true
 	}
 	s.log.Debug("collision: keeping our connection")
-	sendRaw(cl.conn, &Notification{Code: ErrCease, Subcode: CeaseCollision})
+	sendRaw(cl.conn, &wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseCollision})
 	cl.conn.Close()
 	return false
 }
@@ -437,10 +438,10 @@ func (s *Session) openSent(ctx context.Context) (State, string) {
 		ev, timer, cl, reset := s.recv(ctx, t.C)
 		switch {
 		case reset != "":
-			s.closeConn(&Notification{Code: ErrCease, Subcode: CeaseAdminReset})
+			s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseAdminReset})
 			return StateIdle, reset
 		case timer == 1:
-			s.closeConn(&Notification{Code: ErrHoldTimer})
+			s.closeConn(&wire.Notification{Code: wire.ErrHoldTimer})
 			return StateIdle, "hold timer expired in OpenSent"
 		case cl != nil:
 			if s.resolveCollision(cl) {
@@ -455,12 +456,12 @@ func (s *Session) openSent(ctx context.Context) (State, string) {
 			return s.fail(ev.err)
 		}
 		switch m := ev.msg.(type) {
-		case *Open:
+		case *wire.Open:
 			return s.processOpen(m)
-		case *Notification:
+		case *wire.Notification:
 			return StateIdle, fmt.Sprintf("NOTIFICATION received: %v", m)
 		default:
-			s.closeConn(&Notification{Code: ErrFSM, Subcode: 1})
+			s.closeConn(&wire.Notification{Code: wire.ErrFSM, Subcode: 1})
 			return StateIdle, fmt.Sprintf("%s in OpenSent", m.Type())
 		}
 	}
@@ -469,7 +470,7 @@ func (s *Session) openSent(ctx context.Context) (State, string) {
 // fail ends the session after a receive error: a *MessageError becomes
 // its NOTIFICATION.
 func (s *Session) fail(err error) (State, string) {
-	var me *MessageError
+	var me *wire.MessageError
 	if errors.As(err, &me) {
 		s.closeConn(me.Notification())
 		return StateIdle, me.Error()
@@ -479,41 +480,41 @@ func (s *Session) fail(err error) (State, string) {
 
 // CheckOpen validates a peer's OPEN against the session (RFC 4271 §6.2,
 // RFC 6793, RFC 5492).
-func CheckOpen(cfg *PeerConfig, o *Open) *MessageError {
+func CheckOpen(cfg *PeerConfig, o *wire.Open) *wire.MessageError {
 	if o.Version != 4 {
-		return resetErr(ErrOpen, ErrOpenUnsupportedVersion, []byte{0, 4}, "version %d", o.Version)
+		return wire.ResetError(wire.ErrOpen, wire.ErrOpenUnsupportedVersion, []byte{0, 4}, "version %d", o.Version)
 	}
 	if len(o.OtherParams) > 0 {
-		return resetErr(ErrOpen, ErrOpenUnsupportedOptParam, nil, "optional parameter %d", o.OtherParams[0].Type)
+		return wire.ResetError(wire.ErrOpen, wire.ErrOpenUnsupportedOptParam, nil, "optional parameter %d", o.OtherParams[0].Type)
 	}
 	asn, has4, err := o.FourOctetAS()
 	if err != nil {
-		return resetErr(ErrOpen, ErrOpenBadPeerAS, nil, "%v", err)
+		return wire.ResetError(wire.ErrOpen, wire.ErrOpenBadPeerAS, nil, "%v", err)
 	}
 	if !has4 {
 		asn = uint32(o.MyAS)
 	}
-	if has4 && asn > 0xffff && o.MyAS != ASTrans {
-		return resetErr(ErrOpen, ErrOpenBadPeerAS, nil, "My AS %d with 4-octet AS %d", o.MyAS, asn)
+	if has4 && asn > 0xffff && o.MyAS != wire.ASTrans {
+		return wire.ResetError(wire.ErrOpen, wire.ErrOpenBadPeerAS, nil, "My AS %d with 4-octet AS %d", o.MyAS, asn)
 	}
 	if asn != cfg.PeerAS {
 		data := []byte{byte(o.MyAS >> 8), byte(o.MyAS)}
-		return resetErr(ErrOpen, ErrOpenBadPeerAS, data, "peer AS %d, expected %d", asn, cfg.PeerAS)
+		return wire.ResetError(wire.ErrOpen, wire.ErrOpenBadPeerAS, data, "peer AS %d, expected %d", asn, cfg.PeerAS)
 	}
 	if o.HoldTime == 1 || o.HoldTime == 2 {
-		return resetErr(ErrOpen, ErrOpenUnacceptableHold, nil, "hold time %d", o.HoldTime)
+		return wire.ResetError(wire.ErrOpen, wire.ErrOpenUnacceptableHold, nil, "hold time %d", o.HoldTime)
 	}
 	// RFC 6286 §2.2: the identifier is any non-zero 4-octet number, no
 	// longer a host address (so 224.0.0.1 or 255.255.255.255 are fine);
 	// only an internal peer must not share ours.
 	id := o.BGPID
 	if !id.Is4() || id.IsUnspecified() || (cfg.IBGP() && id == cfg.RouterID) {
-		return resetErr(ErrOpen, ErrOpenBadBGPID, nil, "BGP identifier %v", id)
+		return wire.ResetError(wire.ErrOpen, wire.ErrOpenBadBGPID, nil, "BGP identifier %v", id)
 	}
 	return nil
 }
 
-func (s *Session) processOpen(o *Open) (State, string) {
+func (s *Session) processOpen(o *wire.Open) (State, string) {
 	if me := CheckOpen(&s.cfg, o); me != nil {
 		s.closeConn(me.Notification())
 		return StateIdle, me.Error()
@@ -529,7 +530,7 @@ func (s *Session) processOpen(o *Open) (State, string) {
 			s.keepalive = s.hold / 3
 		}
 	}
-	if err := s.send(&Keepalive{}); err != nil {
+	if err := s.send(&wire.Keepalive{}); err != nil {
 		return StateIdle, fmt.Sprintf("send KEEPALIVE: %v", err)
 	}
 	return StateOpenConfirm, "OPEN accepted"
@@ -559,13 +560,13 @@ func (s *Session) openConfirm(ctx context.Context) (State, string) {
 		ev, timer, cl, reset := s.recv(ctx, hold, ka)
 		switch {
 		case reset != "":
-			s.closeConn(&Notification{Code: ErrCease, Subcode: CeaseAdminReset})
+			s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseAdminReset})
 			return StateIdle, reset
 		case timer == 1:
-			s.closeConn(&Notification{Code: ErrHoldTimer})
+			s.closeConn(&wire.Notification{Code: wire.ErrHoldTimer})
 			return StateIdle, "hold timer expired in OpenConfirm"
 		case timer == 2:
-			if err := s.send(&Keepalive{}); err != nil {
+			if err := s.send(&wire.Keepalive{}); err != nil {
 				return StateIdle, err.Error()
 			}
 			s.restart(s.kaTimer, s.keepalive)
@@ -581,12 +582,12 @@ func (s *Session) openConfirm(ctx context.Context) (State, string) {
 			return s.fail(ev.err)
 		}
 		switch m := ev.msg.(type) {
-		case *Keepalive:
+		case *wire.Keepalive:
 			return StateEstablished, "KEEPALIVE received"
-		case *Notification:
+		case *wire.Notification:
 			return StateIdle, fmt.Sprintf("NOTIFICATION received: %v", m)
 		default:
-			s.closeConn(&Notification{Code: ErrFSM, Subcode: 2})
+			s.closeConn(&wire.Notification{Code: wire.ErrFSM, Subcode: 2})
 			return StateIdle, fmt.Sprintf("%s in OpenConfirm", m.Type())
 		}
 	}
@@ -610,49 +611,49 @@ func (s *Session) establishedLoop(ctx context.Context, hold, ka <-chan time.Time
 		switch {
 		case cl != nil:
 			if cl.conn != nil {
-				sendRaw(cl.conn, &Notification{Code: ErrCease, Subcode: CeaseCollision})
+				sendRaw(cl.conn, &wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseCollision})
 				cl.conn.Close()
 			}
 			continue
 		case reset != "":
-			s.closeConn(&Notification{Code: ErrCease, Subcode: CeaseAdminReset})
+			s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseAdminReset})
 			return StateIdle, reset
 		case timer == 1:
-			s.closeConn(&Notification{Code: ErrHoldTimer})
+			s.closeConn(&wire.Notification{Code: wire.ErrHoldTimer})
 			return StateIdle, "hold timer expired"
 		case timer == 2:
-			if err := s.send(&Keepalive{}); err != nil {
+			if err := s.send(&wire.Keepalive{}); err != nil {
 				return StateIdle, err.Error()
 			}
 			s.restart(s.kaTimer, s.keepalive)
 			continue
 		}
-		var me *MessageError
-		if ev.err != nil && !(errors.As(ev.err, &me) && me.Action != ActionSessionReset && ev.msg != nil) {
+		var me *wire.MessageError
+		if ev.err != nil && !(errors.As(ev.err, &me) && me.Action != wire.ActionSessionReset && ev.msg != nil) {
 			return s.fail(ev.err)
 		}
 		s.restart(s.holdTimer, s.hold)
 		switch m := ev.msg.(type) {
-		case *Keepalive:
-		case *Update:
+		case *wire.Keepalive:
+		case *wire.Update:
 			if me != nil {
 				s.log.Warn("malformed UPDATE handled as withdraw", "error", me)
 			}
 			s.hooks.update(s, m)
-		case *RouteRefresh:
+		case *wire.RouteRefresh:
 			// Only a plain request (subtype 0) asks for our routes: we do
 			// not announce enhanced route refresh, so BoRR/EoRR markers
 			// (subtypes 1, 2) and unknown subtypes are ignored (RFC 7313
 			// §5), as are families we did not negotiate (RFC 2918 §4).
-			if m.AFI == AFIIPv4 && m.SAFI == SAFIUnicast && m.Reserved == 0 {
+			if m.AFI == wire.AFIIPv4 && m.SAFI == wire.SAFIUnicast && m.Reserved == 0 {
 				s.hooks.refresh(s)
 			} else {
 				s.log.Debug("ROUTE-REFRESH ignored", "afi", m.AFI, "safi", m.SAFI, "subtype", m.Reserved)
 			}
-		case *Notification:
+		case *wire.Notification:
 			return StateIdle, fmt.Sprintf("NOTIFICATION received: %v", m)
-		case *Open:
-			s.closeConn(&Notification{Code: ErrFSM, Subcode: 3})
+		case *wire.Open:
+			s.closeConn(&wire.Notification{Code: wire.ErrFSM, Subcode: 3})
 			return StateIdle, "OPEN in Established"
 		}
 	}
@@ -676,8 +677,8 @@ func (s *Session) Send(msgs ...[]byte) error {
 	return nil
 }
 
-func (s *Session) send(m Message) error {
-	b, err := EncodeMessage(m, Options{AS4: s.as4.Load()})
+func (s *Session) send(m wire.Message) error {
+	b, err := wire.EncodeMessage(m, wire.Options{AS4: s.as4.Load()})
 	if err != nil {
 		return err
 	}
@@ -685,10 +686,10 @@ func (s *Session) send(m Message) error {
 }
 
 // Options are the wire options the established session negotiated.
-func (s *Session) Options() Options { return Options{AS4: s.as4.Load()} }
+func (s *Session) Options() wire.Options { return wire.Options{AS4: s.as4.Load()} }
 
-func sendRaw(c net.Conn, m Message) error {
-	b, err := EncodeMessage(m, Options{})
+func sendRaw(c net.Conn, m wire.Message) error {
+	b, err := wire.EncodeMessage(m, wire.Options{})
 	if err != nil {
 		return err
 	}
@@ -698,7 +699,7 @@ func sendRaw(c net.Conn, m Message) error {
 }
 
 // closeConn sends n (when set) and closes the current connection.
-func (s *Session) closeConn(n *Notification) {
+func (s *Session) closeConn(n *wire.Notification) {
 	s.wmu.Lock()
 	c := s.wconn
 	s.wconn = nil

@@ -11,21 +11,22 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/netemu/netemu/routing/bgp/wire"
 )
 
 type hookEvent struct {
 	kind   string
 	s      *Session
-	u      *Update
+	u      *wire.Update
 	reason string
 }
 
 type chanHooks struct{ ch chan hookEvent }
 
-func (h chanHooks) established(s *Session, _ *Open) { h.ch <- hookEvent{kind: "up", s: s} }
-func (h chanHooks) update(s *Session, u *Update)    { h.ch <- hookEvent{kind: "update", s: s, u: u} }
-func (h chanHooks) refresh(s *Session)              { h.ch <- hookEvent{kind: "refresh", s: s} }
-func (h chanHooks) down(s *Session, r string)       { h.ch <- hookEvent{kind: "down", s: s, reason: r} }
+func (h chanHooks) established(s *Session, _ *wire.Open) { h.ch <- hookEvent{kind: "up", s: s} }
+func (h chanHooks) update(s *Session, u *wire.Update)    { h.ch <- hookEvent{kind: "update", s: s, u: u} }
+func (h chanHooks) refresh(s *Session)                   { h.ch <- hookEvent{kind: "refresh", s: s} }
+func (h chanHooks) down(s *Session, r string)            { h.ch <- hookEvent{kind: "down", s: s, reason: r} }
 
 func waitHook(t *testing.T, ch chan hookEvent, kind string) hookEvent {
 	t.Helper()
@@ -87,8 +88,8 @@ func TestSessionEstablishes(t *testing.T) {
 				t.Fatal("4-octet AS not negotiated")
 			}
 			// An UPDATE with a 4-octet ASN crosses.
-			msg, _ := EncodeMessage(&Update{Attrs: &PathAttrs{HasOrigin: true, HasASPath: true, NextHop: addr("10.0.0.2"),
-				ASPath: ASPath{{Type: SegSequence, ASNs: []uint32{4200000001}}}}, NLRI: []netip.Prefix{pfx("10.9.0.0/16")}}, b.Options())
+			msg, _ := wire.EncodeMessage(&wire.Update{Attrs: &wire.PathAttrs{HasOrigin: true, HasASPath: true, NextHop: addr("10.0.0.2"),
+				ASPath: wire.ASPath{{Type: wire.SegSequence, ASNs: []uint32{4200000001}}}}, NLRI: []netip.Prefix{pfx("10.9.0.0/16")}}, b.Options())
 			if err := b.Send(msg); err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +98,7 @@ func TestSessionEstablishes(t *testing.T) {
 				t.Fatalf("path %v", u.Attrs.ASPath)
 			}
 			// Route refresh reaches the hook.
-			rr, _ := EncodeMessage(&RouteRefresh{AFI: 1, SAFI: 1}, b.Options())
+			rr, _ := wire.EncodeMessage(&wire.RouteRefresh{AFI: 1, SAFI: 1}, b.Options())
 			b.Send(rr)
 			waitHook(t, ha.ch, "refresh")
 			// A reset drops and the sessions come back.
@@ -132,25 +133,25 @@ func TestCheckOpen(t *testing.T) {
 	cfg := testPeer(65001, 65002, "10.0.0.1", "10.0.0.2")
 	ibgp := testPeer(65001, 65001, "10.0.0.1", "10.0.0.2")
 	big := testPeer(65001, 4200000001, "10.0.0.1", "10.0.0.2")
-	good := func(asn uint32) *Open { return NewOpen(asn, 90, addr("10.0.0.2")) }
+	good := func(asn uint32) *wire.Open { return wire.NewOpen(asn, 90, addr("10.0.0.2")) }
 	cases := []struct {
 		name string
 		cfg  PeerConfig
-		o    *Open
+		o    *wire.Open
 		sub  uint8 // 0: accepted
 	}{
 		{"good", cfg, good(65002), 0},
 		{"4-octet", big, good(4200000001), 0},
-		{"2-octet only", cfg, &Open{Version: 4, MyAS: 65002, HoldTime: 90, BGPID: addr("10.0.0.2")}, 0},
-		{"hold 0", cfg, func() *Open { o := good(65002); o.HoldTime = 0; return o }(), 0},
-		{"version", cfg, func() *Open { o := good(65002); o.Version = 3; return o }(), ErrOpenUnsupportedVersion},
-		{"wrong AS", cfg, good(65003), ErrOpenBadPeerAS},
-		{"4-octet expected, got trans only", big, &Open{Version: 4, MyAS: ASTrans, HoldTime: 90, BGPID: addr("10.0.0.2")}, ErrOpenBadPeerAS},
-		{"hold 1", cfg, func() *Open { o := good(65002); o.HoldTime = 1; return o }(), ErrOpenUnacceptableHold},
-		{"hold 2", cfg, func() *Open { o := good(65002); o.HoldTime = 2; return o }(), ErrOpenUnacceptableHold},
-		{"id zero", cfg, func() *Open { o := good(65002); o.BGPID = addr("0.0.0.0"); return o }(), ErrOpenBadBGPID},
-		{"ibgp same id", ibgp, func() *Open { o := good(65001); o.BGPID = addr("10.0.0.1"); return o }(), ErrOpenBadBGPID},
-		{"unknown param", cfg, func() *Open { o := good(65002); o.OtherParams = []OptParam{{Type: 7}}; return o }(), ErrOpenUnsupportedOptParam},
+		{"2-octet only", cfg, &wire.Open{Version: 4, MyAS: 65002, HoldTime: 90, BGPID: addr("10.0.0.2")}, 0},
+		{"hold 0", cfg, func() *wire.Open { o := good(65002); o.HoldTime = 0; return o }(), 0},
+		{"version", cfg, func() *wire.Open { o := good(65002); o.Version = 3; return o }(), wire.ErrOpenUnsupportedVersion},
+		{"wrong AS", cfg, good(65003), wire.ErrOpenBadPeerAS},
+		{"4-octet expected, got trans only", big, &wire.Open{Version: 4, MyAS: wire.ASTrans, HoldTime: 90, BGPID: addr("10.0.0.2")}, wire.ErrOpenBadPeerAS},
+		{"hold 1", cfg, func() *wire.Open { o := good(65002); o.HoldTime = 1; return o }(), wire.ErrOpenUnacceptableHold},
+		{"hold 2", cfg, func() *wire.Open { o := good(65002); o.HoldTime = 2; return o }(), wire.ErrOpenUnacceptableHold},
+		{"id zero", cfg, func() *wire.Open { o := good(65002); o.BGPID = addr("0.0.0.0"); return o }(), wire.ErrOpenBadBGPID},
+		{"ibgp same id", ibgp, func() *wire.Open { o := good(65001); o.BGPID = addr("10.0.0.1"); return o }(), wire.ErrOpenBadBGPID},
+		{"unknown param", cfg, func() *wire.Open { o := good(65002); o.OtherParams = []wire.OptParam{{Type: 7}}; return o }(), wire.ErrOpenUnsupportedOptParam},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -161,7 +162,7 @@ func TestCheckOpen(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || err.Code != ErrOpen || err.Subcode != c.sub {
+			if err == nil || err.Code != wire.ErrOpen || err.Subcode != c.sub {
 				t.Fatalf("got %v, want 2/%d", err, c.sub)
 			}
 		})
@@ -173,12 +174,12 @@ func TestCheckOpen(t *testing.T) {
 func TestBadOpenGetsNotification(t *testing.T) {
 	cases := []struct {
 		name string
-		open *Open
+		open *wire.Open
 		sub  uint8
 	}{
-		{"wrong AS", NewOpen(65099, 90, addr("10.0.0.2")), ErrOpenBadPeerAS},
-		{"bad version", func() *Open { o := NewOpen(65002, 90, addr("10.0.0.2")); o.Version = 5; return o }(), ErrOpenUnsupportedVersion},
-		{"bad hold", NewOpen(65002, 2, addr("10.0.0.2")), ErrOpenUnacceptableHold},
+		{"wrong AS", wire.NewOpen(65099, 90, addr("10.0.0.2")), wire.ErrOpenBadPeerAS},
+		{"bad version", func() *wire.Open { o := wire.NewOpen(65002, 90, addr("10.0.0.2")); o.Version = 5; return o }(), wire.ErrOpenUnsupportedVersion},
+		{"bad hold", wire.NewOpen(65002, 2, addr("10.0.0.2")), wire.ErrOpenUnacceptableHold},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -194,24 +195,24 @@ func TestBadOpenGetsNotification(t *testing.T) {
 			defer x.Close()
 			s.Incoming(y)
 			x.SetDeadline(time.Now().Add(5 * time.Second))
-			m, err := ReadMessage(x, Options{})
+			m, err := wire.ReadMessage(x, wire.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := m.(*Open); !ok {
+			if _, ok := m.(*wire.Open); !ok {
 				t.Fatalf("first message %T", m)
 			}
-			b, _ := EncodeMessage(c.open, Options{})
+			b, _ := wire.EncodeMessage(c.open, wire.Options{})
 			if _, err := x.Write(b); err != nil {
 				t.Fatal(err)
 			}
 			for {
-				m, err = ReadMessage(x, Options{})
+				m, err = wire.ReadMessage(x, wire.Options{})
 				if err != nil {
 					t.Fatalf("no NOTIFICATION: %v", err)
 				}
-				if n, ok := m.(*Notification); ok {
-					if n.Code != ErrOpen || n.Subcode != c.sub {
+				if n, ok := m.(*wire.Notification); ok {
+					if n.Code != wire.ErrOpen || n.Subcode != c.sub {
 						t.Fatalf("NOTIFICATION %v, want 2/%d", n, c.sub)
 					}
 					return
@@ -265,7 +266,7 @@ func collide(t *testing.T, ida, idb string) {
 	runSessions(t, a, b)
 	waitHook(t, ha.ch, "up")
 	waitHook(t, hb.ch, "up")
-	msg, _ := EncodeMessage(&Keepalive{}, Options{})
+	msg, _ := wire.EncodeMessage(&wire.Keepalive{}, wire.Options{})
 	if err := a.Send(msg); err != nil {
 		t.Fatal(err)
 	}
@@ -291,22 +292,22 @@ func TestHoldTimerExpires(t *testing.T) {
 	defer x.Close()
 	s.Incoming(y)
 	x.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := ReadMessage(x, Options{}); err != nil {
+	if _, err := wire.ReadMessage(x, wire.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	msgs := make(chan Message, 16)
+	msgs := make(chan wire.Message, 16)
 	go func() {
 		defer close(msgs)
 		for {
-			m, err := ReadMessage(x, Options{AS4: true})
+			m, err := wire.ReadMessage(x, wire.Options{AS4: true})
 			if err != nil {
 				return
 			}
 			msgs <- m
 		}
 	}()
-	for _, m := range []Message{NewOpen(65002, 3, addr("10.0.0.2")), &Keepalive{}} {
-		b, _ := EncodeMessage(m, Options{})
+	for _, m := range []wire.Message{wire.NewOpen(65002, 3, addr("10.0.0.2")), &wire.Keepalive{}} {
+		b, _ := wire.EncodeMessage(m, wire.Options{})
 		x.Write(b)
 	}
 	waitHook(t, h.ch, "up")
@@ -316,8 +317,8 @@ func TestHoldTimerExpires(t *testing.T) {
 		if !ok {
 			t.Fatal("no NOTIFICATION")
 		}
-		if n, ok := m.(*Notification); ok {
-			if n.Code != ErrHoldTimer {
+		if n, ok := m.(*wire.Notification); ok {
+			if n.Code != wire.ErrHoldTimer {
 				t.Fatalf("NOTIFICATION %v", n)
 			}
 			if time.Since(start) < 2*time.Second {

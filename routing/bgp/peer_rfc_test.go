@@ -1,69 +1,31 @@
 package bgp
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/netemu/netemu/routing/bgp/wire"
+	"github.com/netemu/netemu/routing/bgp/wire/wiretest"
 )
 
 // What peers we have not seen (other implementations, other
 // configurations) may legitimately send, checked against the RFCs.
 
-// rawOpen lays out an OPEN message by hand: params are the optional
-// parameters exactly as on the wire; the 1-octet length field is theirs,
-// or 255 for RFC 9072's extended format.
-func rawOpen(myAS, hold uint16, id string, ext bool, params []byte) []byte {
-	plen := byte(len(params))
-	if ext {
-		plen = 255
-	}
-	b := make([]byte, HeaderLen, 64)
-	for i := range markerLen {
-		b[i] = 0xff
-	}
-	b[18] = byte(MsgOpen)
-	b = append(b, 4)
-	b = binary.BigEndian.AppendUint16(b, myAS)
-	b = binary.BigEndian.AppendUint16(b, hold)
-	a := addr(id).As4()
-	b = append(b, a[:]...)
-	b = append(b, plen)
-	b = append(b, params...)
-	binary.BigEndian.PutUint16(b[16:18], uint16(len(b)))
-	return b
-}
-
-// capParam is one capabilities parameter in the classic format.
-func capParam(caps ...[]byte) []byte {
-	v := cat(caps...)
-	return append([]byte{optParamCapabilities, byte(len(v))}, v...)
-}
-
-// extParams is RFC 9072's extended format: marker type 255, a 2-octet
-// total length, and parameters with 2-octet lengths.
-func extParams(params ...[]byte) []byte {
-	var v []byte
-	for _, p := range params {
-		v = append(v, optParamCapabilities)
-		v = binary.BigEndian.AppendUint16(v, uint16(len(p)))
-		v = append(v, p...)
-	}
-	return append(binary.BigEndian.AppendUint16([]byte{optParamExtended}, uint16(len(v))), v...)
-}
-
 var (
-	capMPv4   = []byte{CapMultiprotocol, 4, 0, 1, 0, 1}
-	capMPv6   = []byte{CapMultiprotocol, 4, 0, 2, 0, 1}
-	capRR     = []byte{CapRouteRefresh, 0}
-	capAS4    = []byte{CapFourOctetAS, 4, 0, 0, 0xfd, 0xea}  // 65002
-	capGR     = []byte{64, 6, 0x80, 0x78, 0, 1, 1, 0x80}     // restart time 120, IPv4 unicast, F bit
-	capFQDN   = []byte{73, 7, 2, 'r', '1', 3, 'l', 'a', 'b'} // FRR's hostname capability
-	capAddP   = []byte{69, 4, 0, 1, 1, 1}                    // ADD-PATH receive
-	capExtMsg = []byte{6, 0}                                 // RFC 8654, not announced by us
+	rawOpen   = wiretest.RawOpen
+	capParam  = wiretest.CapParam
+	extParams = wiretest.ExtParams
+	capMPv4   = wiretest.CapMPv4
+	capMPv6   = wiretest.CapMPv6
+	capRR     = wiretest.CapRR
+	capAS4    = wiretest.CapAS4
+	capGR     = wiretest.CapGR
+	capFQDN   = wiretest.CapFQDN
+	capAddP   = wiretest.CapAddP
+	capExtMsg = wiretest.CapExtMsg
 )
 
 func TestOpenFromOtherPeers(t *testing.T) {
@@ -91,11 +53,11 @@ func TestOpenFromOtherPeers(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m, err := DecodeMessage(c.b, Options{})
+			m, err := wire.DecodeMessage(c.b, wire.Options{})
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			o := m.(*Open)
+			o := m.(*wire.Open)
 			if len(o.Capabilities) != c.nCaps || o.HoldTime != c.hold && c.ok {
 				t.Fatalf("%d capabilities, hold %d; want %d, %d", len(o.Capabilities), o.HoldTime, c.nCaps, c.hold)
 			}
@@ -103,27 +65,11 @@ func TestOpenFromOtherPeers(t *testing.T) {
 			if c.ok != (me == nil) {
 				t.Fatalf("CheckOpen: %v, want ok=%v", me, c.ok)
 			}
-			if me != nil && codeName(me.Code, me.Subcode) != c.reason {
+			if me != nil && wire.CodeName(me.Code, me.Subcode) != c.reason {
 				t.Fatalf("refused with %v, want %q", me, c.reason)
 			}
 			if c.ok && o.IPv4Unicast() != c.ipv4 {
 				t.Fatalf("IPv4 unicast negotiated = %v, want %v", o.IPv4Unicast(), c.ipv4)
-			}
-		})
-	}
-}
-
-func TestExtendedOpenErrors(t *testing.T) {
-	for name, b := range map[string][]byte{
-		"truncated extended length": rawOpen(65002, 90, "10.0.0.2", true, []byte{255, 0}),
-		"extended length too long":  rawOpen(65002, 90, "10.0.0.2", true, []byte{255, 0, 9, 2, 0, 0}),
-		"parameter overruns":        rawOpen(65002, 90, "10.0.0.2", true, []byte{255, 0, 3, 2, 0, 9}),
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := DecodeMessage(b, Options{})
-			me, ok := err.(*MessageError)
-			if !ok || me.Code != ErrOpen || me.Action != ActionSessionReset {
-				t.Fatalf("got %v, want an OPEN message error", err)
 			}
 		})
 	}
@@ -147,12 +93,12 @@ func TestBGPIdentifierRFC6286(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o := NewOpen(c.cfg.PeerAS, 90, addr(c.id))
+			o := wire.NewOpen(c.cfg.PeerAS, 90, addr(c.id))
 			me := CheckOpen(&c.cfg, o)
 			if c.ok != (me == nil) {
 				t.Fatalf("CheckOpen: %v, want ok=%v", me, c.ok)
 			}
-			if me != nil && me.Subcode != ErrOpenBadBGPID {
+			if me != nil && me.Subcode != wire.ErrOpenBadBGPID {
 				t.Fatalf("subcode %d, want bad BGP identifier", me.Subcode)
 			}
 		})
@@ -193,18 +139,18 @@ func TestRouteRefreshSubtypes(t *testing.T) {
 	runSessions(t, a, b)
 	waitHook(t, ha.ch, "up")
 	waitHook(t, hb.ch, "up")
-	for _, rr := range []*RouteRefresh{
+	for _, rr := range []*wire.RouteRefresh{
 		{AFI: 1, SAFI: 1, Reserved: 1}, {AFI: 1, SAFI: 1, Reserved: 2}, {AFI: 1, SAFI: 1, Reserved: 9},
 		{AFI: 2, SAFI: 1}, {AFI: 1, SAFI: 128},
 	} {
-		m, _ := EncodeMessage(rr, b.Options())
+		m, _ := wire.EncodeMessage(rr, b.Options())
 		if err := b.Send(m); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Messages arrive in order: the End-of-RIB after them proves they
 	// were all read.
-	eor, _ := EncodeMessage(&Update{}, b.Options())
+	eor, _ := wire.EncodeMessage(&wire.Update{}, b.Options())
 	b.Send(eor)
 	deadline := time.After(5 * time.Second)
 	for done := false; !done; {
@@ -223,82 +169,23 @@ func TestRouteRefreshSubtypes(t *testing.T) {
 			t.Fatal("End-of-RIB not seen")
 		}
 	}
-	m, _ := EncodeMessage(&RouteRefresh{AFI: 1, SAFI: 1}, b.Options())
+	m, _ := wire.EncodeMessage(&wire.RouteRefresh{AFI: 1, SAFI: 1}, b.Options())
 	b.Send(m)
 	waitHook(t, ha.ch, "refresh")
 }
 
-func TestNotificationText(t *testing.T) {
-	msg := "maintenance ✓ now"
-	shutdown := append([]byte{byte(len(msg))}, msg...)
-	cases := []struct {
-		n    Notification
-		want string
-	}{
-		{Notification{Code: 6, Subcode: 2}, "6/2 administrative shutdown"},
-		{Notification{Code: 6, Subcode: 2, Data: shutdown}, `6/2 administrative shutdown: "maintenance ✓ now"`},
-		{Notification{Code: 6, Subcode: 4, Data: append([]byte{3}, "bye"...)}, `6/4 administrative reset: "bye"`},
-		{Notification{Code: 6, Subcode: 2, Data: []byte{9, 'x'}}, "6/2 administrative shutdown: data 0978"},
-		{Notification{Code: 6, Subcode: 1, Data: []byte{0, 1, 1, 0, 0, 0x03, 0xe8}}, "6/1 maximum prefixes reached: afi 1 safi 1 limit 1000"},
-		{Notification{Code: 6, Subcode: 9}, "6/9 hard reset"},
-		{Notification{Code: 6, Subcode: 10}, "6/10 BFD down"},
-		{Notification{Code: 2, Subcode: 2, Data: []byte{0xfd, 0xe8}}, "2/2 bad peer AS: data fde8"},
-		{Notification{Code: 2, Subcode: 11}, "2/11 role mismatch (RFC 9234)"},
-		{Notification{Code: 5, Subcode: 2}, "5/2 unexpected message in OpenConfirm"},
-		{Notification{Code: 7, Subcode: 1}, "7/1 invalid message length"},
-		{Notification{Code: 8, Subcode: 0}, "8/0 send hold timer expired"},
-		{Notification{Code: 3, Subcode: 99}, "3/99 UPDATE message error"},
-		{Notification{Code: 1, Subcode: 2, Data: make([]byte, 40)}, "1/2 bad message length: data " +
-			"0000000000000000000000000000000000000000000000000000000000000000… (40 octets)"},
-	}
-	for _, c := range cases {
-		if got := c.n.String(); got != c.want {
-			t.Errorf("got  %s\nwant %s", got, c.want)
-		}
-	}
-}
-
-func TestUnknownAttrFlags(t *testing.T) {
-	cases := []struct {
-		name  string
-		flags uint8
-		want  uint8
-	}{
-		{"optional transitive", 0xc0, 0xc0},
-		{"partial kept", 0xe0, 0xe0},
-		{"extended length", 0xd0, 0xc0},
-		{"unused low bits dropped (RFC 4271 §4.3)", 0xcf, 0xc0},
-		{"optional non-transitive", 0x85, 0x80},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			attr := []byte{c.flags, 99, 2, 7, 7}
-			if c.flags&FlagExtLen != 0 {
-				attr = []byte{c.flags, 99, 0, 2, 7, 7}
-			}
-			u, err := DecodeUpdate(updateBody(nil, cat(aOrigin, aPath, aNextHop, attr), []netip.Prefix{pfx("10.0.0.0/8")}), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(u.Attrs.Unknown) != 1 || u.Attrs.Unknown[0].Flags != c.want {
-				t.Fatalf("unknown %+v, want flags %#x", u.Attrs.Unknown, c.want)
-			}
-		})
-	}
-}
-
 // capture gives a daemon's peer a connection whose messages the test
 // reads back after a flush.
-func capture(t *testing.T, p *peerState) func() []Message {
+func capture(t *testing.T, p *peerState) func() []wire.Message {
 	x, y := bufPipe()
 	p.sess.wmu.Lock()
 	p.sess.wconn = x
 	p.sess.wmu.Unlock()
-	return func() []Message {
+	return func() []wire.Message {
 		x.Close()
-		var out []Message
+		var out []wire.Message
 		for {
-			m, err := ReadMessage(y, Options{AS4: false})
+			m, err := wire.ReadMessage(y, wire.Options{AS4: false})
 			if err != nil {
 				return out
 			}
@@ -310,13 +197,13 @@ func capture(t *testing.T, p *peerState) func() []Message {
 func TestPeerFamilies(t *testing.T) {
 	cases := []struct {
 		name  string
-		caps  []Capability
+		caps  []wire.Capability
 		wantN int // UPDATEs with IPv4 NLRI, End-of-RIB included
 	}{
-		{"IPv4 unicast announced", []Capability{{Code: CapMultiprotocol, Value: []byte{0, 1, 0, 1}}}, 2},
+		{"IPv4 unicast announced", []wire.Capability{{Code: wire.CapMultiprotocol, Value: []byte{0, 1, 0, 1}}}, 2},
 		{"no multiprotocol capability (pre-RFC 4760 speaker)", nil, 2},
-		{"IPv4 and IPv6", []Capability{{Code: CapMultiprotocol, Value: []byte{0, 2, 0, 1}}, {Code: CapMultiprotocol, Value: []byte{0, 1, 0, 1}}}, 2},
-		{"IPv6 unicast only", []Capability{{Code: CapMultiprotocol, Value: []byte{0, 2, 0, 1}}}, 0},
+		{"IPv4 and IPv6", []wire.Capability{{Code: wire.CapMultiprotocol, Value: []byte{0, 2, 0, 1}}, {Code: wire.CapMultiprotocol, Value: []byte{0, 1, 0, 1}}}, 2},
+		{"IPv6 unicast only", []wire.Capability{{Code: wire.CapMultiprotocol, Value: []byte{0, 2, 0, 1}}}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -328,14 +215,14 @@ func TestPeerFamilies(t *testing.T) {
 			}
 			p := d.peers[0]
 			read := capture(t, p)
-			d.established(p.sess, &Open{Version: 4, MyAS: 65002, BGPID: addr("10.0.0.2"), Capabilities: c.caps})
+			d.established(p.sess, &wire.Open{Version: 4, MyAS: 65002, BGPID: addr("10.0.0.2"), Capabilities: c.caps})
 			d.markAll()
 			d.flush()
 			msgs := read()
 			if len(msgs) != c.wantN {
 				t.Fatalf("%d messages, want %d: %+v", len(msgs), c.wantN, msgs)
 			}
-			if c.wantN > 0 && !slices.Equal(msgs[0].(*Update).NLRI, []netip.Prefix{pfx("10.99.0.0/16")}) {
+			if c.wantN > 0 && !slices.Equal(msgs[0].(*wire.Update).NLRI, []netip.Prefix{pfx("10.99.0.0/16")}) {
 				t.Fatalf("first UPDATE %+v", msgs[0])
 			}
 		})
@@ -348,11 +235,11 @@ func TestPeerFamilies(t *testing.T) {
 func TestMPReachIPv4(t *testing.T) {
 	mpReach := func(nh [4]byte, p netip.Prefix) []byte {
 		v := []byte{0, 1, 1, 4, nh[0], nh[1], nh[2], nh[3], 0}
-		v = appendPrefixes(v, []netip.Prefix{p})
-		return append([]byte{FlagOptional, AttrMPReach, byte(len(v))}, v...)
+		v = wiretest.Prefixes(v, []netip.Prefix{p})
+		return append([]byte{wire.FlagOptional, wire.AttrMPReach, byte(len(v))}, v...)
 	}
-	path := []byte{FlagTransitive, AttrASPath, 4, SegSequence, 1, 0xfd, 0xea}
-	nh2 := []byte{FlagTransitive, AttrNextHop, 4, 10, 0, 0, 2}
+	path := []byte{wire.FlagTransitive, wire.AttrASPath, 4, wire.SegSequence, 1, 0xfd, 0xea}
+	nh2 := []byte{wire.FlagTransitive, wire.AttrNextHop, 4, 10, 0, 0, 2}
 	cases := []struct {
 		name string
 		body []byte
@@ -375,8 +262,8 @@ func TestMPReachIPv4(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := d.peers[0]
-			d.established(p.sess, &Open{BGPID: addr("10.0.0.2")})
-			u, err := DecodeUpdate(c.body, Options{})
+			d.established(p.sess, &wire.Open{BGPID: addr("10.0.0.2")})
+			u, err := wire.DecodeUpdate(c.body, wire.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -392,18 +279,6 @@ func TestMPReachIPv4(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestAS0InAS4Path: AS 0 (RFC 7607) in an old speaker's AS4_PATH makes
-// it malformed, so it is discarded (RFC 6793 §6) and the AS_PATH alone
-// stands. (AS 0 in AS_PATH is a TestRFC7606 case.)
-func TestAS0InAS4Path(t *testing.T) {
-	attrs := cat(aOrigin, []byte{FlagTransitive, AttrASPath, 6, SegSequence, 2, 0xfb, 0xf4, 0x5b, 0xa0},
-		[]byte{FlagOptional | FlagTransitive, AttrAS4Path, 6, SegSequence, 1, 0, 0, 0, 0}, aNextHop)
-	u, err := DecodeUpdate(updateBody(nil, attrs, []netip.Prefix{pfx("10.0.0.0/8")}), Options{})
-	if err != nil || len(u.Discarded) != 1 || u.Attrs.ASPath.String() != "64500 23456" {
-		t.Fatalf("got %v, %+v", err, u)
 	}
 }
 
@@ -426,18 +301,18 @@ func TestGracefulShutdownCommunity(t *testing.T) {
 		want  uint32
 	}{
 		{"eBGP customer, no community", PeerConfig{LocalAS: 64500, PeerAS: 64510, Relationship: RelCustomer}, nil, lpCustomer},
-		{"eBGP customer, graceful shutdown", PeerConfig{LocalAS: 64500, PeerAS: 64510, Relationship: RelCustomer}, []uint32{CommGracefulShutdown}, 0},
-		{"eBGP, graceful shutdown among others", PeerConfig{LocalAS: 64500, PeerAS: 64510}, []uint32{64510<<16 | 1, CommGracefulShutdown}, 0},
-		{"iBGP, graceful shutdown: LOCAL_PREF as received", PeerConfig{LocalAS: 64500, PeerAS: 64500}, []uint32{CommGracefulShutdown}, DefaultLocalPref},
-		{"import policy overrides", PeerConfig{LocalAS: 64500, PeerAS: 64510, Import: "keep"}, []uint32{CommGracefulShutdown}, 50},
+		{"eBGP customer, graceful shutdown", PeerConfig{LocalAS: 64500, PeerAS: 64510, Relationship: RelCustomer}, []uint32{wire.CommGracefulShutdown}, 0},
+		{"eBGP, graceful shutdown among others", PeerConfig{LocalAS: 64500, PeerAS: 64510}, []uint32{64510<<16 | 1, wire.CommGracefulShutdown}, 0},
+		{"iBGP, graceful shutdown: LOCAL_PREF as received", PeerConfig{LocalAS: 64500, PeerAS: 64500}, []uint32{wire.CommGracefulShutdown}, DefaultLocalPref},
+		{"import policy overrides", PeerConfig{LocalAS: 64500, PeerAS: 64510, Import: "keep"}, []uint32{wire.CommGracefulShutdown}, 50},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			path := ASPath{{Type: SegSequence, ASNs: []uint32{c.cfg.PeerAS}}}
+			path := wire.ASPath{{Type: wire.SegSequence, ASNs: []uint32{c.cfg.PeerAS}}}
 			if c.cfg.IBGP() {
 				path = nil
 			}
-			raw := &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: path, NextHop: addr("10.0.0.2"), Communities: c.comms}
+			raw := &wire.PathAttrs{HasOrigin: true, HasASPath: true, ASPath: path, NextHop: addr("10.0.0.2"), Communities: c.comms}
 			a, res := Import(l, &c.cfg, pfx("203.0.113.0/24"), raw, pols)
 			if res != ImportAccepted || a.LocalPref != c.want {
 				t.Fatalf("%v, local pref %d; want %d", res, a.LocalPref, c.want)
@@ -446,46 +321,32 @@ func TestGracefulShutdownCommunity(t *testing.T) {
 	}
 }
 
-func TestWellKnownCommunityNames(t *testing.T) {
-	for c, s := range map[uint32]string{
-		CommNoExport: "no-export", CommNoPeer: "no-peer", CommGracefulShutdown: "graceful-shutdown", CommBlackhole: "blackhole",
-		0xFFFF0001: "65535:1",
-	} {
-		if got := FormatCommunity(c); got != s {
-			t.Errorf("%#x: %q, want %q", c, got, s)
-		}
-		if back, err := ParseCommunity(s); err != nil || back != c {
-			t.Errorf("%q: %#x %v", s, back, err)
-		}
-	}
-}
-
 // TestPartialBitKept: a recognized optional transitive attribute that
 // arrives with the Partial bit (set by some AS that did not know it)
 // leaves with it set (RFC 4271 §5); one without it leaves without.
 func TestPartialBitKept(t *testing.T) {
-	aggr := func(flags uint8) []byte { return []byte{flags, AttrAggregator, 6, 0xfb, 0xf4, 10, 0, 0, 9} }
-	comm := func(flags uint8) []byte { return []byte{flags, AttrCommunities, 4, 0xfb, 0xf4, 0, 1} }
+	aggr := func(flags uint8) []byte { return []byte{flags, wire.AttrAggregator, 6, 0xfb, 0xf4, 10, 0, 0, 9} }
+	comm := func(flags uint8) []byte { return []byte{flags, wire.AttrCommunities, 4, 0xfb, 0xf4, 0, 1} }
 	large := func(flags uint8) []byte {
-		return []byte{flags, AttrLargeCommunity, 12, 0, 0, 0xfb, 0xf4, 0, 0, 0, 1, 0, 0, 0, 2}
+		return []byte{flags, wire.AttrLargeCommunity, 12, 0, 0, 0xfb, 0xf4, 0, 0, 0, 1, 0, 0, 0, 2}
 	}
-	const ot, otp = FlagOptional | FlagTransitive, FlagOptional | FlagTransitive | FlagPartial
-	path := []byte{FlagTransitive, AttrASPath, 4, SegSequence, 1, 0xfd, 0xea} // 65002
+	const ot, otp = wire.FlagOptional | wire.FlagTransitive, wire.FlagOptional | wire.FlagTransitive | wire.FlagPartial
+	path := []byte{wire.FlagTransitive, wire.AttrASPath, 4, wire.SegSequence, 1, 0xfd, 0xea} // 65002
 	cases := []struct {
 		name  string
 		attrs []byte
 		want  uint64
 	}{
 		{"none partial", cat(aggr(ot), comm(ot), large(ot)), 0},
-		{"communities partial", cat(aggr(ot), comm(otp), large(ot)), 1 << AttrCommunities},
-		{"all partial, extended length", cat(aggr(otp | FlagExtLen)[:2], []byte{0, 6}, aggr(0)[3:], comm(otp), large(otp)),
-			1<<AttrAggregator | 1<<AttrCommunities | 1<<AttrLargeCommunity},
+		{"communities partial", cat(aggr(ot), comm(otp), large(ot)), 1 << wire.AttrCommunities},
+		{"all partial, extended length", cat(aggr(otp | wire.FlagExtLen)[:2], []byte{0, 6}, aggr(0)[3:], comm(otp), large(otp)),
+			1<<wire.AttrAggregator | 1<<wire.AttrCommunities | 1<<wire.AttrLargeCommunity},
 	}
 	from := &PeerConfig{LocalAS: 65001, PeerAS: 65002, LocalAddr: addr("10.0.0.1"), PeerAddr: addr("10.0.0.2")}
 	to := &PeerConfig{LocalAS: 65001, PeerAS: 65003, LocalAddr: addr("10.0.1.1"), PeerAddr: addr("10.0.1.2")}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			u, err := DecodeUpdate(updateBody(nil, cat(aOrigin, path, aNextHop, c.attrs), []netip.Prefix{pfx("10.0.0.0/8")}), Options{})
+			u, err := wire.DecodeUpdate(updateBody(nil, cat(aOrigin, path, aNextHop, c.attrs), []netip.Prefix{pfx("10.0.0.0/8")}), wire.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -495,15 +356,15 @@ func TestPartialBitKept(t *testing.T) {
 			}
 			out := Export(Local{ASN: 65001}, to, &Path{Prefix: pfx("10.0.0.0/8"), From: &PeerInfo{Addr: from.PeerAddr, AS: 65002},
 				Attrs: a, Reachable: true}, nil)
-			b, err := EncodeMessage(&Update{Attrs: out, NLRI: []netip.Prefix{pfx("10.0.0.0/8")}}, Options{})
+			b, err := wire.EncodeMessage(&wire.Update{Attrs: out, NLRI: []netip.Prefix{pfx("10.0.0.0/8")}}, wire.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := DecodeMessage(b, Options{})
+			m, err := wire.DecodeMessage(b, wire.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := m.(*Update).Attrs.Partial; got != c.want {
+			if got := m.(*wire.Update).Attrs.Partial; got != c.want {
 				t.Fatalf("partial bits sent %#x, want %#x", got, c.want)
 			}
 		})

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+
+	"github.com/netemu/netemu/routing/bgp/wire"
 )
 
 // PrefixList is a named, ordered list of prefix matches. It mirrors the
@@ -84,7 +86,7 @@ func NewPolicies(pols []*Policy, lists []*PrefixList) (*Policies, error) {
 				if c == "" {
 					continue
 				}
-				v, err := ParseCommunity(c)
+				v, err := wire.ParseCommunity(c)
 				if err != nil {
 					return nil, fmt.Errorf("policy %q term %q: %w", pol.Name, t.Name, err)
 				}
@@ -129,7 +131,7 @@ func entryMatches(e PrefixListEntry, q netip.Prefix) bool {
 
 // Apply runs policy name over a route, modifying a in place, and reports
 // whether the route is accepted. An unknown name accepts unchanged.
-func (p *Policies) Apply(name string, prefix netip.Prefix, a *PathAttrs, localAS uint32) bool {
+func (p *Policies) Apply(name string, prefix netip.Prefix, a *wire.PathAttrs, localAS uint32) bool {
 	pol := p.policies[name]
 	if pol == nil {
 		return true
@@ -151,7 +153,7 @@ func (p *Policies) Apply(name string, prefix netip.Prefix, a *PathAttrs, localAS
 	return pol.Default != "reject"
 }
 
-func (p *Policies) matches(t *PolicyTerm, prefix netip.Prefix, a *PathAttrs) bool {
+func (p *Policies) matches(t *PolicyTerm, prefix netip.Prefix, a *wire.PathAttrs) bool {
 	if t.PrefixList != "" && !MatchPrefixList(p.lists[t.PrefixList], prefix) {
 		return false
 	}
@@ -168,7 +170,7 @@ func (p *Policies) matches(t *PolicyTerm, prefix netip.Prefix, a *PathAttrs) boo
 	return true
 }
 
-func (p *Policies) set(t *PolicyTerm, a *PathAttrs, localAS uint32) {
+func (p *Policies) set(t *PolicyTerm, a *wire.PathAttrs, localAS uint32) {
 	if t.SetLocalPref != nil {
 		a.HasLocalPref, a.LocalPref = true, *t.SetLocalPref
 	}

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/netemu/netemu/routing/bgp/wire"
 )
 
 // Default LOCAL_PREF and the Gao–Rexford preferences by relationship.
@@ -52,8 +54,8 @@ type PeerInfo struct {
 // Path is one route to a prefix in the Loc-RIB.
 type Path struct {
 	Prefix netip.Prefix
-	From   *PeerInfo  // nil: originated here
-	Attrs  *PathAttrs // after import policy
+	From   *PeerInfo       // nil: originated here
+	Attrs  *wire.PathAttrs // after import policy
 	Since  time.Time
 	// Next-hop resolution, filled by the daemon: Reachable false makes
 	// the path ineligible.
@@ -299,7 +301,7 @@ const (
 // Import turns a received route into the attributes the Loc-RIB keeps:
 // loop detection, eBGP LOCAL_PREF handling, relationship preference and
 // tag, then the import policy. raw is not modified.
-func Import(l Local, from *PeerConfig, prefix netip.Prefix, raw *PathAttrs, pols *Policies) (*PathAttrs, ImportResult) {
+func Import(l Local, from *PeerConfig, prefix netip.Prefix, raw *wire.PathAttrs, pols *Policies) (*wire.PathAttrs, ImportResult) {
 	if raw.ASPath.Contains(l.ASN) {
 		return nil, ImportLoop
 	}
@@ -315,12 +317,12 @@ func Import(l Local, from *PeerConfig, prefix netip.Prefix, raw *PathAttrs, pols
 		a.HasLocalPref, a.LocalPref = true, DefaultLocalPref
 		if code := relCode(from.Relationship); code != 0 {
 			a.LocalPref = map[uint32]uint32{1: lpCustomer, 2: lpPeer, 3: lpProvider}[code]
-			a.LargeComms = append(a.LargeComms, LargeCommunity{l.ASN, relTagLocal1, code})
+			a.LargeComms = append(a.LargeComms, wire.LargeCommunity{Global: l.ASN, Local1: relTagLocal1, Local2: code})
 		}
 	} else if !a.HasLocalPref {
 		a.HasLocalPref, a.LocalPref = true, DefaultLocalPref
 	}
-	if !from.IBGP() && a.HasCommunity(CommGracefulShutdown) {
+	if !from.IBGP() && a.HasCommunity(wire.CommGracefulShutdown) {
 		// RFC 8326: the neighbour AS is about to take the path down for
 		// maintenance (FRR's "bgp graceful-shutdown"); any other path wins
 		// meanwhile. As FRR does, on eBGP only: over iBGP LOCAL_PREF
@@ -343,14 +345,14 @@ func learnedFromCustomer(l Local, p *Path) bool {
 	if p.local() || (p.From != nil && p.From.IBGP && p.Attrs.ASPath.Len() == 0) {
 		return true
 	}
-	return slices.Contains(p.Attrs.LargeComms, LargeCommunity{l.ASN, relTagLocal1, 1})
+	return slices.Contains(p.Attrs.LargeComms, wire.LargeCommunity{Global: l.ASN, Local1: relTagLocal1, Local2: 1})
 }
 
 // Export decides whether best goes to peer to and with what attributes
 // (nil: do not send; withdraw if sent before). It applies NO_ADVERTISE /
 // NO_EXPORT, the iBGP split horizon, Gao–Rexford and next-hop-self, then
 // the export policy, then over eBGP the prepend of our own ASN.
-func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *PathAttrs {
+func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *wire.PathAttrs {
 	if best == nil || !best.Reachable {
 		return nil
 	}
@@ -358,11 +360,11 @@ func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *PathAttrs {
 		return nil
 	}
 	a := best.Attrs
-	if a.HasCommunity(CommNoAdvertise) {
+	if a.HasCommunity(wire.CommNoAdvertise) {
 		return nil
 	}
 	ibgp := to.IBGP()
-	if !ibgp && (a.HasCommunity(CommNoExport) || a.HasCommunity(CommNoExportSubconfed)) {
+	if !ibgp && (a.HasCommunity(wire.CommNoExport) || a.HasCommunity(wire.CommNoExportSubconfed)) {
 		return nil
 	}
 	if ibgp && best.From != nil && best.From.IBGP {
@@ -377,8 +379,8 @@ func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *PathAttrs {
 	// unknown non-transitive ones stop here.
 	out.Unknown = out.Unknown[:0]
 	for _, u := range a.Unknown {
-		if u.Flags&FlagTransitive != 0 {
-			u.Flags |= FlagPartial
+		if u.Flags&wire.FlagTransitive != 0 {
+			u.Flags |= wire.FlagPartial
 			out.Unknown = append(out.Unknown, u)
 		}
 	}
@@ -403,7 +405,7 @@ func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *PathAttrs {
 			out.HasMED, out.MED = false, 0
 		}
 		out.NextHop = to.LocalAddr
-		out.LargeComms = slices.DeleteFunc(out.LargeComms, func(c LargeCommunity) bool {
+		out.LargeComms = slices.DeleteFunc(out.LargeComms, func(c wire.LargeCommunity) bool {
 			return c.Global == l.ASN && c.Local1 == relTagLocal1
 		})
 		if len(out.LargeComms) == 0 {

@@ -4,15 +4,17 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+
+	"github.com/netemu/netemu/routing/bgp/wire"
 )
 
-func seq(asns ...uint32) ASPath { return ASPath{{Type: SegSequence, ASNs: asns}} }
+func seq(asns ...uint32) wire.ASPath { return wire.ASPath{{Type: wire.SegSequence, ASNs: asns}} }
 
 func mkPath(mod func(p *Path)) *Path {
 	p := &Path{
 		Prefix:    pfx("203.0.113.0/24"),
 		From:      &PeerInfo{Addr: addr("10.0.0.9"), AS: 65002, RouterID: addr("9.9.9.9")},
-		Attrs:     &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(65002), NextHop: addr("10.0.0.9")},
+		Attrs:     &wire.PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(65002), NextHop: addr("10.0.0.9")},
 		Reachable: true,
 	}
 	mod(p)
@@ -31,9 +33,9 @@ func TestBestPathTieBreaks(t *testing.T) {
 		{"local-pref", mkPath(func(p *Path) { p.Attrs.HasLocalPref, p.Attrs.LocalPref = true, 200 }), mkPath(func(p *Path) {}), "local-pref"},
 		{"as-path", mkPath(func(p *Path) {}), mkPath(func(p *Path) { p.Attrs.ASPath = seq(65002, 65003) }), "as-path length"},
 		{"as-set counts one", mkPath(func(p *Path) {
-			p.Attrs.ASPath = ASPath{{Type: SegSequence, ASNs: []uint32{65002}}, {Type: SegSet, ASNs: []uint32{1, 2, 3}}}
+			p.Attrs.ASPath = wire.ASPath{{Type: wire.SegSequence, ASNs: []uint32{65002}}, {Type: wire.SegSet, ASNs: []uint32{1, 2, 3}}}
 		}), mkPath(func(p *Path) { p.Attrs.ASPath = seq(65002, 65003, 65004) }), "as-path length"},
-		{"origin", mkPath(func(p *Path) {}), mkPath(func(p *Path) { p.Attrs.Origin = OriginIncomplete }), "origin"},
+		{"origin", mkPath(func(p *Path) {}), mkPath(func(p *Path) { p.Attrs.Origin = wire.OriginIncomplete }), "origin"},
 		{"med same AS", mkPath(func(p *Path) { p.Attrs.HasMED, p.Attrs.MED = true, 5 }), mkPath(func(p *Path) {
 			p.Attrs.HasMED, p.Attrs.MED = true, 10
 		}), "med"},
@@ -108,27 +110,27 @@ func TestPolicy(t *testing.T) {
 	cases := []struct {
 		name   string
 		prefix string
-		path   ASPath
+		path   wire.ASPath
 		comms  []uint32
 		accept bool
-		check  func(a *PathAttrs) bool
+		check  func(a *wire.PathAttrs) bool
 	}{
-		{"prefix list ge/le in range", "198.51.100.16/28", seq(64510), nil, true, func(a *PathAttrs) bool {
+		{"prefix list ge/le in range", "198.51.100.16/28", seq(64510), nil, true, func(a *wire.PathAttrs) bool {
 			return a.LocalPref == 300 && a.HasCommunity(64500<<16|1)
 		}},
 		{"prefix list too long", "198.51.100.16/29", seq(64510), nil, false, nil},
-		{"prefix list exact", "192.0.2.0/24", seq(64510), nil, true, func(a *PathAttrs) bool { return a.ASPath.String() == "64500 64500 64510" }},
+		{"prefix list exact", "192.0.2.0/24", seq(64510), nil, true, func(a *wire.PathAttrs) bool { return a.ASPath.String() == "64500 64500 64510" }},
 		{"exact only", "192.0.2.0/25", seq(64510), nil, false, nil},
 		{"deny entry", "10.1.0.0/16", seq(64510), nil, false, nil},
 		{"as-path regexp rejects", "192.0.2.0/24", seq(64510, 64999), nil, false, nil},
-		{"next sets and continues", "192.0.2.0/24", seq(64510), []uint32{64510<<16 | 100}, true, func(a *PathAttrs) bool {
+		{"next sets and continues", "192.0.2.0/24", seq(64510), []uint32{64510<<16 | 100}, true, func(a *wire.PathAttrs) bool {
 			return a.HasMED && a.MED == 7
 		}},
 		{"default reject", "172.16.0.0/12", seq(64510), nil, false, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a := &PathAttrs{HasASPath: true, ASPath: c.path, Communities: c.comms}
+			a := &wire.PathAttrs{HasASPath: true, ASPath: c.path, Communities: c.comms}
 			if got := p.Apply("in", pfx(c.prefix), a, 64500); got != c.accept {
 				t.Fatalf("accept = %v", got)
 			}
@@ -148,10 +150,10 @@ func TestImportExport(t *testing.T) {
 	ebgpProv := &PeerConfig{LocalAS: 64500, PeerAS: 64520, LocalAddr: addr("10.0.1.1"), PeerAddr: addr("10.0.1.2"), Relationship: RelProvider}
 	ebgpPeer := &PeerConfig{LocalAS: 64500, PeerAS: 64530, LocalAddr: addr("10.0.2.1"), PeerAddr: addr("10.0.2.2"), Relationship: RelPeer}
 	ibgp := &PeerConfig{LocalAS: 64500, PeerAS: 64500, LocalAddr: addr("100.127.0.1"), PeerAddr: addr("100.127.0.2")}
-	raw := func(path ASPath) *PathAttrs {
-		return &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: path, NextHop: addr("10.0.0.2"),
+	raw := func(path wire.ASPath) *wire.PathAttrs {
+		return &wire.PathAttrs{HasOrigin: true, HasASPath: true, ASPath: path, NextHop: addr("10.0.0.2"),
 			HasLocalPref: true, LocalPref: 999, HasMED: true, MED: 5,
-			Unknown: []RawAttr{{Flags: FlagOptional | FlagTransitive, Type: 99, Data: []byte{1}}, {Flags: FlagOptional, Type: 98}}}
+			Unknown: []wire.RawAttr{{Flags: wire.FlagOptional | wire.FlagTransitive, Type: 99, Data: []byte{1}}, {Flags: wire.FlagOptional, Type: 98}}}
 	}
 	pr := pfx("203.0.113.0/24")
 
@@ -166,7 +168,7 @@ func TestImportExport(t *testing.T) {
 		t.Fatalf("customer route: %v lp %d", res, a.LocalPref)
 	}
 	fromCust := &Path{Prefix: pr, From: &PeerInfo{Addr: ebgpCust.PeerAddr, AS: 64510, Rel: RelCustomer}, Attrs: a, Reachable: true}
-	ap, _ := Import(l, ebgpProv, pr, &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(64520), NextHop: addr("10.0.1.2")}, nil)
+	ap, _ := Import(l, ebgpProv, pr, &wire.PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(64520), NextHop: addr("10.0.1.2")}, nil)
 	if ap.LocalPref != lpProvider {
 		t.Fatalf("provider lp %d", ap.LocalPref)
 	}
@@ -180,7 +182,7 @@ func TestImportExport(t *testing.T) {
 	if out.ASPath.String() != "64500 64510" || out.NextHop != ebgpProv.LocalAddr || out.HasLocalPref || out.HasMED || len(out.LargeComms) != 0 {
 		t.Errorf("eBGP export attrs %+v path %v", out, out.ASPath)
 	}
-	if len(out.Unknown) != 1 || out.Unknown[0].Flags&FlagPartial == 0 {
+	if len(out.Unknown) != 1 || out.Unknown[0].Flags&wire.FlagPartial == 0 {
 		t.Errorf("unknown attrs %+v", out.Unknown)
 	}
 	// Valley-free: provider routes go to customers, not to peers/providers.
@@ -208,16 +210,16 @@ func TestImportExport(t *testing.T) {
 		t.Error("customer route learned over iBGP not exported to provider")
 	}
 	// Communities.
-	noExp := &Path{Prefix: pr, From: fromCust.From, Attrs: &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(64510), Communities: []uint32{CommNoExport}}, Reachable: true}
+	noExp := &Path{Prefix: pr, From: fromCust.From, Attrs: &wire.PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(64510), Communities: []uint32{wire.CommNoExport}}, Reachable: true}
 	if Export(l, ebgpCust, noExp, nil) != nil || Export(l, ibgp, noExp, nil) == nil {
 		t.Error("NO_EXPORT not honoured")
 	}
-	noAdv := &Path{Prefix: pr, From: fromCust.From, Attrs: &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(64510), Communities: []uint32{CommNoAdvertise}}, Reachable: true}
+	noAdv := &Path{Prefix: pr, From: fromCust.From, Attrs: &wire.PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(64510), Communities: []uint32{wire.CommNoAdvertise}}, Reachable: true}
 	if Export(l, ibgp, noAdv, nil) != nil {
 		t.Error("NO_ADVERTISE not honoured")
 	}
 	// Local routes: empty path becomes our AS towards eBGP, stays empty towards iBGP.
-	local := &Path{Prefix: pr, Attrs: &PathAttrs{HasOrigin: true, HasASPath: true}, Reachable: true}
+	local := &Path{Prefix: pr, Attrs: &wire.PathAttrs{HasOrigin: true, HasASPath: true}, Reachable: true}
 	if o := Export(l, ebgpPeer, local, nil); o == nil || o.ASPath.String() != "64500" {
 		t.Errorf("local route to eBGP: %+v", o)
 	}
@@ -284,7 +286,7 @@ func TestMEDNotOrderDependent(t *testing.T) {
 	mk := func(as, med uint32, rid string) *Path {
 		return &Path{Prefix: pr, Reachable: true,
 			From:  &PeerInfo{Addr: addr("10.0.0." + rid), AS: as, RouterID: addr("1.1.1." + rid)},
-			Attrs: &PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(as, 64999), HasMED: true, MED: med}}
+			Attrs: &wire.PathAttrs{HasOrigin: true, HasASPath: true, ASPath: seq(as, 64999), HasMED: true, MED: med}}
 	}
 	p1, p2, p3 := mk(100, 20, "1"), mk(200, 0, "2"), mk(100, 10, "3")
 	for _, order := range [][]*Path{{p1, p2, p3}, {p1, p3, p2}, {p2, p1, p3}, {p2, p3, p1}, {p3, p1, p2}, {p3, p2, p1}} {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/bgp"
+	"github.com/netemu/netemu/routing/bgp/wire"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -219,14 +220,14 @@ func (c *rmConfig) apply(t *testing.T, name string, r *rmRoute) bool {
 }
 
 // fromNetemu renders netemu's attributes as FRR sees them.
-func fromNetemu(prefix netip.Prefix, a *bgp.PathAttrs) rmRoute {
+func fromNetemu(prefix netip.Prefix, a *wire.PathAttrs) rmRoute {
 	r := rmRoute{prefix: prefix, med: -1}
 	for _, s := range a.ASPath {
 		r.path = append(r.path, s.ASNs...)
 	}
 	for _, c := range a.Communities {
-		r.comms = append(r.comms, map[uint32]string{bgp.CommNoExport: "no-export", bgp.CommNoAdvertise: "no-advertise",
-			bgp.CommNoExportSubconfed: "local-AS"}[c])
+		r.comms = append(r.comms, map[uint32]string{wire.CommNoExport: "no-export", wire.CommNoAdvertise: "no-advertise",
+			wire.CommNoExportSubconfed: "local-AS"}[c])
 		if r.comms[len(r.comms)-1] == "" {
 			r.comms[len(r.comms)-1] = fmt.Sprintf("%d:%d", c>>16, c&0xffff)
 		}
@@ -260,10 +261,10 @@ func (r rmRoute) summary(withLP bool) string {
 	return s
 }
 
-func toAttrs(path []uint32, comms ...string) *bgp.PathAttrs {
-	a := &bgp.PathAttrs{HasOrigin: true, HasASPath: true, ASPath: bgp.ASPath{{Type: 2, ASNs: path}}}
+func toAttrs(path []uint32, comms ...string) *wire.PathAttrs {
+	a := &wire.PathAttrs{HasOrigin: true, HasASPath: true, ASPath: wire.ASPath{{Type: 2, ASNs: path}}}
 	for _, c := range comms {
-		v, err := bgp.ParseCommunity(c)
+		v, err := wire.ParseCommunity(c)
 		if err != nil {
 			panic(err)
 		}
@@ -315,7 +316,7 @@ func TestPolicyMatchesNetemu(t *testing.T) {
 			}
 			var rib []ribPath
 			for _, p := range lab.BGPOriginated(n.Name) {
-				a := &bgp.PathAttrs{HasOrigin: true, HasASPath: true}
+				a := &wire.PathAttrs{HasOrigin: true, HasASPath: true}
 				r := fromNetemu(p, a)
 				if pol.origin != "" && !rm.apply(t, pol.origin, &r) {
 					t.Fatalf("%s: origin map drops %s", n.Name, p)
@@ -324,7 +325,7 @@ func TestPolicyMatchesNetemu(t *testing.T) {
 			}
 			for i, s := range sessions {
 				from := &nc.Peers[i]
-				var raws []*bgp.PathAttrs
+				var raws []*wire.PathAttrs
 				first := []uint32{s.PeerAS}
 				if s.IBGP {
 					first = nil

@@ -1,12 +1,13 @@
-package bgp
+package wire
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"net/netip"
 	"reflect"
 	"testing"
+
+	"github.com/netemu/netemu/routing/bgp/wire/wiretest"
 )
 
 func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
@@ -154,21 +155,13 @@ func TestHeaderErrors(t *testing.T) {
 	}
 }
 
-// updateBody builds an UPDATE body from raw attribute bytes and NLRI.
-func updateBody(withdrawn []netip.Prefix, attrs []byte, nlri []netip.Prefix) []byte {
-	b := binary.BigEndian.AppendUint16(nil, uint16(prefixesLen(withdrawn)))
-	b = appendPrefixes(b, withdrawn)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(attrs)))
-	b = append(b, attrs...)
-	return appendPrefixes(b, nlri)
-}
-
-func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
-
+// Hand-laid wire bytes, shared with the speaker's tests.
 var (
-	aOrigin  = []byte{FlagTransitive, AttrOrigin, 1, 0}
-	aPath    = []byte{FlagTransitive, AttrASPath, 4, SegSequence, 1, 0xfb, 0xf4}
-	aNextHop = []byte{FlagTransitive, AttrNextHop, 4, 192, 0, 2, 1}
+	updateBody = wiretest.UpdateBody
+	cat        = wiretest.Cat
+	aOrigin    = wiretest.Origin
+	aPath      = wiretest.ASPath
+	aNextHop   = wiretest.NextHop
 )
 
 // TestRFC7606 checks each class of malformed UPDATE gets the action RFC 7606

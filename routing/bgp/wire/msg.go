@@ -1,11 +1,13 @@
-// Package bgp is netemu's BGP-4 speaker: the message codec (RFC 4271, 5492,
-// 6793, 2918, 4760, 1997, 8092 with RFC 7606 error handling), the session
-// FSM, the RIBs with best-path selection, policy, and the daemon that runs
-// inside a router's namespace.
+// Package wire is the BGP-4 message format: the header, OPEN with its
+// capabilities (RFC 5492, 6793, 9072), UPDATE and its path attributes
+// (RFC 4271, 4760, 1997, 8092), NOTIFICATION, KEEPALIVE and ROUTE-REFRESH
+// (RFC 2918, 7313). Every message decodes and encodes symmetrically; a
+// decode error is a *MessageError carrying the NOTIFICATION code and
+// subcode it becomes and the RFC 7606 action it calls for.
 //
-// The codec and the decision process are pure Go; only the daemon's kernel
-// parts live in _linux.go files.
-package bgp
+// It is pure Go with no I/O beyond reading one message from a reader; the
+// speaker (FSM, RIB, policy, daemon) is routing/bgp.
+package wire
 
 import (
 	"encoding/binary"
@@ -147,7 +149,7 @@ type MessageError struct {
 }
 
 func (e *MessageError) Error() string {
-	return fmt.Sprintf("bgp error %d/%d (%s, %s): %s", e.Code, e.Subcode, codeName(e.Code, e.Subcode), e.Action, e.Reason)
+	return fmt.Sprintf("bgp error %d/%d (%s, %s): %s", e.Code, e.Subcode, CodeName(e.Code, e.Subcode), e.Action, e.Reason)
 }
 
 // Notification is the NOTIFICATION message the error becomes.
@@ -155,11 +157,14 @@ func (e *MessageError) Notification() *Notification {
 	return &Notification{Code: e.Code, Subcode: e.Subcode, Data: e.Data}
 }
 
-func resetErr(code, sub uint8, data []byte, format string, args ...any) *MessageError {
+// ResetError is a session-reset error with its NOTIFICATION code and
+// subcode.
+func ResetError(code, sub uint8, data []byte, format string, args ...any) *MessageError {
 	return &MessageError{Code: code, Subcode: sub, Data: data, Action: ActionSessionReset, Reason: fmt.Sprintf(format, args...)}
 }
 
-func codeName(code, sub uint8) string {
+// CodeName names a NOTIFICATION code and subcode.
+func CodeName(code, sub uint8) string {
 	names := map[[2]uint8]string{
 		{1, 1}: "connection not synchronized", {1, 2}: "bad message length", {1, 3}: "bad message type",
 		{2, 1}: "unsupported version", {2, 2}: "bad peer AS", {2, 3}: "bad BGP identifier",
@@ -228,7 +233,7 @@ func (*Notification) Type() MsgType { return MsgNotification }
 // communication (RFC 9003) as text, the prefix limit of a maximum-prefix
 // Cease (RFC 4486 §4), other data in hex.
 func (n *Notification) String() string {
-	s := fmt.Sprintf("%d/%d %s", n.Code, n.Subcode, codeName(n.Code, n.Subcode))
+	s := fmt.Sprintf("%d/%d %s", n.Code, n.Subcode, CodeName(n.Code, n.Subcode))
 	if d := n.dataText(); d != "" {
 		s += ": " + d
 	}
@@ -285,12 +290,12 @@ type Options struct {
 // sent garbage and the session must end with its NOTIFICATION; other errors
 // are I/O errors.
 func ReadMessage(r io.Reader, opts Options) (Message, error) {
-	return readMessage(r, func() Options { return opts })
+	return ReadMessageWith(r, func() Options { return opts })
 }
 
-// readMessage takes the options once the header is in: a session learns
+// ReadMessageWith takes the options once the header is in: a session learns
 // them from the OPEN while its reader already waits for the next message.
-func readMessage(r io.Reader, opts func() Options) (Message, error) {
+func ReadMessageWith(r io.Reader, opts func() Options) (Message, error) {
 	var hdr [HeaderLen]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, err
@@ -309,11 +314,11 @@ func readMessage(r io.Reader, opts func() Options) (Message, error) {
 
 func checkHeader(b []byte) (int, error) {
 	if len(b) < HeaderLen {
-		return 0, resetErr(ErrHeader, ErrHdrBadLength, nil, "message shorter than a header (%d octets)", len(b))
+		return 0, ResetError(ErrHeader, ErrHdrBadLength, nil, "message shorter than a header (%d octets)", len(b))
 	}
 	for _, c := range b[:markerLen] {
 		if c != 0xff {
-			return 0, resetErr(ErrHeader, ErrHdrConnNotSync, nil, "marker is not all ones")
+			return 0, ResetError(ErrHeader, ErrHdrConnNotSync, nil, "marker is not all ones")
 		}
 	}
 	length := int(binary.BigEndian.Uint16(b[16:18]))
@@ -330,11 +335,11 @@ func checkHeader(b []byte) (int, error) {
 	case MsgRouteRefresh:
 		min = HeaderLen + 4
 	default:
-		return 0, resetErr(ErrHeader, ErrHdrBadType, []byte{b[18]}, "unknown message type %d", b[18])
+		return 0, ResetError(ErrHeader, ErrHdrBadType, []byte{b[18]}, "unknown message type %d", b[18])
 	}
 	if length < min || length > MaxMsgLen || (t == MsgKeepalive && length != HeaderLen) ||
 		(t == MsgRouteRefresh && length != HeaderLen+4) {
-		return 0, resetErr(ErrHeader, ErrHdrBadLength, append([]byte(nil), b[16:18]...), "bad length %d for %s", length, t)
+		return 0, ResetError(ErrHeader, ErrHdrBadLength, append([]byte(nil), b[16:18]...), "bad length %d for %s", length, t)
 	}
 	return length, nil
 }
@@ -348,7 +353,7 @@ func DecodeMessage(b []byte, opts Options) (Message, error) {
 		return nil, err
 	}
 	if length != len(b) {
-		return nil, resetErr(ErrHeader, ErrHdrBadLength, append([]byte(nil), b[16:18]...), "length field %d but %d octets", length, len(b))
+		return nil, ResetError(ErrHeader, ErrHdrBadLength, append([]byte(nil), b[16:18]...), "length field %d but %d octets", length, len(b))
 	}
 	body := b[HeaderLen:]
 	switch MsgType(b[18]) {
@@ -371,7 +376,7 @@ func DecodeMessage(b []byte, opts Options) (Message, error) {
 	case MsgRouteRefresh:
 		return &RouteRefresh{AFI: binary.BigEndian.Uint16(body), Reserved: body[2], SAFI: body[3]}, nil
 	}
-	return nil, resetErr(ErrHeader, ErrHdrBadType, []byte{b[18]}, "unknown message type %d", b[18])
+	return nil, ResetError(ErrHeader, ErrHdrBadType, []byte{b[18]}, "unknown message type %d", b[18])
 }
 
 // EncodeMessage encodes m with its header. It fails when the message does

@@ -1,4 +1,4 @@
-package bgp
+package wire
 
 import (
 	"encoding/binary"
@@ -136,7 +136,7 @@ func (o *Open) IPv4Unicast() bool {
 
 func decodeOpen(b []byte) (*Open, error) {
 	if len(b) < 10 {
-		return nil, resetErr(ErrHeader, ErrHdrBadLength, nil, "OPEN body of %d octets", len(b))
+		return nil, ResetError(ErrHeader, ErrHdrBadLength, nil, "OPEN body of %d octets", len(b))
 	}
 	o := &Open{
 		Version:  b[0],
@@ -155,23 +155,23 @@ func decodeOpen(b []byte) (*Open, error) {
 	hdr := 2
 	if ext {
 		if len(params) < 3 {
-			return nil, resetErr(ErrOpen, 0, nil, "truncated extended optional parameters length")
+			return nil, ResetError(ErrOpen, 0, nil, "truncated extended optional parameters length")
 		}
 		plen, params, hdr = int(binary.BigEndian.Uint16(params[1:3])), params[3:], 3
 	}
 	if plen != len(params) {
-		return nil, resetErr(ErrOpen, 0, nil, "optional parameters length %d but %d octets follow", plen, len(params))
+		return nil, ResetError(ErrOpen, 0, nil, "optional parameters length %d but %d octets follow", plen, len(params))
 	}
 	for len(params) > 0 {
 		if len(params) < hdr {
-			return nil, resetErr(ErrOpen, 0, nil, "truncated optional parameter")
+			return nil, ResetError(ErrOpen, 0, nil, "truncated optional parameter")
 		}
 		t, l := params[0], int(params[1])
 		if ext {
 			l = int(binary.BigEndian.Uint16(params[1:3]))
 		}
 		if len(params) < hdr+l {
-			return nil, resetErr(ErrOpen, 0, nil, "optional parameter %d of length %d overruns", t, l)
+			return nil, ResetError(ErrOpen, 0, nil, "optional parameter %d of length %d overruns", t, l)
 		}
 		v := params[hdr : hdr+l]
 		params = params[hdr+l:]
@@ -181,11 +181,11 @@ func decodeOpen(b []byte) (*Open, error) {
 		}
 		for len(v) > 0 {
 			if len(v) < 2 {
-				return nil, resetErr(ErrOpen, 0, nil, "truncated capability")
+				return nil, ResetError(ErrOpen, 0, nil, "truncated capability")
 			}
 			code, cl := v[0], int(v[1])
 			if len(v) < 2+cl {
-				return nil, resetErr(ErrOpen, 0, nil, "capability %d of length %d overruns", code, cl)
+				return nil, ResetError(ErrOpen, 0, nil, "capability %d of length %d overruns", code, cl)
 			}
 			o.Capabilities = append(o.Capabilities, Capability{Code: code, Value: append([]byte{}, v[2:2+cl]...)})
 			v = v[2+cl:]

@@ -1,4 +1,4 @@
-package bgp
+package wire
 
 import (
 	"encoding/binary"
@@ -237,8 +237,11 @@ type MPUnreach struct {
 	Raw       []byte         `json:"raw,omitempty"`
 }
 
-func (m *MPReach) ipv4Unicast() bool   { return m.AFI == AFIIPv4 && m.SAFI == SAFIUnicast }
-func (m *MPUnreach) ipv4Unicast() bool { return m.AFI == AFIIPv4 && m.SAFI == SAFIUnicast }
+// IPv4Unicast reports whether the attribute carries IPv4 unicast.
+func (m *MPReach) IPv4Unicast() bool { return m.AFI == AFIIPv4 && m.SAFI == SAFIUnicast }
+
+// IPv4Unicast reports whether the attribute carries IPv4 unicast.
+func (m *MPUnreach) IPv4Unicast() bool { return m.AFI == AFIIPv4 && m.SAFI == SAFIUnicast }
 
 // RawAttr is an attribute netemu does not interpret; optional transitive
 // ones are passed on with the partial bit set.
@@ -321,7 +324,7 @@ func (*Update) Type() MsgType { return MsgUpdate }
 // unicast MP_REACH_NLRI.
 func (u *Update) AllNLRI() []netip.Prefix {
 	out := slices.Clone(u.NLRI)
-	if u.Attrs != nil && u.Attrs.MPReach != nil && u.Attrs.MPReach.ipv4Unicast() {
+	if u.Attrs != nil && u.Attrs.MPReach != nil && u.Attrs.MPReach.IPv4Unicast() {
 		out = append(out, u.Attrs.MPReach.NLRI...)
 	}
 	return out
@@ -331,7 +334,7 @@ func (u *Update) AllNLRI() []netip.Prefix {
 // an IPv4 unicast MP_UNREACH_NLRI.
 func (u *Update) AllWithdrawn() []netip.Prefix {
 	out := slices.Clone(u.Withdrawn)
-	if u.Attrs != nil && u.Attrs.MPUnreach != nil && u.Attrs.MPUnreach.ipv4Unicast() {
+	if u.Attrs != nil && u.Attrs.MPUnreach != nil && u.Attrs.MPUnreach.IPv4Unicast() {
 		out = append(out, u.Attrs.MPUnreach.Withdrawn...)
 	}
 	return out
@@ -385,25 +388,25 @@ func prefixesLen(ps []netip.Prefix) int {
 // the caller withdraws its prefixes; with a session-reset error it is nil.
 func DecodeUpdate(b []byte, opts Options) (*Update, error) {
 	if len(b) < 4 {
-		return nil, resetErr(ErrUpdate, ErrUpdMalformedAttrList, nil, "UPDATE body of %d octets", len(b))
+		return nil, ResetError(ErrUpdate, ErrUpdMalformedAttrList, nil, "UPDATE body of %d octets", len(b))
 	}
 	wlen := int(binary.BigEndian.Uint16(b))
 	if 2+wlen+2 > len(b) {
-		return nil, resetErr(ErrUpdate, ErrUpdMalformedAttrList, nil, "withdrawn routes length %d overruns", wlen)
+		return nil, ResetError(ErrUpdate, ErrUpdMalformedAttrList, nil, "withdrawn routes length %d overruns", wlen)
 	}
 	u := &Update{}
 	var err error
 	if u.Withdrawn, err = decodePrefixes(b[2 : 2+wlen]); err != nil {
-		return nil, resetErr(ErrUpdate, ErrUpdInvalidNetworkField, nil, "withdrawn routes: %v", err)
+		return nil, ResetError(ErrUpdate, ErrUpdInvalidNetworkField, nil, "withdrawn routes: %v", err)
 	}
 	rest := b[2+wlen:]
 	alen := int(binary.BigEndian.Uint16(rest))
 	if 2+alen > len(rest) {
-		return nil, resetErr(ErrUpdate, ErrUpdMalformedAttrList, nil, "total path attribute length %d overruns", alen)
+		return nil, ResetError(ErrUpdate, ErrUpdMalformedAttrList, nil, "total path attribute length %d overruns", alen)
 	}
 	attrBytes := rest[2 : 2+alen]
 	if u.NLRI, err = decodePrefixes(rest[2+alen:]); err != nil {
-		return nil, resetErr(ErrUpdate, ErrUpdInvalidNetworkField, nil, "NLRI: %v", err)
+		return nil, ResetError(ErrUpdate, ErrUpdInvalidNetworkField, nil, "NLRI: %v", err)
 	}
 	if alen == 0 {
 		if len(u.NLRI) > 0 {
@@ -424,10 +427,10 @@ func DecodeUpdate(b []byte, opts Options) (*Update, error) {
 	if aerr != nil {
 		// treat-as-withdraw: every prefix the UPDATE names, reachable or
 		// not, becomes a withdrawal.
-		if attrs.MPReach != nil && attrs.MPReach.ipv4Unicast() {
+		if attrs.MPReach != nil && attrs.MPReach.IPv4Unicast() {
 			u.NLRI = append(u.NLRI, attrs.MPReach.NLRI...)
 		}
-		if attrs.MPUnreach != nil && attrs.MPUnreach.ipv4Unicast() {
+		if attrs.MPUnreach != nil && attrs.MPUnreach.IPv4Unicast() {
 			u.Withdrawn = append(u.Withdrawn, attrs.MPUnreach.Withdrawn...)
 		}
 		u.Withdrawn = append(u.Withdrawn, u.NLRI...)
@@ -510,7 +513,7 @@ func decodeAttrs(b []byte, opts Options) (*PathAttrs, []*MessageError, *MessageE
 		b = b[hdr+l:]
 		if seen[typ] {
 			if typ == AttrMPReach || typ == AttrMPUnreach {
-				note(resetErr(ErrUpdate, ErrUpdMalformedAttrList, nil, "attribute %d twice", typ))
+				note(ResetError(ErrUpdate, ErrUpdMalformedAttrList, nil, "attribute %d twice", typ))
 				return a, discarded, worst
 			}
 			// RFC 7606 §3 g: later duplicates are discarded.
@@ -589,7 +592,7 @@ func decodeAttr(a *PathAttrs, flags, typ uint8, v, raw []byte, opts Options,
 			return attrErr(ErrUpdAttrLength, raw, ActionTreatAsWithdraw, "NEXT_HOP of %d octets", len(v))
 		}
 		nh := netip.AddrFrom4([4]byte(v))
-		if !validNextHop(nh) {
+		if !ValidNextHop(nh) {
 			return attrErr(ErrUpdInvalidNextHop, raw, ActionTreatAsWithdraw, "NEXT_HOP %v", nh)
 		}
 		a.NextHop = nh
@@ -677,9 +680,9 @@ func decodeAttr(a *PathAttrs, flags, typ uint8, v, raw []byte, opts Options,
 	return nil
 }
 
-// validNextHop rejects next hops no router can be: 0.0.0.0, loopback,
+// ValidNextHop rejects next hops no router can be: 0.0.0.0, loopback,
 // multicast and the limited broadcast (RFC 4271 §6.3).
-func validNextHop(nh netip.Addr) bool {
+func ValidNextHop(nh netip.Addr) bool {
 	return !(nh.IsUnspecified() || nh.IsMulticast() || nh == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || nh.IsLoopback())
 }
 
@@ -786,7 +789,7 @@ func decodeMPReach(v []byte) (*MPReach, error) {
 	}
 	m.NextHop = slices.Clone(v[4 : 4+nhl])
 	nlri := v[4+nhl+1:]
-	if !m.ipv4Unicast() {
+	if !m.IPv4Unicast() {
 		m.Raw = slices.Clone(nlri)
 		return m, nil
 	}
@@ -805,7 +808,7 @@ func decodeMPUnreach(v []byte) (*MPUnreach, error) {
 		return nil, fmt.Errorf("%d octets", len(v))
 	}
 	m := &MPUnreach{AFI: binary.BigEndian.Uint16(v), SAFI: v[2]}
-	if !m.ipv4Unicast() {
+	if !m.IPv4Unicast() {
 		m.Raw = slices.Clone(v[3:])
 		return m, nil
 	}
@@ -859,8 +862,9 @@ func (p ASPath) has4Octet() bool {
 	return false
 }
 
-// encodeAttrs writes the attributes in type-code order.
-func (a *PathAttrs) encode(opts Options) []byte {
+// Encode writes the attributes in type-code order (without the UPDATE
+// around them: the Adj-RIB-Out compares these bytes).
+func (a *PathAttrs) Encode(opts Options) []byte {
 	var b []byte
 	// optTrans are the flags of a recognized optional transitive
 	// attribute, Partial kept as received.
@@ -914,7 +918,7 @@ func (a *PathAttrs) encode(opts Options) []byte {
 		v = append(v, m.SAFI, byte(len(m.NextHop)))
 		v = append(v, m.NextHop...)
 		v = append(v, 0)
-		if m.ipv4Unicast() {
+		if m.IPv4Unicast() {
 			v = appendPrefixes(v, m.NLRI)
 		} else {
 			v = append(v, m.Raw...)
@@ -924,7 +928,7 @@ func (a *PathAttrs) encode(opts Options) []byte {
 	if m := a.MPUnreach; m != nil {
 		v := binary.BigEndian.AppendUint16(nil, m.AFI)
 		v = append(v, m.SAFI)
-		if m.ipv4Unicast() {
+		if m.IPv4Unicast() {
 			v = appendPrefixes(v, m.Withdrawn)
 		} else {
 			v = append(v, m.Raw...)
@@ -968,7 +972,7 @@ func (u *Update) appendTo(b []byte, opts Options) []byte {
 	b = appendPrefixes(b, u.Withdrawn)
 	var attrs []byte
 	if u.Attrs != nil {
-		attrs = u.Attrs.encode(opts)
+		attrs = u.Attrs.Encode(opts)
 	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(attrs)))
 	b = append(b, attrs...)
@@ -1002,7 +1006,7 @@ func SplitUpdate(withdrawn []netip.Prefix, attrs *PathAttrs, nlri []netip.Prefix
 	if len(nlri) == 0 || attrs == nil {
 		return out, nil
 	}
-	alen := len(attrs.encode(opts))
+	alen := len(attrs.Encode(opts))
 	if alen+5 > room {
 		return nil, fmt.Errorf("path attributes of %d octets leave no room for NLRI", alen)
 	}
