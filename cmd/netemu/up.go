@@ -2,59 +2,30 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"os/signal"
-	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
+	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 
-	"github.com/netemu/netemu/nodes"
-	"github.com/netemu/netemu/nodes/labpath"
+	"github.com/netemu/netemu/lab"
+	"github.com/netemu/netemu/nodes/svc"
 	"github.com/netemu/netemu/nodes/vxlan"
 	"github.com/netemu/netemu/topo"
 )
 
-// upRun is what every stage of `netemu up` gets.
-type upRun struct {
-	lab   *topo.Lab
-	state *nodes.State // the share being built (state.Dir, state.Nodes …); nil in check
-	log   hclog.Logger
-	// self is the absolute path of the running netemu binary (for
-	// `netemu agent`, `netemu supervise`).
-	self string
-	// machine is the share being built ("" for a single-machine lab).
-	machine string
-}
-
-// upStage is one step of `netemu up` after the kernel objects exist.
-// A stage's failure fails `up`, which then tears everything down
-// (processes, namespaces, files): stages need no undo of their own.
-type upStage struct {
-	name string
-	// check, when set, runs BEFORE anything is built (r.state is nil):
-	// missing programs, bad combinations. Failing here touches nothing.
-	check func(r *upRun) error
-	run   func(ctx context.Context, r *upRun) error
-}
-
-// upStages lists every stage after the kernel objects exist, in order.
-// One line each; owners add theirs: firewall (issue 3), services (issue 4),
-// routing (issues 5/6), converge (issue 7).
-func upStages() []upStage {
-	return []upStage{
-		tunnelsStage(),
-		fwStage(),
-		servicesStage(),
-		routingStage(),
-		peersStage(),
-		frrStage(),
-		convergeStage(),
-	}
-}
+// Environment variables that bound `up`'s waits: tests of labs that never
+// converge, or machines started by hand.
+const (
+	convergeTimeoutEnv = "NETEMU_CONVERGE_TIMEOUT" // default: from the lab's timers
+	peerTimeoutEnv     = "NETEMU_PEER_TIMEOUT"     // default: lab.DefaultPeerTimeout
+)
 
 func newUpCmd(g *globals) *cobra.Command {
 	var machine string
@@ -72,11 +43,11 @@ func newUpCmd(g *globals) *cobra.Command {
 				if machine != "" {
 					return fmt.Errorf("--all-machines and --machine exclude each other")
 				}
-				lab, err := loadLab(file)
+				l, err := lab.Load(file)
 				if err != nil {
 					return err
 				}
-				return runAllMachines(cmd.Context(), os.Stdout, lab, file, "up", nil)
+				return runAllMachines(cmd.Context(), os.Stdout, l, file, "up", nil)
 			}
 			return runUp(cmd.Context(), g, file, machine)
 		},
@@ -87,89 +58,120 @@ func newUpCmd(g *globals) *cobra.Command {
 }
 
 func runUp(ctx context.Context, g *globals, file, machine string) error {
-	log := g.logger()
-	lab, err := loadLab(file)
+	l, err := lab.Load(file)
 	if err != nil {
 		return err
 	}
-	if machine, err = resolveMachine(lab, machine); err != nil {
-		return err
-	}
-	self, err := selfPath()
+	self, err := lab.SelfPath()
 	if err != nil {
 		return err
 	}
-	r := &upRun{lab: lab, log: log, self: self, machine: machine}
-	stages := upStages()
-	for _, s := range stages {
-		if s.check == nil {
-			continue
-		}
-		if err := s.check(r); err != nil {
-			return fmt.Errorf("up %s: %s: %w", lab.Name, s.name, err)
-		}
+	opts := lab.UpOptions{Lab: l, Machine: machine, Self: self, Log: g.logger()}
+	if opts.ConvergeTimeout, err = envDuration(convergeTimeoutEnv); err != nil {
+		return err
 	}
-
+	if opts.PeerTimeout, err = envDuration(peerTimeoutEnv); err != nil {
+		return err
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	unlock, err := nodes.Lock(ctx, lab.Name, machine)
+	r := &upRenderer{lab: l, out: os.Stdout, errw: os.Stderr}
+	opts.Progress = r.event
+	res, err := lab.Up(ctx, opts)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	share := labpath.ShareName(lab.Name, machine)
-	if _, err := nodes.LoadState(lab.Name, machine); err == nil {
-		return fmt.Errorf("lab %s is already up (run `netemu down %s` first)", share, lab.Name)
-	} else if !errors.Is(err, nodes.ErrNotUp) {
-		return fmt.Errorf("lab %s: %w (run `netemu down %s`)", share, err, lab.Name)
-	}
-
-	prog := newProgress(os.Stderr, "building "+share)
-	st, err := nodes.Build(ctx, lab, nodes.BuildOptions{
-		Machine:    machine,
-		Log:        log,
-		Progress:   prog.update,
-		Supervisor: self,
-		CrossLink:  vxlan.New(log),
-	})
-	prog.done()
-	if err != nil {
-		return fmt.Errorf("up %s: %w", share, err)
-	}
-	r.state = st
-	for _, s := range stages {
-		err := ctx.Err()
-		if err == nil {
-			log.Debug("stage", "name", s.name)
-			err = s.run(ctx, r)
-		}
-		if err != nil {
-			log.Warn("up failed, tearing the lab down", "stage", s.name, "error", err)
-			if derr := nodes.Down(context.Background(), lab.Name, machine, log); derr != nil {
-				err = errors.Join(err, fmt.Errorf("teardown: %w", derr))
-			}
-			return fmt.Errorf("up %s: %s: %w", share, s.name, err)
-		}
-	}
-	if err := nodes.MarkUp(st); err != nil {
-		return err
-	}
-	return printNodesTable(os.Stdout, st, nil)
+	return printNodesTable(os.Stdout, res.State, nil)
 }
 
-// selfPath is the running binary, resolved, so detached children (the
-// supervisor, agents) keep working whatever the caller's cwd was.
-func selfPath() (string, error) {
-	p, err := os.Executable()
+// envDuration is the duration in $name, 0 when unset.
+func envDuration(name string) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
 	if err != nil {
-		return "", fmt.Errorf("find the netemu binary: %w", err)
+		return 0, fmt.Errorf("%s=%q: %w", name, v, err)
 	}
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		p = r
+	return d, nil
+}
+
+// upRenderer prints `up`'s progress as it happens: the build's progress
+// bar on stderr, what each stage made on stdout once it is done.
+type upRenderer struct {
+	lab       *topo.Lab
+	out, errw *os.File
+	bar       *progress
+}
+
+func (r *upRenderer) event(e lab.Event) {
+	switch e.Kind {
+	case lab.EventMachine:
+		fmt.Fprintf(r.errw, "this host is machine %s of lab %s (it has %s)\n", e.Machine, r.lab.Name, r.lab.Machine(e.Machine).Address)
+	case lab.EventStageStart:
+		if e.Stage == lab.StageBuild {
+			r.bar = newProgress(r.errw, "building "+e.Share)
+		}
+	case lab.EventBuilt:
+		r.bar.update(e.Done, e.Total)
+	case lab.EventStageDone:
+		if e.Stage == lab.StageBuild {
+			r.bar.done()
+		}
+		if e.Err == nil {
+			printStage(r.out, e.Stage, e.Result)
+		}
 	}
-	return p, nil
+}
+
+// printStage prints what a finished stage made.
+func printStage(w io.Writer, stage string, res *lab.UpResult) {
+	switch stage {
+	case lab.StageTunnels:
+		writeTunnels(w, res.Tunnels)
+	case lab.StageServices:
+		printServices(w, res.State.Model.ClientHost, res.Services)
+	case lab.StagePeers:
+		if p := res.Peers; p != nil {
+			fmt.Fprintf(w, "machines %s answered through the tunnels after %s\n", strings.Join(p.Machines, ", "), p.After.Round(10*time.Millisecond))
+		}
+	case lab.StageConverge:
+		if res.Converged != nil {
+			fmt.Fprintln(w, res.Converged)
+		}
+	}
+}
+
+// printServices lists the key pairs' files and MariaDB's password files.
+func printServices(w io.Writer, clientHost string, res *svc.Result) {
+	if res == nil {
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(res.Keys)) {
+		fmt.Fprintf(w, "key pair %s: %s", name, res.Keys[name])
+		if c, ok := res.ClientKeys[name]; ok {
+			fmt.Fprintf(w, " (copy for %s: %s)", clientHost, c)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, node := range slices.Sorted(maps.Keys(res.MariaDBPasswords)) {
+		fmt.Fprintf(w, "mariadb on %s: user %s, password in %s\n", node, svc.MariaDBUser, res.MariaDBPasswords[node])
+	}
+}
+
+// writeTunnels prints a share's VXLAN tunnels, nothing when it has none.
+func writeTunnels(w io.Writer, rs []vxlan.Record) {
+	for _, r := range rs {
+		moved := ""
+		if r.VNI != r.BaseVNI {
+			moved = fmt.Sprintf(" (hash %d collided)", r.BaseVNI)
+		}
+		fmt.Fprintf(w, "tunnel %s:%s → %s:%s on %s (%s): vxlan VNI %d%s udp/%d, mtu %d (underlay %s mtu %d − %d)\n",
+			r.Local.Node, r.Local.Iface, r.Remote.Node, r.Remote.Iface, r.RemoteMachine, r.RemoteAddr,
+			r.VNI, moved, r.Port, r.MTU, r.Underlay, r.UnderlayMTU, r.UnderlayMTU-r.MTU)
+	}
 }

@@ -1,4 +1,4 @@
-package main
+package lab
 
 import (
 	"context"
@@ -18,15 +18,19 @@ import (
 // frrDir is where FRR's binaries live on Debian.
 const frrDir = "/usr/lib/frr"
 
+// routeWatchStartTimeout bounds how long Up waits for a router's route
+// watcher to subscribe.
+const routeWatchStartTimeout = 15 * time.Second
+
 // frrStage runs FRR's zebra, ripd and bgpd in every local router when the
 // lab says daemons = "frr", configured from the model as netemu's agent
 // would be, and a route watcher that writes the kernel's route changes to
 // the router's event log (FRR's own logs are not netemu's timeline). Each
 // program is supervised; FRR's sockets and pid files live in
 // <nodedir>/frr, never in the host's /var/run/frr.
-func frrStage() upStage {
-	return upStage{
-		name: "frr",
+func frrStage() stage {
+	return stage{
+		name: StageFRR,
 		check: func(r *upRun) error {
 			if r.lab.Daemons != topo.DaemonsFRR {
 				return nil
@@ -108,10 +112,6 @@ func startFRR(ctx context.Context, r *upRun, node string, uid, gid int) error {
 	}
 	return nil
 }
-
-// routeWatchStartTimeout bounds how long `up` waits for a router's route
-// watcher to subscribe.
-const routeWatchStartTimeout = 15 * time.Second
 
 // startRouteWatch runs `netemu routewatch` in the router, supervised, and
 // waits until it is subscribed (its start event is in the log), so the

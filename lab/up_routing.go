@@ -1,4 +1,4 @@
-package main
+package lab
 
 import (
 	"context"
@@ -9,25 +9,27 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/topo"
 )
 
-// agentStartTimeout bounds how long `up` waits for a started agent to
+// agentStartTimeout bounds how long Up waits for a started agent to
 // answer on its control socket.
 const agentStartTimeout = 20 * time.Second
 
 // routingStage starts netemu's agent in every local router (lab.Daemons
 // "netemu", the default). "none" runs no routing; "frr" is started by its
 // own stage.
-func routingStage() upStage {
-	return upStage{
-		name: "routing",
+func routingStage() stage {
+	return stage{
+		name: StageRouting,
 		run: func(ctx context.Context, r *upRun) error {
 			if r.lab.Daemons != "" && r.lab.Daemons != topo.DaemonsNetemu {
 				return nil
 			}
+			// The agents log at info unless the caller asked for more.
 			level := "info"
 			if r.log.GetLevel() <= hclog.Debug && r.log.GetLevel() != hclog.NoLevel {
 				level = r.log.GetLevel().String()
@@ -66,7 +68,7 @@ func routingStage() upStage {
 }
 
 // waitAgents polls every agent's control socket until it answers, so a
-// router whose agent cannot start fails `up` with its reason.
+// router whose agent cannot start fails Up with its reason.
 func waitAgents(ctx context.Context, socks []string) error {
 	ctx, cancel := context.WithTimeout(ctx, agentStartTimeout)
 	defer cancel()

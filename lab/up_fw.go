@@ -1,4 +1,4 @@
-package main
+package lab
 
 import (
 	"context"
@@ -6,15 +6,14 @@ import (
 	"slices"
 
 	"github.com/netemu/netemu/fw"
-	"github.com/netemu/netemu/nodes/labpath"
 )
 
-// fwStage is the `up` stage of the AWS half: public IPs, the internet
-// gateways' 1:1 NAT, the subnets' route tables, security groups and
-// network ACLs for every VPC built by this share.
-func fwStage() upStage {
-	return upStage{
-		name: "firewall",
+// fwStage is the AWS half: public IPs, the internet gateways' 1:1 NAT, the
+// subnets' route tables, security groups and network ACLs for every VPC
+// built by this share.
+func fwStage() stage {
+	return stage{
+		name: StageFirewall,
 		check: func(r *upRun) error {
 			if len(r.lab.VPCs) == 0 {
 				return nil
@@ -30,7 +29,7 @@ func fwStage() upStage {
 				return err
 			}
 			local := func(node string) bool { return slices.Contains(r.state.Nodes, node) }
-			if err := fw.Up(ctx, r.lab, st, local, labNetns(r.lab.Name), r.log); err != nil {
+			if err := fw.Up(ctx, r.lab, st, local, Netns(r.lab.Name), r.log); err != nil {
 				return err
 			}
 			if err := st.Save(r.state.Dir); err != nil {
@@ -39,9 +38,4 @@ func fwStage() upStage {
 			return nil
 		},
 	}
-}
-
-// labNetns maps a lab's node names to their namespace mounts.
-func labNetns(lab string) fw.Namespaces {
-	return func(node string) string { return labpath.NetnsPath(lab, node) }
 }
