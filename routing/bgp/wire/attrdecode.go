@@ -1,0 +1,288 @@
+package wire
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+	"slices"
+)
+
+// decodeAttrs parses the path attributes. It returns the attributes
+// (possibly partial), the attribute-discard notes, and the most severe
+// error (treat-as-withdraw or session-reset).
+func decodeAttrs(b []byte, opts Options) (*PathAttrs, []*MessageError, *MessageError) {
+	d := &attrDecoder{a: &PathAttrs{}, opts: opts}
+	var discarded []*MessageError
+	var worst *MessageError
+	note := func(e *MessageError) {
+		if e.Action == ActionAttributeDiscard {
+			discarded = append(discarded, e)
+			return
+		}
+		if worst == nil || e.Action > worst.Action {
+			worst = e
+		}
+	}
+	seen := map[uint8]bool{}
+	for len(b) > 0 {
+		if len(b) < 3 || (b[0]&FlagExtLen != 0 && len(b) < 4) {
+			note(&MessageError{Code: ErrUpdate, Subcode: ErrUpdAttrLength, Action: ActionTreatAsWithdraw,
+				Reason: fmt.Sprintf("%d octets left, too few for an attribute", len(b))})
+			break
+		}
+		flags, typ := b[0], b[1]
+		hdr, l := 3, int(b[2])
+		if flags&FlagExtLen != 0 {
+			hdr, l = 4, int(binary.BigEndian.Uint16(b[2:4]))
+		}
+		if len(b) < hdr+l {
+			note(&MessageError{Code: ErrUpdate, Subcode: ErrUpdAttrLength, Data: slices.Clone(b[:hdr]), Action: ActionTreatAsWithdraw,
+				Reason: fmt.Sprintf("attribute %d of length %d overruns the attributes", typ, l)})
+			break
+		}
+		raw := b[:hdr+l]
+		v := b[hdr : hdr+l]
+		b = b[hdr+l:]
+		if seen[typ] {
+			if typ == AttrMPReach || typ == AttrMPUnreach {
+				note(ResetError(ErrUpdate, ErrUpdMalformedAttrList, nil, "attribute %d twice", typ))
+				return d.a, discarded, worst
+			}
+			// RFC 7606 §3 g: later duplicates are discarded.
+			note(&MessageError{Code: ErrUpdate, Subcode: ErrUpdMalformedAttrList, Action: ActionAttributeDiscard,
+				Reason: fmt.Sprintf("duplicate attribute %d discarded", typ)})
+			continue
+		}
+		seen[typ] = true
+		if e := d.attr(flags, typ, v, raw); e != nil {
+			note(e)
+			if e.Action == ActionSessionReset {
+				return d.a, discarded, worst
+			}
+		}
+	}
+	if !opts.AS4 {
+		mergeAS4(d.a, d.as4Path, d.hasAS4Path, d.as4Agg)
+	}
+	return d.a, discarded, worst
+}
+
+func attrErr(sub uint8, raw []byte, act Action, format string, args ...any) *MessageError {
+	return &MessageError{Code: ErrUpdate, Subcode: sub, Data: slices.Clone(raw), Action: act, Reason: fmt.Sprintf(format, args...)}
+}
+
+// attrDecoder fills one UPDATE's attributes, one method per known
+// attribute. An old (2-octet) speaker's AS4_PATH and AS4_AGGREGATOR are
+// held apart until every attribute is in, then merged (RFC 6793 §4.2.3).
+type attrDecoder struct {
+	a          *PathAttrs
+	opts       Options
+	as4Path    ASPath
+	hasAS4Path bool
+	as4Agg     *Aggregator
+}
+
+// attrSpec is what the decoder knows of one attribute type.
+type attrSpec struct {
+	// flags are the optional/transitive bits the attribute must carry.
+	flags uint8
+	// badFlags is RFC 7606's action when they are wrong.
+	badFlags Action
+	// partial: the Partial bit is kept, to be sent on (RFC 4271 §5).
+	partial bool
+	decode  func(d *attrDecoder, v, raw []byte) *MessageError
+}
+
+const (
+	flagsWK  = FlagTransitive                // well-known
+	flagsOT  = FlagOptional | FlagTransitive // optional transitive
+	flagsONT = FlagOptional                  // optional non-transitive
+)
+
+var attrSpecs = map[uint8]attrSpec{
+	AttrOrigin:          {flagsWK, ActionTreatAsWithdraw, false, (*attrDecoder).origin},
+	AttrASPath:          {flagsWK, ActionTreatAsWithdraw, false, (*attrDecoder).asPath},
+	AttrNextHop:         {flagsWK, ActionTreatAsWithdraw, false, (*attrDecoder).nextHop},
+	AttrMED:             {flagsONT, ActionTreatAsWithdraw, false, (*attrDecoder).med},
+	AttrLocalPref:       {flagsWK, ActionTreatAsWithdraw, false, (*attrDecoder).localPref},
+	AttrAtomicAggregate: {flagsWK, ActionAttributeDiscard, false, (*attrDecoder).atomicAggregate},
+	AttrAggregator:      {flagsOT, ActionAttributeDiscard, true, (*attrDecoder).aggregator},
+	AttrCommunities:     {flagsOT, ActionTreatAsWithdraw, true, (*attrDecoder).communities},
+	AttrMPReach:         {flagsONT, ActionSessionReset, false, (*attrDecoder).mpReach},
+	AttrMPUnreach:       {flagsONT, ActionSessionReset, false, (*attrDecoder).mpUnreach},
+	AttrAS4Path:         {flagsOT, ActionAttributeDiscard, false, (*attrDecoder).as4PathAttr},
+	AttrAS4Aggregator:   {flagsOT, ActionAttributeDiscard, false, (*attrDecoder).as4Aggregator},
+	AttrLargeCommunity:  {flagsOT, ActionTreatAsWithdraw, true, (*attrDecoder).largeCommunities},
+}
+
+// attr decodes one attribute of type typ: v is its value, raw the whole
+// attribute (the data of the NOTIFICATION it may cause).
+func (d *attrDecoder) attr(flags, typ uint8, v, raw []byte) *MessageError {
+	spec, known := attrSpecs[typ]
+	if !known {
+		if flags&FlagOptional == 0 {
+			return attrErr(ErrUpdUnrecognizedWKAttr, raw, ActionSessionReset, "unrecognized well-known attribute %d", typ)
+		}
+		// The low four flag bits are unused: ignored on receipt, zero when
+		// sent (RFC 4271 §4.3), so they are not kept for passing on.
+		d.a.Unknown = append(d.a.Unknown, RawAttr{Flags: flags & (FlagOptional | FlagTransitive | FlagPartial), Type: typ, Data: slices.Clone(v)})
+		return nil
+	}
+	if flags&(FlagOptional|FlagTransitive) != spec.flags {
+		return attrErr(ErrUpdAttrFlags, raw, spec.badFlags, "attribute %d with flags %#x", typ, flags)
+	}
+	if e := spec.decode(d, v, raw); e != nil {
+		return e
+	}
+	if flags&FlagPartial != 0 && spec.partial {
+		d.a.Partial |= 1 << typ
+	}
+	return nil
+}
+
+// u32 reads a 4-octet attribute.
+func u32(name string, v, raw []byte) (uint32, *MessageError) {
+	if len(v) != 4 {
+		return 0, attrErr(ErrUpdAttrLength, raw, ActionTreatAsWithdraw, "%s of %d octets", name, len(v))
+	}
+	return binary.BigEndian.Uint32(v), nil
+}
+
+func (d *attrDecoder) origin(v, raw []byte) *MessageError {
+	if len(v) != 1 {
+		return attrErr(ErrUpdAttrLength, raw, ActionTreatAsWithdraw, "ORIGIN of %d octets", len(v))
+	}
+	if v[0] > 2 {
+		return attrErr(ErrUpdInvalidOrigin, raw, ActionTreatAsWithdraw, "ORIGIN %d", v[0])
+	}
+	d.a.HasOrigin, d.a.Origin = true, Origin(v[0])
+	return nil
+}
+
+func (d *attrDecoder) asPath(v, _ []byte) *MessageError {
+	p, err := decodeASPath(v, d.opts.AS4, false)
+	if err != nil {
+		return attrErr(ErrUpdMalformedASPath, nil, ActionTreatAsWithdraw, "AS_PATH: %v", err)
+	}
+	d.a.HasASPath, d.a.ASPath = true, p
+	return nil
+}
+
+func (d *attrDecoder) nextHop(v, raw []byte) *MessageError {
+	if len(v) != 4 {
+		return attrErr(ErrUpdAttrLength, raw, ActionTreatAsWithdraw, "NEXT_HOP of %d octets", len(v))
+	}
+	nh := netip.AddrFrom4([4]byte(v))
+	if !ValidNextHop(nh) {
+		return attrErr(ErrUpdInvalidNextHop, raw, ActionTreatAsWithdraw, "NEXT_HOP %v", nh)
+	}
+	d.a.NextHop = nh
+	return nil
+}
+
+func (d *attrDecoder) med(v, raw []byte) *MessageError {
+	med, e := u32("MULTI_EXIT_DISC", v, raw)
+	if e == nil {
+		d.a.HasMED, d.a.MED = true, med
+	}
+	return e
+}
+
+func (d *attrDecoder) localPref(v, raw []byte) *MessageError {
+	lp, e := u32("LOCAL_PREF", v, raw)
+	if e == nil {
+		d.a.HasLocalPref, d.a.LocalPref = true, lp
+	}
+	return e
+}
+
+func (d *attrDecoder) atomicAggregate(v, raw []byte) *MessageError {
+	if len(v) != 0 {
+		return attrErr(ErrUpdAttrLength, raw, ActionAttributeDiscard, "ATOMIC_AGGREGATE of %d octets", len(v))
+	}
+	d.a.AtomicAggregate = true
+	return nil
+}
+
+func (d *attrDecoder) aggregator(v, raw []byte) *MessageError {
+	n := 6
+	if d.opts.AS4 {
+		n = 8
+	}
+	if len(v) != n {
+		return attrErr(ErrUpdAttrLength, raw, ActionAttributeDiscard, "AGGREGATOR of %d octets", len(v))
+	}
+	g := &Aggregator{}
+	if d.opts.AS4 {
+		g.AS, g.Addr = binary.BigEndian.Uint32(v), netip.AddrFrom4([4]byte(v[4:8]))
+	} else {
+		g.AS, g.Addr = uint32(binary.BigEndian.Uint16(v)), netip.AddrFrom4([4]byte(v[2:6]))
+	}
+	d.a.Aggregator = g
+	return nil
+}
+
+func (d *attrDecoder) communities(v, raw []byte) *MessageError {
+	if len(v) == 0 || len(v)%4 != 0 {
+		return attrErr(ErrUpdOptionalAttr, raw, ActionTreatAsWithdraw, "COMMUNITIES of %d octets", len(v))
+	}
+	d.a.Communities = make([]uint32, 0, len(v)/4)
+	for i := 0; i < len(v); i += 4 {
+		d.a.Communities = append(d.a.Communities, binary.BigEndian.Uint32(v[i:]))
+	}
+	return nil
+}
+
+func (d *attrDecoder) largeCommunities(v, raw []byte) *MessageError {
+	if len(v) == 0 || len(v)%12 != 0 {
+		return attrErr(ErrUpdOptionalAttr, raw, ActionTreatAsWithdraw, "LARGE_COMMUNITY of %d octets", len(v))
+	}
+	d.a.LargeComms = make([]LargeCommunity, 0, len(v)/12)
+	for i := 0; i < len(v); i += 12 {
+		d.a.LargeComms = append(d.a.LargeComms, LargeCommunity{Global: binary.BigEndian.Uint32(v[i:]),
+			Local1: binary.BigEndian.Uint32(v[i+4:]), Local2: binary.BigEndian.Uint32(v[i+8:])})
+	}
+	return nil
+}
+
+func (d *attrDecoder) mpReach(v, _ []byte) *MessageError {
+	m, err := decodeMPReach(v)
+	if err != nil {
+		return attrErr(ErrUpdOptionalAttr, nil, ActionSessionReset, "MP_REACH_NLRI: %v", err)
+	}
+	d.a.MPReach = m
+	return nil
+}
+
+func (d *attrDecoder) mpUnreach(v, _ []byte) *MessageError {
+	m, err := decodeMPUnreach(v)
+	if err != nil {
+		return attrErr(ErrUpdOptionalAttr, nil, ActionSessionReset, "MP_UNREACH_NLRI: %v", err)
+	}
+	d.a.MPUnreach = m
+	return nil
+}
+
+func (d *attrDecoder) as4PathAttr(v, _ []byte) *MessageError {
+	if d.opts.AS4 {
+		// RFC 6793 §6: a NEW speaker ignores AS4_PATH from a NEW speaker.
+		return attrErr(0, nil, ActionAttributeDiscard, "AS4_PATH from a 4-octet speaker ignored")
+	}
+	p, err := decodeASPath(v, true, true)
+	if err != nil {
+		return attrErr(ErrUpdMalformedASPath, nil, ActionAttributeDiscard, "AS4_PATH: %v", err)
+	}
+	d.as4Path, d.hasAS4Path = p, true
+	return nil
+}
+
+func (d *attrDecoder) as4Aggregator(v, raw []byte) *MessageError {
+	if d.opts.AS4 {
+		return attrErr(0, nil, ActionAttributeDiscard, "AS4_AGGREGATOR from a 4-octet speaker ignored")
+	}
+	if len(v) != 8 {
+		return attrErr(ErrUpdAttrLength, raw, ActionAttributeDiscard, "AS4_AGGREGATOR of %d octets", len(v))
+	}
+	d.as4Agg = &Aggregator{AS: binary.BigEndian.Uint32(v), Addr: netip.AddrFrom4([4]byte(v[4:8]))}
+	return nil
+}
