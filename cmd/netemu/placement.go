@@ -3,34 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"net/netip"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/netemu/netemu/nodes/vxlan"
-	"github.com/netemu/netemu/topo"
+	"github.com/netemu/netemu/lab"
 )
-
-// placementJSON is `placement -o json`.
-type placementJSON struct {
-	Lab      string             `json:"lab"`
-	Port     uint16             `json:"vxlan_port"`
-	Machines []machinePlacement `json:"machines"`
-	CutLinks []vxlan.Cross      `json:"cut_links"`
-}
-
-type machinePlacement struct {
-	Name    string       `json:"name"`
-	Address netip.Addr   `json:"address"`
-	Nodes   []placedNode `json:"nodes"`
-}
-
-type placedNode struct {
-	Name string `json:"name"`
-	// Placed: netemu chose the machine (the file did not pin the node).
-	Placed bool `json:"placed,omitempty"`
-}
 
 func newPlacementCmd(g *globals) *cobra.Command {
 	output := outputTable
@@ -45,49 +23,35 @@ func newPlacementCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				file = args[0]
 			}
-			lab, err := loadLab(file)
+			l, err := lab.Load(file)
 			if err != nil {
 				return err
 			}
-			p := placementOf(lab)
+			p := lab.PlacementOf(l)
 			if output == "json" {
 				return printJSON(cmd.OutOrStdout(), p)
 			}
-			return printPlacement(cmd.OutOrStdout(), lab, p)
+			printPlacement(cmd.OutOrStdout(), len(l.Nodes), p)
+			return nil
 		},
 	}
 	cmd.Flags().VarP(&output, "output", "o", outputUsage)
 	return cmd
 }
 
-func placementOf(lab *topo.Lab) placementJSON {
-	p := placementJSON{Lab: lab.Name, Port: vxlan.Port(lab), Machines: []machinePlacement{}, CutLinks: vxlan.CrossLinks(lab, "")}
-	if p.CutLinks == nil {
-		p.CutLinks = []vxlan.Cross{}
+func printPlacement(w io.Writer, nodes int, p lab.Placement) {
+	if len(p.Machines) == 0 {
+		fmt.Fprintf(w, "lab %s has no machine blocks: all %d nodes run on one machine\n", p.Lab, nodes)
+		return
 	}
-	for _, m := range lab.Machines {
-		mp := machinePlacement{Name: m.Name, Address: m.Address, Nodes: []placedNode{}}
-		for _, n := range lab.Nodes {
-			if n.Machine == m.Name {
-				mp.Nodes = append(mp.Nodes, placedNode{Name: n.Name, Placed: n.Placed})
-			}
-		}
-		p.Machines = append(p.Machines, mp)
-	}
-	return p
-}
-
-func printPlacement(w io.Writer, lab *topo.Lab, p placementJSON) error {
-	if len(lab.Machines) == 0 {
-		fmt.Fprintf(w, "lab %s has no machine blocks: all %d nodes run on one machine\n", lab.Name, len(lab.Nodes))
-		return nil
-	}
+	anyPlaced := false
 	for _, m := range p.Machines {
 		names := make([]string, 0, len(m.Nodes))
 		for _, n := range m.Nodes {
 			s := n.Name
 			if n.Placed {
 				s += "*"
+				anyPlaced = true
 			}
 			names = append(names, s)
 		}
@@ -102,17 +66,7 @@ func printPlacement(w io.Writer, lab *topo.Lab, p placementJSON) error {
 		fmt.Fprintf(w, "  %s:%s (%s) – %s:%s (%s)  VNI %d%s\n", c.Local.Node, c.Local.Iface, c.LocalMachine,
 			c.Remote.Node, c.Remote.Iface, c.RemoteMachine, c.VNI, moved)
 	}
-	if anyPlaced(lab) {
+	if anyPlaced {
 		fmt.Fprintln(w, "* placed by netemu (not pinned in the file)")
 	}
-	return nil
-}
-
-func anyPlaced(lab *topo.Lab) bool {
-	for _, n := range lab.Nodes {
-		if n.Placed {
-			return true
-		}
-	}
-	return false
 }
