@@ -175,6 +175,11 @@ func decodeOpen(b []byte) (*Open, error) {
 		}
 		v := params[hdr : hdr+l]
 		params = params[hdr+l:]
+		if t == optParamExtended {
+			// Type 255 is RFC 9072's marker, never a parameter: kept, it
+			// would re-encode as the marker of a different OPEN.
+			return nil, ResetError(ErrOpen, ErrOpenUnsupportedOptParam, nil, "optional parameter of type 255")
+		}
 		if t != optParamCapabilities {
 			o.OtherParams = append(o.OtherParams, OptParam{Type: t, Value: append([]byte{}, v...)})
 			continue
