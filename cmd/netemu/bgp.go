@@ -10,6 +10,8 @@ import (
 
 	"github.com/netemu/netemu/routing/bgp"
 	"github.com/spf13/cobra"
+
+	"github.com/netemu/netemu/lab"
 )
 
 // newBGPCmd is `netemu bgp NODE [routes [PREFIX]]`: a router's BGP
@@ -27,7 +29,7 @@ func newBGPCmd(g *globals) *cobra.Command {
 			if len(args) > 1 && args[1] != "routes" && args[1] != "refresh" {
 				return fmt.Errorf("unknown view %q: want \"routes\" or \"refresh\"", args[1])
 			}
-			c, ctx, cancel, err := nodeAgent(cmd.Context(), g, args[0])
+			c, ctx, cancel, err := lab.Agent(cmd.Context(), g.lab, args[0])
 			if err != nil {
 				return err
 			}

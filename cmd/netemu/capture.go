@@ -7,12 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
-	"github.com/netemu/netemu/nodes/fault"
 	"github.com/spf13/cobra"
 )
 
@@ -33,30 +32,14 @@ func newCaptureCmd(g *globals) *cobra.Command {
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, b := args[0], args[1]
-			node, _, _ := strings.Cut(a, ":")
-			st, err := selectNodeShare(g, node)
+			p, err := lab.PlanCapture(g.lab, a, b, count, args[2:])
 			if err != nil {
 				return err
 			}
-			l, err := fault.FindLink(st.Model, a, b)
-			if err != nil {
-				return err
-			}
-			end := l.A
-			if end.Node != node {
-				end = l.B
-			}
+			node, iface := p.Node, p.Iface
 			if file == "" {
 				file = fmt.Sprintf("%s-%s.pcap", node, strings.ReplaceAll(b, ":", "-"))
 			}
-			// tcpdump writes pcap to its stdout; netemu writes the file in the
-			// caller's filesystem, which an instance's or host's own mount
-			// namespace may not show.
-			argv := []string{"tcpdump", "-i", end.Iface, "-U", "-n", "-w", "-"}
-			if count > 0 {
-				argv = append(argv, "-c", strconv.Itoa(count))
-			}
-			argv = append(argv, args[2:]...)
 			var out io.Writer = os.Stdout
 			if file != "-" {
 				f, err := os.Create(file)
@@ -65,9 +48,9 @@ func newCaptureCmd(g *globals) *cobra.Command {
 				}
 				defer f.Close()
 				out = f
-				fmt.Fprintf(os.Stderr, "capturing on %s %s (link to %s) into %s; Ctrl-C stops\n", node, end.Iface, b, file)
+				fmt.Fprintf(os.Stderr, "capturing on %s %s (link to %s) into %s; Ctrl-C stops\n", node, iface, b, file)
 			}
-			c := nodes.Command(st, node, argv...)
+			c := nodes.Command(p.State, node, p.Argv...)
 			c.Stdout, c.Stderr = out, os.Stderr
 			// Ctrl-C reaches tcpdump too (same process group); let it close
 			// the capture and wait for it instead of dying first.
@@ -80,10 +63,10 @@ func newCaptureCmd(g *globals) *cobra.Command {
 				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 					return nil // stopped by the user
 				}
-				return &exitError{code: ee.ExitCode(), err: fmt.Errorf("tcpdump on %s %s: %w", node, end.Iface, err)}
+				return &exitError{code: ee.ExitCode(), err: fmt.Errorf("tcpdump on %s %s: %w", node, iface, err)}
 			}
 			if err != nil {
-				return fmt.Errorf("tcpdump on %s %s: %w", node, end.Iface, err)
+				return fmt.Errorf("tcpdump on %s %s: %w", node, iface, err)
 			}
 			return nil
 		},

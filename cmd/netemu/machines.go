@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/netemu/netemu/fw"
 	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
-	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -56,45 +54,4 @@ func printMachineResults(w io.Writer, rs []lab.MachineResult) {
 			fmt.Fprintln(w)
 		}
 	}
-}
-
-// labShare is a running share on this box of the lab --lab names (or of
-// the only lab running here): --all-machines commands take the lab's
-// model from it. Any machine's share will do; all hold the same file.
-func labShare(g *globals) (*nodes.State, error) {
-	states, err := nodes.ListStates()
-	if err != nil && len(states) == 0 {
-		return nil, err
-	}
-	want, _ := labpath.SplitShareName(g.lab)
-	var found []*nodes.State
-	labs := map[string]bool{}
-	for _, st := range states {
-		if (want == "" || st.Lab == want) && st.Model != nil {
-			found = append(found, st)
-			labs[st.Lab] = true
-		}
-	}
-	switch {
-	case len(found) == 0 && want != "":
-		return nil, fmt.Errorf("lab %s has no share on this machine: run the command on one of its machines", want)
-	case len(found) == 0:
-		return nil, errors.New("no lab is up here (run `netemu up` first)")
-	case len(labs) > 1:
-		return nil, fmt.Errorf("several labs are up (%s): say which with --lab", shareNames(found))
-	}
-	return found[0], nil
-}
-
-// multiHostLab is the model of the lab an --all-machines command acts on
-// (see labShare); it must have machines.
-func multiHostLab(g *globals) (*topo.Lab, error) {
-	st, err := labShare(g)
-	if err != nil {
-		return nil, err
-	}
-	if len(st.Model.Machines) == 0 {
-		return nil, fmt.Errorf("lab %s has no machine blocks: --all-machines needs some", st.Model.Name)
-	}
-	return st.Model, nil
 }

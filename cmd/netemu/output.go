@@ -9,30 +9,16 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
 )
-
-// nodeColumn is an extra column of the nodes table printed by `up` and
-// `status` (e.g. an instance's public IP). value gets the share and the
-// node's name and returns "" when it has nothing to say.
-type nodeColumn struct {
-	header string
-	value  func(st *nodes.State, node string) string
-}
-
-// nodeColumns lists the extra columns, one line each, added by their owners.
-func nodeColumns() []nodeColumn {
-	return []nodeColumn{
-		{header: "PUBLIC IP", value: awsPublicIP},
-	}
-}
 
 // printNodesTable prints one line per node of the share: name, kind,
 // machine (multi-host only), each interface with its addresses, then the
 // extra columns. Interfaces come from the model, or from live status when
 // ls is given.
 func printNodesTable(w io.Writer, st *nodes.State, ls *nodes.LabStatus) error {
-	cols := nodeColumns()
+	cols := lab.NodeColumns()
 	multi := st.Model != nil && len(st.Model.Machines) > 0
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	hdr := []string{"NODE", "KIND"}
@@ -41,7 +27,7 @@ func printNodesTable(w io.Writer, st *nodes.State, ls *nodes.LabStatus) error {
 	}
 	hdr = append(hdr, "INTERFACES")
 	for _, c := range cols {
-		hdr = append(hdr, c.header)
+		hdr = append(hdr, c.Header)
 	}
 	if ls != nil {
 		hdr = append(hdr, "PROCESSES")
@@ -83,7 +69,7 @@ func printNodesTable(w io.Writer, st *nodes.State, ls *nodes.LabStatus) error {
 		}
 		row = append(row, strings.Join(ifs, "  "))
 		for _, c := range cols {
-			v := c.value(st, name)
+			v := c.Value(st, name)
 			if v == "" {
 				v = "-"
 			}
@@ -121,7 +107,6 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// checkOutput validates an -o value.
 // outputFormat is the -o flag of the read commands. It checks its value
 // when the flag is parsed, so no command can forget to.
 type outputFormat string

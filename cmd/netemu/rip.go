@@ -10,6 +10,8 @@ import (
 
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/spf13/cobra"
+
+	"github.com/netemu/netemu/lab"
 )
 
 // newRIPCmd is `netemu rip NODE`: a router's RIP neighbours and table,
@@ -21,7 +23,7 @@ func newRIPCmd(g *globals) *cobra.Command {
 		Short: "Show a router's RIP neighbours and table",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, ctx, cancel, err := nodeAgent(cmd.Context(), g, args[0])
+			c, ctx, cancel, err := lab.Agent(cmd.Context(), g.lab, args[0])
 			if err != nil {
 				return err
 			}

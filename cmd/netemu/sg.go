@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/fw"
-	"github.com/netemu/netemu/topo"
+	"github.com/netemu/netemu/lab"
 )
 
 // sgJSON is `netemu sg NODE -o json`.
@@ -33,42 +33,19 @@ func newSGCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			lab := st.Model
-			n := lab.Node(name)
-			if n == nil || n.Kind != topo.KindInstance {
-				return fmt.Errorf("%s is not an instance of lab %s (security groups belong to instances)", name, lab.Name)
-			}
-			vpc := lab.VPC(n.VPC)
-			if vpc == nil {
-				return fmt.Errorf("instance %s: unknown VPC %q", name, n.VPC)
-			}
-			aws, err := fw.LoadState(st.Dir)
+			v, err := lab.SecurityGroups(cmd.Context(), st, name)
 			if err != nil {
 				return err
 			}
-			if aws.Backend == "" {
-				return fmt.Errorf("lab %s has no security group rules yet (the firewall stage of `up` did not run)", lab.Name)
-			}
-			save, err := fw.Save(cmd.Context(), aws.Backend, labNetns(lab.Name)(vpc.Router), "filter")
-			if err != nil {
-				return err
-			}
-			counters, err := fw.ParseCounters(save, "filter")
-			if err != nil {
-				return fmt.Errorf("read counters of %s: %w", vpc.Router, err)
-			}
-			rules, err := fw.Effective(lab, aws, name, counters)
-			if err != nil {
-				return err
-			}
+			n, aws, rules := v.Instance, v.AWS, v.Rules
 			if output == "json" {
-				out := sgJSON{Lab: lab.Name, Instance: name, PrivateIP: n.Instance.PrivateIP.String(), Rules: rules}
+				out := sgJSON{Lab: v.Lab, Instance: name, PrivateIP: n.Instance.PrivateIP.String(), Rules: rules}
 				if pub := aws.PublicIP(name); pub.IsValid() {
 					out.PublicIP = pub.String()
 				}
 				return printJSON(os.Stdout, out)
 			}
-			fmt.Printf("%s: private %s, public %s, groups %v\n", name, n.Instance.PrivateIP, publicText(aws, name), n.Instance.SecurityGroups)
+			fmt.Printf("%s: private %s, public %s, groups %v\n", name, n.Instance.PrivateIP, lab.PublicText(aws, name), n.Instance.SecurityGroups)
 			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "DIRECTION\tSOURCE\t#\tRULE\tPACKETS\tBYTES")
 			for _, r := range rules {

@@ -2,59 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"net/netip"
 
 	"github.com/spf13/cobra"
 
-	"github.com/netemu/netemu/fw"
-	"github.com/netemu/netemu/nodes"
-	"github.com/netemu/netemu/nodes/fault"
-	"github.com/netemu/netemu/routing/converge"
-	"github.com/netemu/netemu/topo"
+	"github.com/netemu/netemu/lab"
 )
-
-// traceNAT maps an instance's public IP to its private one at its VPC's
-// internet gateway, where the 1:1 NAT rewrites it before routing.
-func traceNAT(lab *topo.Lab, aws *fw.State) func(node string, dst netip.Addr) netip.Addr {
-	return func(node string, dst netip.Addr) netip.Addr {
-		n := lab.Node(node)
-		if n == nil || n.Kind != topo.KindIGW || aws == nil {
-			return dst
-		}
-		for _, v := range lab.VPCs {
-			if v.IGW != node {
-				continue
-			}
-			for _, m := range fw.Mappings(lab, v, aws) {
-				if m.Public == dst {
-					return m.Private
-				}
-			}
-		}
-		return dst
-	}
-}
-
-// annotateFaults marks hops whose outgoing link has a fault in force, and
-// routers whose agent is stopped (their kernel still forwards).
-func annotateFaults(lab *topo.Lab, p *converge.Path, f *fault.File) {
-	for i := range p.Hops {
-		h := &p.Hops[i]
-		if f.NodeStopped(h.Node) {
-			h.Note = "agent stopped"
-		}
-		n := lab.Node(h.Node)
-		if n == nil || h.OutIface == "" {
-			continue
-		}
-		if ifc := n.Interface(h.OutIface); ifc != nil {
-			if x := f.LinkFault(h.Node+":"+h.OutIface, ifc.Peer+":"+ifc.PeerIface); x != nil {
-				h.Note = x.Kind
-			}
-		}
-	}
-}
 
 func newTraceCmd(g *globals) *cobra.Command {
 	output := outputTable
@@ -71,43 +23,17 @@ func newTraceCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runTrace(cmd.OutOrStdout(), st, args[0], args[1], output == "json")
+			p, err := lab.Trace(st, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			if output == outputJSON {
+				return printJSON(cmd.OutOrStdout(), p)
+			}
+			_, err = fmt.Fprint(cmd.OutOrStdout(), p.Format())
+			return err
 		},
 	}
 	cmd.Flags().VarP(&output, "output", "o", outputUsage)
 	return cmd
-}
-
-func runTrace(w io.Writer, st *nodes.State, from, to string, asJSON bool) error {
-	lab := st.Model
-	aws, err := fw.LoadState(st.Dir)
-	if err != nil {
-		aws = nil // a lab without VPCs has no aws.json
-	}
-	dst, perr := netip.ParseAddr(to)
-	if perr != nil {
-		publicIP := func(node string) netip.Addr {
-			if aws == nil {
-				return netip.Addr{}
-			}
-			return aws.PublicIP(node)
-		}
-		if dst, err = converge.Address(lab, from, to, publicIP); err != nil {
-			return err
-		}
-	}
-	kt := converge.NewKernelTables(lab.Name)
-	defer kt.Close()
-	p, err := converge.Trace(lab, kt, from, dst, converge.TraceOptions{Translate: traceNAT(lab, aws)})
-	if err != nil {
-		return err
-	}
-	if f, err := fault.Load(st.Dir); err == nil {
-		annotateFaults(lab, p, f)
-	}
-	if asJSON {
-		return printJSON(w, p)
-	}
-	_, err = fmt.Fprint(w, p.Format())
-	return err
 }

@@ -1,7 +1,6 @@
-package main
+package lab
 
 import (
-	"bytes"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -27,61 +26,6 @@ func TestSSHCommand(t *testing.T) {
 	}
 }
 
-func TestPrintLogs(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name+".log")
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	st := &nodes.State{Processes: []nodes.ProcessState{
-		{Node: "web", Spec: nodes.ProcessSpec{Name: "sshd"}, LogFile: write("sshd", "Server listening on 0.0.0.0 port 22.\n")},
-		{Node: "web", Spec: nodes.ProcessSpec{Name: "smtpd"}, LogFile: write("smtpd", "info: OpenSMTPD 6.8.0p2 starting\n")},
-		{Node: "db", Spec: nodes.ProcessSpec{Name: "mariadbd"}, LogFile: write("mariadbd", "ready for connections\n")},
-	}}
-	var b bytes.Buffer
-	if _, err := printLogs(&b, st, "web", "sshd"); err != nil || b.String() != "Server listening on 0.0.0.0 port 22.\n" {
-		t.Fatalf("one process: %q %v", b.String(), err)
-	}
-	b.Reset()
-	procs, err := printLogs(&b, st, "web", "")
-	if err != nil || len(procs) != 2 {
-		t.Fatal(procs, err)
-	}
-	if !strings.Contains(b.String(), "==> sshd (") || !strings.Contains(b.String(), "==> smtpd (") || strings.Contains(b.String(), "ready for") {
-		t.Fatalf("all of web:\n%s", b.String())
-	}
-	if _, err := printLogs(&b, st, "web", "nope"); err == nil || !strings.Contains(err.Error(), "sshd, smtpd") {
-		t.Fatalf("unknown process: %v", err)
-	}
-	if _, err := printLogs(&b, st, "mac", ""); err == nil {
-		t.Fatal("node without processes: want an error")
-	}
-}
-
-func TestCopyFrom(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "x.log")
-	if err := os.WriteFile(p, []byte("one\ntwo\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	off, err := copyFrom(&b, p, 4, true, "sshd")
-	if err != nil || off != 8 || b.String() != "[sshd] two\n" {
-		t.Fatalf("copyFrom = %d %v %q", off, err, b.String())
-	}
-	b.Reset()
-	// Truncated: start again.
-	if err := os.WriteFile(p, []byte("new\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	off, err = copyFrom(&b, p, off, false, "sshd")
-	if err != nil || off != 4 || b.String() != "new\n" {
-		t.Fatalf("after truncation: %d %v %q", off, err, b.String())
-	}
-}
-
 func TestSSHArgvAcrossShares(t *testing.T) {
 	web := &topo.Node{Name: "web", Kind: topo.KindInstance, VPC: "prod", Services: []*topo.Service{{Kind: "sshd"}},
 		Instance: &topo.Instance{PrivateIP: netip.MustParseAddr("10.0.1.10"), KeyPair: "my-key"}}
@@ -100,7 +44,7 @@ func TestSSHArgvAcrossShares(t *testing.T) {
 	// Every share keeps every instance's public IP: the client's share
 	// alone (--lab l@m1) knows it.
 	writeAWS(m1, "203.0.113.129")
-	st, argv, client, err := sshArgv([]*nodes.State{m1}, sshTarget{name: "web", user: "ec2-user"}, nil)
+	st, argv, client, err := sshArgv([]*nodes.State{m1}, SSHTarget{Name: "web", User: "ec2-user"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,27 +57,27 @@ func TestSSHArgvAcrossShares(t *testing.T) {
 	// When the share running the VPC's gateway is here too, its NAT
 	// decides: it wins over a stale copy.
 	writeAWS(m2, "203.0.113.130")
-	st, argv, _, err = sshArgv([]*nodes.State{m2, m1}, sshTarget{name: "web", user: "ec2-user"}, nil)
+	st, argv, _, err = sshArgv([]*nodes.State{m2, m1}, SSHTarget{Name: "web", User: "ec2-user"}, nil)
 	if err != nil || st != m1 || argv[len(argv)-1] != "ec2-user@203.0.113.130" {
 		t.Fatalf("with the gateway's share: %q %v", argv, err)
 	}
-	_, argv, _, err = sshArgv([]*nodes.State{m2, m1}, sshTarget{name: "web", user: "ec2-user", private: true}, []string{"uptime"})
+	_, argv, _, err = sshArgv([]*nodes.State{m2, m1}, SSHTarget{Name: "web", User: "ec2-user", Private: true}, []string{"uptime"})
 	if err != nil || !slices.Contains(argv, "ec2-user@10.0.1.10") {
 		t.Fatalf("--private: %q %v", argv, err)
 	}
-	if _, _, _, err := sshArgv([]*nodes.State{m2}, sshTarget{name: "web", user: "ec2-user"}, nil); err == nil {
+	if _, _, _, err := sshArgv([]*nodes.State{m2}, SSHTarget{Name: "web", User: "ec2-user"}, nil); err == nil {
 		t.Fatal("client host on no local share: want an error")
 	}
-	if _, _, _, err := sshArgv([]*nodes.State{m1}, sshTarget{name: "mac", user: "ec2-user"}, nil); err == nil {
+	if _, _, _, err := sshArgv([]*nodes.State{m1}, SSHTarget{Name: "mac", User: "ec2-user"}, nil); err == nil {
 		t.Fatal("ssh to a host: want an error")
 	}
 	// No sshd: say so rather than let ssh meet a refused connection.
 	web.Services = nil
-	if _, _, _, err := sshArgv([]*nodes.State{m1}, sshTarget{name: "web", user: "ec2-user"}, nil); err == nil || !strings.Contains(err.Error(), "runs no sshd") {
+	if _, _, _, err := sshArgv([]*nodes.State{m1}, SSHTarget{Name: "web", User: "ec2-user"}, nil); err == nil || !strings.Contains(err.Error(), "runs no sshd") {
 		t.Fatalf("no sshd: %v", err)
 	}
 	web.Processes = []*topo.Process{{Name: "mine", Command: []string{"/usr/sbin/sshd", "-D"}}}
-	if _, _, _, err := sshArgv([]*nodes.State{m1}, sshTarget{name: "web", user: "ec2-user"}, nil); err != nil {
+	if _, _, _, err := sshArgv([]*nodes.State{m1}, SSHTarget{Name: "web", User: "ec2-user"}, nil); err != nil {
 		t.Fatalf("an sshd process of its own: %v", err)
 	}
 }
@@ -159,11 +103,11 @@ func TestSSHJump(t *testing.T) {
 		t.Fatal(err)
 	}
 	shares := []*nodes.State{st}
-	_, _, _, err := sshArgv(shares, sshTarget{name: "app", user: "ec2-user"}, nil)
+	_, _, _, err := sshArgv(shares, SSHTarget{Name: "app", User: "ec2-user"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "no public IP") || !strings.Contains(err.Error(), "--jump bastion app") {
 		t.Fatalf("no public IP: %v", err)
 	}
-	_, argv, _, err := sshArgv(shares, sshTarget{name: "app", user: "ec2-user", jump: "bastion"}, []string{"id"})
+	_, argv, _, err := sshArgv(shares, SSHTarget{Name: "app", User: "ec2-user", Jump: "bastion"}, []string{"id"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +121,17 @@ func TestSSHJump(t *testing.T) {
 		t.Fatalf("target: %q", argv)
 	}
 	for _, bad := range []string{"app", "elsewhere", "mac"} {
-		if _, _, _, err := sshArgv(shares, sshTarget{name: "app", user: "ec2-user", jump: bad}, nil); err == nil {
+		if _, _, _, err := sshArgv(shares, SSHTarget{Name: "app", User: "ec2-user", Jump: bad}, nil); err == nil {
 			t.Errorf("--jump %s: want an error", bad)
 		}
 	}
+}
+
+// sshArgv is sshPlan's answer as separate values.
+func sshArgv(shares []*nodes.State, t SSHTarget, remote []string) (*nodes.State, []string, string, error) {
+	p, err := sshPlan(shares, t, remote)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return p.State, p.Argv, p.Client, nil
 }

@@ -1,8 +1,7 @@
-package main
+package lab
 
 import (
 	"context"
-	"io"
 	"os"
 	"strings"
 	"testing"
@@ -13,13 +12,31 @@ import (
 	"github.com/netemu/netemu/topo"
 )
 
-// runCLI runs the netemu command line args under ctx.
-func runCLI(ctx context.Context, args ...string) error {
-	root := newRootCmd()
-	root.SetArgs(args)
-	root.SetOut(io.Discard)
-	root.SetErr(io.Discard)
-	return root.ExecuteContext(ctx)
+// mutations are the commands that change a running lab outside up/down,
+// as the CLI calls them.
+var mutations = []struct {
+	name string
+	run  func(ctx context.Context) error
+}{
+	{"link down a b", func(ctx context.Context) error {
+		_, err := SetLink(ctx, LinkOptions{A: "a", B: "b", Down: true})
+		return err
+	}},
+	{"link down a b --silent", func(ctx context.Context) error {
+		_, err := SetLink(ctx, LinkOptions{A: "a", B: "b", Down: true, Silent: true})
+		return err
+	}},
+	{"link up a b", func(ctx context.Context) error { _, err := SetLink(ctx, LinkOptions{A: "a", B: "b"}); return err }},
+	{"node stop a", func(ctx context.Context) error { _, err := SetNode(ctx, NodeOptions{Node: "a"}); return err }},
+	{"node start a", func(ctx context.Context) error {
+		_, err := SetNode(ctx, NodeOptions{Node: "a", Start: true})
+		return err
+	}},
+	{"instance stop i1", func(ctx context.Context) error { _, err := StopInstance(ctx, InstanceOptions{Name: "i1"}); return err }},
+	{"instance start i1", func(ctx context.Context) error {
+		_, err := StartInstance(ctx, InstanceOptions{Name: "i1"})
+		return err
+	}},
 }
 
 // TestMutatingCommandsTakeTheLabLock proves that commands changing a
@@ -41,22 +58,13 @@ func TestMutatingCommandsTakeTheLabLock(t *testing.T) {
 	}
 	defer func() { unlock() }()
 
-	commands := [][]string{
-		{"link", "down", "a", "b"},
-		{"link", "down", "a", "b", "--silent"},
-		{"link", "up", "a", "b"},
-		{"node", "stop", "a"},
-		{"node", "start", "a"},
-		{"instance", "stop", "i1"},
-		{"instance", "start", "i1"},
-	}
-	for _, args := range commands {
-		t.Run(strings.Join(args, " "), func(t *testing.T) {
+	for _, m := range mutations {
+		t.Run(m.name, func(t *testing.T) {
 			// While another command holds the lock, this one waits and
 			// gives up only when its context ends, having done nothing.
 			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 			defer cancel()
-			err := runCLI(ctx, args...)
+			err := m.run(ctx)
 			if err == nil || !strings.Contains(err.Error(), "another netemu command is working on it") {
 				t.Fatalf("with the lock held: got %v, want a lock timeout", err)
 			}
@@ -84,7 +92,7 @@ func TestMutatingCommandsTakeTheLabLock(t *testing.T) {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
-		go func() { done <- runCLI(context.Background(), "link", "down", "a", "b") }()
+		go func() { done <- mutations[0].run(context.Background()) }()
 		select {
 		case err := <-done:
 			unlockHeld()

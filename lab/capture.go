@@ -1,0 +1,42 @@
+package lab
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/fault"
+)
+
+// CapturePlan is tcpdump on one end of a link, writing pcap to its
+// stdout: the caller writes the file in its own filesystem, which an
+// instance's or host's own mount namespace may not show.
+type CapturePlan struct {
+	State       *nodes.State
+	Node, Iface string // where tcpdump runs
+	Argv        []string
+}
+
+// PlanCapture is `netemu capture A B`: tcpdump inside node A on its
+// interface towards B (either end may be NODE:IFACE), stopping after
+// count packets when count > 0, with a tcpdump filter.
+func PlanCapture(labFlag, a, b string, count int, filter []string) (*CapturePlan, error) {
+	node, _, _ := strings.Cut(a, ":")
+	st, err := Share(Query{Lab: labFlag, Node: node})
+	if err != nil {
+		return nil, err
+	}
+	l, err := fault.FindLink(st.Model, a, b)
+	if err != nil {
+		return nil, err
+	}
+	end := l.A
+	if end.Node != node {
+		end = l.B
+	}
+	argv := []string{"tcpdump", "-i", end.Iface, "-U", "-n", "-w", "-"}
+	if count > 0 {
+		argv = append(argv, "-c", strconv.Itoa(count))
+	}
+	return &CapturePlan{State: st, Node: node, Iface: end.Iface, Argv: append(argv, filter...)}, nil
+}
