@@ -107,6 +107,26 @@ type Session struct {
 	wconn net.Conn
 }
 
+// Reasons for state changes: logged, and kept as the session's last
+// error when it falls back to Idle (`netemu bgp` shows it). Dynamic
+// reasons (a NOTIFICATION received, an I/O error) are built from these
+// words plus the detail.
+const (
+	reasonStopped          = "stopped"
+	reasonPassive          = "passive"
+	reasonStart            = "start"
+	reasonConnectRetry     = "connect retry timer"
+	reasonConnectRetryDial = "connect retry timer expired"
+	reasonConnected        = "connected"
+	reasonHoldExpired      = "hold timer expired"
+	reasonOpenAccepted     = "OPEN accepted"
+	reasonKeepaliveRecv    = "KEEPALIVE received"
+	reasonOpenEstablished  = "OPEN in Established"
+	reasonNotification     = "NOTIFICATION received"
+)
+
+// rxEvent is what a connection's reader hands the FSM: one message, or
+// the error that ended reading.
 type rxEvent struct {
 	conn net.Conn
 	msg  wire.Message
@@ -120,6 +140,29 @@ type collision struct {
 	open *wire.Open
 	err  error
 }
+
+// event is what recv hands a state method: one of the types below.
+type event interface{ fsmEvent() }
+
+type (
+	// evReset: the operator reset the session, or ctx ended (reason
+	// "stopped").
+	evReset struct{ reason string }
+	// evHoldExpired: the hold timer (or OpenSent's large one) fired.
+	evHoldExpired struct{}
+	// evKeepaliveDue: time to send a KEEPALIVE.
+	evKeepaliveDue struct{}
+	// evMessage: a message or read error on the current connection.
+	evMessage rxEvent
+	// evCollision: the peer's OPEN on a second connection.
+	evCollision collision
+)
+
+func (evReset) fsmEvent()        {}
+func (evHoldExpired) fsmEvent()  {}
+func (evKeepaliveDue) fsmEvent() {}
+func (evMessage) fsmEvent()      {}
+func (evCollision) fsmEvent()    {}
 
 // NewSession makes a session; Run drives it.
 func newSession(cfg PeerConfig, hooks sessionHooks, dial Dialer, log hclog.Logger) *Session {
@@ -213,7 +256,7 @@ func (s *Session) idle(ctx context.Context) (State, string) {
 		defer t.Stop()
 		select {
 		case <-ctx.Done():
-			return StateIdle, "stopped"
+			return StateIdle, reasonStopped
 		case <-t.C:
 		case c := <-s.incoming:
 			// The peer is back: take its connection instead of waiting.
@@ -221,9 +264,9 @@ func (s *Session) idle(ctx context.Context) (State, string) {
 		}
 	}
 	if s.cfg.Passive {
-		return StateActive, "passive"
+		return StateActive, reasonPassive
 	}
-	return StateConnect, "start"
+	return StateConnect, reasonStart
 }
 
 func (s *Session) connect(ctx context.Context) (State, string) {
@@ -243,7 +286,7 @@ func (s *Session) connect(ctx context.Context) (State, string) {
 	}()
 	select {
 	case <-ctx.Done():
-		return StateIdle, "stopped"
+		return StateIdle, reasonStopped
 	case r := <-res:
 		if r.err != nil {
 			s.log.Debug("connect failed", "error", r.err)
@@ -256,7 +299,7 @@ func (s *Session) connect(ctx context.Context) (State, string) {
 		// back on res: waiting for res alone left both speakers in Connect
 		// for good after a silent failure (their SYNs lost), each waiting
 		// for a dial that had given up, even once the link was repaired.
-		return StateConnect, "connect retry timer expired"
+		return StateConnect, reasonConnectRetryDial
 	case c := <-s.incoming:
 		return s.adopt(c, false)
 	case r := <-s.resetReq:
@@ -273,9 +316,9 @@ func (s *Session) active(ctx context.Context) (State, string) {
 	}
 	select {
 	case <-ctx.Done():
-		return StateIdle, "stopped"
+		return StateIdle, reasonStopped
 	case <-retry:
-		return StateConnect, "connect retry timer"
+		return StateConnect, reasonConnectRetry
 	case c := <-s.incoming:
 		return s.adopt(c, false)
 	case r := <-s.resetReq:
@@ -294,7 +337,7 @@ func (s *Session) adopt(c net.Conn, local bool) (State, string) {
 	if err := s.send(s.ourOpen()); err != nil {
 		return StateIdle, fmt.Sprintf("send OPEN: %v", err)
 	}
-	return StateOpenSent, "connected"
+	return StateOpenSent, reasonConnected
 }
 
 func (s *Session) ourOpen() *wire.Open {
@@ -320,30 +363,24 @@ func (s *Session) reader(c net.Conn, out chan<- rxEvent) {
 	}
 }
 
-// recv waits for the next event on the current connection.
-func (s *Session) recv(ctx context.Context, timers ...<-chan time.Time) (ev rxEvent, timer int, c *collision, reset string) {
+// recv waits for the next event on the current connection. hold and ka
+// are the timers of the state (nil: not running).
+func (s *Session) recv(ctx context.Context, hold, ka <-chan time.Time) event {
 	for {
-		var t0, t1 <-chan time.Time
-		if len(timers) > 0 {
-			t0 = timers[0]
-		}
-		if len(timers) > 1 {
-			t1 = timers[1]
-		}
 		select {
 		case <-ctx.Done():
-			return rxEvent{}, 0, nil, "stopped"
+			return evReset{reasonStopped}
 		case r := <-s.resetReq:
-			return rxEvent{}, 0, nil, r
-		case <-t0:
-			return rxEvent{}, 1, nil, ""
-		case <-t1:
-			return rxEvent{}, 2, nil, ""
+			return evReset{r}
+		case <-hold:
+			return evHoldExpired{}
+		case <-ka:
+			return evKeepaliveDue{}
 		case e := <-s.rx:
 			if e.conn != s.conn {
 				continue // from a connection we already dropped
 			}
-			return e, 0, nil, ""
+			return evMessage(e)
 		case nc := <-s.incoming:
 			if s.State() == StateEstablished {
 				// RFC 4271 §6.8: an Established session wins.
@@ -357,7 +394,7 @@ func (s *Session) recv(ctx context.Context, timers ...<-chan time.Time) (ev rxEv
 				cl.conn.Close()
 				continue
 			}
-			return rxEvent{}, 0, &cl, ""
+			return evCollision(cl)
 		}
 	}
 }
@@ -435,34 +472,33 @@ func (s *Session) openSent(ctx context.Context) (State, string) {
 	t := time.NewTimer(4 * time.Minute)
 	defer t.Stop()
 	for {
-		ev, timer, cl, reset := s.recv(ctx, t.C)
-		switch {
-		case reset != "":
+		switch ev := s.recv(ctx, t.C, nil).(type) {
+		case evReset:
 			s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseAdminReset})
-			return StateIdle, reset
-		case timer == 1:
+			return StateIdle, ev.reason
+		case evHoldExpired:
 			s.closeConn(&wire.Notification{Code: wire.ErrHoldTimer})
-			return StateIdle, "hold timer expired in OpenSent"
-		case cl != nil:
-			if s.resolveCollision(cl) {
+			return StateIdle, reasonHoldExpired + " in OpenSent"
+		case evCollision:
+			if s.resolveCollision((*collision)(&ev)) {
 				// The new connection's OPEN is already in hand; the new
 				// reader starts now that OPEN has been consumed.
 				go s.reader(s.conn, s.rx)
 				return s.processOpen(s.peerOpen)
 			}
-			continue
-		}
-		if ev.err != nil {
-			return s.fail(ev.err)
-		}
-		switch m := ev.msg.(type) {
-		case *wire.Open:
-			return s.processOpen(m)
-		case *wire.Notification:
-			return StateIdle, fmt.Sprintf("NOTIFICATION received: %v", m)
-		default:
-			s.closeConn(&wire.Notification{Code: wire.ErrFSM, Subcode: 1})
-			return StateIdle, fmt.Sprintf("%s in OpenSent", m.Type())
+		case evMessage:
+			if ev.err != nil {
+				return s.fail(ev.err)
+			}
+			switch m := ev.msg.(type) {
+			case *wire.Open:
+				return s.processOpen(m)
+			case *wire.Notification:
+				return StateIdle, fmt.Sprintf("%s: %v", reasonNotification, m)
+			default:
+				s.closeConn(&wire.Notification{Code: wire.ErrFSM, Subcode: wire.ErrFSMUnexpectedInOpenSent})
+				return StateIdle, fmt.Sprintf("%s in OpenSent", m.Type())
+			}
 		}
 	}
 }
@@ -533,7 +569,7 @@ func (s *Session) processOpen(o *wire.Open) (State, string) {
 	if err := s.send(&wire.Keepalive{}); err != nil {
 		return StateIdle, fmt.Sprintf("send KEEPALIVE: %v", err)
 	}
-	return StateOpenConfirm, "OPEN accepted"
+	return StateOpenConfirm, reasonOpenAccepted
 }
 
 // timers returns channels for the hold and keepalive timers (nil when the
@@ -557,38 +593,36 @@ func (s *Session) openConfirm(ctx context.Context) (State, string) {
 	hold, ka, stop := s.startTimers()
 	defer stop()
 	for {
-		ev, timer, cl, reset := s.recv(ctx, hold, ka)
-		switch {
-		case reset != "":
+		switch ev := s.recv(ctx, hold, ka).(type) {
+		case evReset:
 			s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseAdminReset})
-			return StateIdle, reset
-		case timer == 1:
+			return StateIdle, ev.reason
+		case evHoldExpired:
 			s.closeConn(&wire.Notification{Code: wire.ErrHoldTimer})
-			return StateIdle, "hold timer expired in OpenConfirm"
-		case timer == 2:
+			return StateIdle, reasonHoldExpired + " in OpenConfirm"
+		case evKeepaliveDue:
 			if err := s.send(&wire.Keepalive{}); err != nil {
 				return StateIdle, err.Error()
 			}
 			s.restart(s.kaTimer, s.keepalive)
-			continue
-		case cl != nil:
-			if s.resolveCollision(cl) {
+		case evCollision:
+			if s.resolveCollision((*collision)(&ev)) {
 				go s.reader(s.conn, s.rx)
 				return s.processOpen(s.peerOpen)
 			}
-			continue
-		}
-		if ev.err != nil {
-			return s.fail(ev.err)
-		}
-		switch m := ev.msg.(type) {
-		case *wire.Keepalive:
-			return StateEstablished, "KEEPALIVE received"
-		case *wire.Notification:
-			return StateIdle, fmt.Sprintf("NOTIFICATION received: %v", m)
-		default:
-			s.closeConn(&wire.Notification{Code: wire.ErrFSM, Subcode: 2})
-			return StateIdle, fmt.Sprintf("%s in OpenConfirm", m.Type())
+		case evMessage:
+			if ev.err != nil {
+				return s.fail(ev.err)
+			}
+			switch m := ev.msg.(type) {
+			case *wire.Keepalive:
+				return StateEstablished, reasonKeepaliveRecv
+			case *wire.Notification:
+				return StateIdle, fmt.Sprintf("%s: %v", reasonNotification, m)
+			default:
+				s.closeConn(&wire.Notification{Code: wire.ErrFSM, Subcode: wire.ErrFSMUnexpectedInOpenConfirm})
+				return StateIdle, fmt.Sprintf("%s in OpenConfirm", m.Type())
+			}
 		}
 	}
 }
@@ -607,56 +641,64 @@ func (s *Session) established(ctx context.Context) (State, string) {
 
 func (s *Session) establishedLoop(ctx context.Context, hold, ka <-chan time.Time) (State, string) {
 	for {
-		ev, timer, cl, reset := s.recv(ctx, hold, ka)
-		switch {
-		case cl != nil:
-			if cl.conn != nil {
-				sendRaw(cl.conn, &wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseCollision})
-				cl.conn.Close()
+		switch ev := s.recv(ctx, hold, ka).(type) {
+		case evCollision:
+			if ev.conn != nil {
+				sendRaw(ev.conn, &wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseCollision})
+				ev.conn.Close()
 			}
-			continue
-		case reset != "":
+		case evReset:
 			s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseAdminReset})
-			return StateIdle, reset
-		case timer == 1:
+			return StateIdle, ev.reason
+		case evHoldExpired:
 			s.closeConn(&wire.Notification{Code: wire.ErrHoldTimer})
-			return StateIdle, "hold timer expired"
-		case timer == 2:
+			return StateIdle, reasonHoldExpired
+		case evKeepaliveDue:
 			if err := s.send(&wire.Keepalive{}); err != nil {
 				return StateIdle, err.Error()
 			}
 			s.restart(s.kaTimer, s.keepalive)
-			continue
-		}
-		var me *wire.MessageError
-		if ev.err != nil && !(errors.As(ev.err, &me) && me.Action != wire.ActionSessionReset && ev.msg != nil) {
-			return s.fail(ev.err)
-		}
-		s.restart(s.holdTimer, s.hold)
-		switch m := ev.msg.(type) {
-		case *wire.Keepalive:
-		case *wire.Update:
-			if me != nil {
-				s.log.Warn("malformed UPDATE handled as withdraw", "error", me)
+		case evMessage:
+			if next, reason, done := s.establishedMessage(rxEvent(ev)); done {
+				return next, reason
 			}
-			s.hooks.update(s, m)
-		case *wire.RouteRefresh:
-			// Only a plain request (subtype 0) asks for our routes: we do
-			// not announce enhanced route refresh, so BoRR/EoRR markers
-			// (subtypes 1, 2) and unknown subtypes are ignored (RFC 7313
-			// §5), as are families we did not negotiate (RFC 2918 §4).
-			if m.AFI == wire.AFIIPv4 && m.SAFI == wire.SAFIUnicast && m.Reserved == 0 {
-				s.hooks.refresh(s)
-			} else {
-				s.log.Debug("ROUTE-REFRESH ignored", "afi", m.AFI, "safi", m.SAFI, "subtype", m.Reserved)
-			}
-		case *wire.Notification:
-			return StateIdle, fmt.Sprintf("NOTIFICATION received: %v", m)
-		case *wire.Open:
-			s.closeConn(&wire.Notification{Code: wire.ErrFSM, Subcode: 3})
-			return StateIdle, "OPEN in Established"
 		}
 	}
+}
+
+// establishedMessage handles one message in Established; done is set when
+// the session leaves the state.
+func (s *Session) establishedMessage(ev rxEvent) (next State, reason string, done bool) {
+	var me *wire.MessageError
+	if ev.err != nil && !(errors.As(ev.err, &me) && me.Action != wire.ActionSessionReset && ev.msg != nil) {
+		next, reason = s.fail(ev.err)
+		return next, reason, true
+	}
+	s.restart(s.holdTimer, s.hold)
+	switch m := ev.msg.(type) {
+	case *wire.Keepalive:
+	case *wire.Update:
+		if me != nil {
+			s.log.Warn("malformed UPDATE handled as withdraw", "error", me)
+		}
+		s.hooks.update(s, m)
+	case *wire.RouteRefresh:
+		// Only a plain request (subtype 0) asks for our routes: we do
+		// not announce enhanced route refresh, so BoRR/EoRR markers
+		// (subtypes 1, 2) and unknown subtypes are ignored (RFC 7313
+		// §5), as are families we did not negotiate (RFC 2918 §4).
+		if m.AFI == wire.AFIIPv4 && m.SAFI == wire.SAFIUnicast && m.Reserved == wire.RefreshNormal {
+			s.hooks.refresh(s)
+		} else {
+			s.log.Debug("ROUTE-REFRESH ignored", "afi", m.AFI, "safi", m.SAFI, "subtype", m.Reserved)
+		}
+	case *wire.Notification:
+		return StateIdle, fmt.Sprintf("%s: %v", reasonNotification, m), true
+	case *wire.Open:
+		s.closeConn(&wire.Notification{Code: wire.ErrFSM, Subcode: wire.ErrFSMUnexpectedInEstablished})
+		return StateIdle, reasonOpenEstablished, true
+	}
+	return 0, "", false
 }
 
 // Send writes messages on the session's connection (any goroutine).

@@ -101,6 +101,13 @@ const (
 	ErrUpdMalformedASPath     = 11
 )
 
+// Finite State Machine error subcodes (RFC 6608).
+const (
+	ErrFSMUnexpectedInOpenSent    = 1
+	ErrFSMUnexpectedInOpenConfirm = 2
+	ErrFSMUnexpectedInEstablished = 3
+)
+
 // Cease subcodes (RFC 4486).
 const (
 	CeaseMaxPrefixes        = 1
@@ -272,6 +279,13 @@ type RouteRefresh struct {
 
 // Type implements Message.
 func (*RouteRefresh) Type() MsgType { return MsgRouteRefresh }
+
+// ROUTE-REFRESH subtypes (RFC 7313 §3.2, in the Reserved octet).
+const (
+	RefreshNormal = 0
+	RefreshBoRR   = 1
+	RefreshEoRR   = 2
+)
 
 // AFI/SAFI values.
 const (
