@@ -59,6 +59,17 @@ func (s State) String() string {
 // MarshalText writes the state's name (status JSON).
 func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a state's name.
+func (s *State) UnmarshalText(b []byte) error {
+	for c := StateAdminDown; c <= StateUp; c++ {
+		if c.String() == string(b) {
+			*s = c
+			return nil
+		}
+	}
+	return fmt.Errorf("bfd: unknown state %q", b)
+}
+
 // Diag is a diagnostic code (RFC 5880 §4.1): why the session last left Up.
 type Diag uint8
 
@@ -90,6 +101,22 @@ func (d Diag) String() string {
 
 // MarshalText writes the diagnostic's name (status JSON).
 func (d Diag) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads a diagnostic's name or "diag N".
+func (d *Diag) UnmarshalText(b []byte) error {
+	for i, n := range diagNames {
+		if n == string(b) {
+			*d = Diag(i)
+			return nil
+		}
+	}
+	var n uint8
+	if _, err := fmt.Sscanf(string(b), "diag %d", &n); err != nil {
+		return fmt.Errorf("bfd: unknown diagnostic %q", b)
+	}
+	*d = Diag(n)
+	return nil
+}
 
 // AuthType is the authentication section's type (RFC 5880 §4.1).
 type AuthType uint8
