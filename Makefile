@@ -8,7 +8,7 @@ export PATH := $(PATH):/usr/local/go/bin
 BIN     := bin/netemu
 LAB     ?=
 
-.PHONY: all setup build up down test unit vet fuzz bench clean
+.PHONY: all setup build up down test unit vet fuzz bench clean ui
 
 all: build
 
@@ -17,6 +17,12 @@ setup:
 
 build:
 	$(GO) build -o $(BIN) ./cmd/netemu
+
+# Rebuild the live view's front end (ui/dist, committed and embedded) from
+# ui/web with the lockfile's versions. Only needed after changing ui/web.
+ui:
+	cd ui/web && npm ci --no-audit --no-fund && npx esbuild src/main.js --bundle --minify --target=es2020 \
+		--outfile=../dist/app.js --legal-comments=external && cp src/index.html ../dist/index.html
 
 # Bring up a lab (default: the seed lab embedded in the binary).
 up: setup build

@@ -35,6 +35,7 @@ declare -A want=(
 	[iperf3]=/usr/bin/iperf3
 	[graphviz]=/usr/bin/dot
 	[socat]=/usr/bin/socat
+	[chromium]=/usr/bin/chromium # the live view's browser tests (ui, chromedp)
 	[make]=/usr/bin/make
 	[git]=/usr/bin/git
 	[gcc]=/usr/bin/gcc
