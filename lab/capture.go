@@ -1,8 +1,13 @@
 package lab
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/fault"
@@ -39,4 +44,24 @@ func PlanCapture(labFlag, a, b string, count int, filter []string) (*CapturePlan
 		argv = append(argv, "-c", strconv.Itoa(count))
 	}
 	return &CapturePlan{State: st, Node: node, Iface: end.Iface, Argv: append(argv, filter...)}, nil
+}
+
+// Run runs tcpdump, its pcap to out and its messages to errw, until it
+// has captured enough or is stopped. Stopped by a signal (the user's
+// Ctrl-C, which reaches tcpdump too) is not an error; another failure
+// wraps tcpdump's *exec.ExitError, whose status the caller may exit with.
+func (p *CapturePlan) Run(out, errw io.Writer) error {
+	c := nodes.Command(p.State, p.Node, p.Argv...)
+	c.Stdout, c.Stderr = out, errw
+	err := c.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return nil // stopped by the user
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("tcpdump on %s %s: %w", p.Node, p.Iface, err)
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/fault"
-	"github.com/netemu/netemu/topo"
 )
 
 // injector is the fault injector of a running share.
@@ -82,19 +81,24 @@ func SetLink(ctx context.Context, o LinkOptions) (*LinkChange, error) {
 	return &LinkChange{LinkOptions: o, Split: sp, Machine: st.Machine}, nil
 }
 
-// LinkMachines is the lab and the machines that hold an end of the link
-// between a and b, for `link down|up --all-machines`: each acts on its
-// own end and records the fault in its own faults file.
-func LinkMachines(labFlag, a, b string) (*topo.Lab, []string, error) {
-	lab, err := MultiHost(labFlag)
+// LinkFanOut is `link down|up --all-machines`: the command run over ssh
+// on every machine that holds an end of the link, each acting on its own
+// end and recording the fault in its own faults file.
+func LinkFanOut(o LinkOptions) (FanOut, error) {
+	lab, err := MultiHost(o.Lab)
 	if err != nil {
-		return nil, nil, err
+		return FanOut{}, err
 	}
-	l, err := fault.FindLink(lab, a, b)
+	l, err := fault.FindLink(lab, o.A, o.B)
 	if err != nil {
-		return nil, nil, err
+		return FanOut{}, err
 	}
-	return lab, fault.Split{Link: l}.Machines(lab), nil
+	args := []string{"link", o.verb(), "--fanned-out", o.A, o.B}
+	if o.Silent {
+		args = append(args, "--silent")
+	}
+	return FanOut{Lab: lab, Machines: fault.Split{Link: l}.Machines(lab), What: fmt.Sprintf("link %s %s %s", o.verb(), o.A, o.B),
+		Remote: func(m string) string { return ShareCommand(lab.Name, m, args) }}, nil
 }
 
 // linkDone is the one-line report of a link change on this machine.
@@ -178,16 +182,18 @@ func SetNode(ctx context.Context, o NodeOptions) (string, error) {
 	return fmt.Sprintf("node %s: %s %s", o.Node, what, done), nil
 }
 
-// NodeMachine is the lab and the machine that runs node, for `node
-// stop|start --all-machines`.
-func NodeMachine(labFlag, node string) (*topo.Lab, string, error) {
-	lab, err := MultiHost(labFlag)
+// NodeFanOut is `node stop|start --all-machines`: the command run over
+// ssh on the machine that runs the router.
+func NodeFanOut(o NodeOptions) (FanOut, error) {
+	lab, err := MultiHost(o.Lab)
 	if err != nil {
-		return nil, "", err
+		return FanOut{}, err
 	}
-	n := lab.Node(node)
+	n := lab.Node(o.Node)
 	if n == nil {
-		return nil, "", fmt.Errorf("lab %s has no node %q", lab.Name, node)
+		return FanOut{}, fmt.Errorf("lab %s has no node %q", lab.Name, o.Node)
 	}
-	return lab, n.Machine, nil
+	verb := map[bool]string{false: "stop", true: "start"}[o.Start]
+	return FanOut{Lab: lab, Machines: []string{n.Machine}, What: "node " + verb + " " + o.Node,
+		Remote: func(m string) string { return ShareCommand(lab.Name, m, []string{"node", verb, o.Node}) }}, nil
 }

@@ -67,17 +67,22 @@ func isInstance(lab *topo.Lab, name string) error {
 	return nil
 }
 
-// InstanceLab is the model of the lab whose instance `instance stop|start
-// --all-machines` acts on (see MultiHost).
-func InstanceLab(labFlag, name string) (*topo.Lab, error) {
-	lab, err := MultiHost(labFlag)
+// InstanceFanOut is `instance stop|start --all-machines`: the command
+// run over ssh on every machine of the lab, not only those running a part
+// of the instance: each keeps every instance's public IP.
+func InstanceFanOut(o InstanceOptions, start bool) (FanOut, error) {
+	lab, err := MultiHost(o.Lab)
 	if err != nil {
-		return nil, err
+		return FanOut{}, err
 	}
-	if err := isInstance(lab, name); err != nil {
-		return nil, err
+	if err := isInstance(lab, o.Name); err != nil {
+		return FanOut{}, err
 	}
-	return lab, nil
+	verb := map[bool]string{false: "stop", true: "start"}[start]
+	return FanOut{Lab: lab, Machines: MachineNames(lab), What: "instance " + verb + " " + o.Name,
+		Remote: func(m string) string {
+			return ShareCommand(lab.Name, m, []string{"instance", verb, "--fanned-out", o.Name})
+		}}, nil
 }
 
 // StopInstance stops an instance as EC2 does: its programs, its link and

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -17,8 +16,8 @@ import (
 // newBGPCmd is `netemu bgp NODE [routes [PREFIX]]`: a router's BGP
 // sessions (like `show bgp summary`) or its paths, from its agent.
 func newBGPCmd(g *globals) *cobra.Command {
-	output := outputTable
-	cmd := &cobra.Command{
+	var output outputFormat
+	return withOutput(&cobra.Command{
 		Use:   "bgp NODE [routes [PREFIX|ADDRESS] | refresh]",
 		Short: "Show a router's BGP sessions, or every path with the best marked",
 		Long: "bgp NODE: the sessions (peer, AS, state, up/down, prefixes received/accepted/sent), like `show bgp summary`.\n" +
@@ -26,48 +25,30 @@ func newBGPCmd(g *globals) *cobra.Command {
 			"bgp NODE refresh: re-apply import policies and ask every peer to resend its routes (ROUTE-REFRESH).",
 		Args: cobra.RangeArgs(1, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 && args[1] != "routes" && args[1] != "refresh" {
-				return fmt.Errorf("unknown view %q: want \"routes\" or \"refresh\"", args[1])
-			}
-			c, ctx, cancel, err := lab.Agent(cmd.Context(), g.lab, args[0])
-			if err != nil {
-				return err
-			}
-			defer cancel()
-			if len(args) == 1 {
-				var s bgp.Status
-				if err := c.Get(ctx, "/bgp", &s); err != nil {
-					return fmt.Errorf("router %s: %w (does it run BGP? is its agent up?)", args[0], err)
+			ctx, node := cmd.Context(), args[0]
+			switch {
+			case len(args) == 1:
+				s, err := lab.BGP(ctx, g.lab, node)
+				if err != nil {
+					return err
 				}
-				if output == "json" {
-					return printJSON(os.Stdout, s)
-				}
-				return printBGPSummary(&s)
-			}
-			if args[1] == "refresh" {
-				var res map[string]string
-				if err := c.Get(ctx, "/bgp/refresh", &res); err != nil {
-					return fmt.Errorf("router %s: %w", args[0], err)
+				return show(os.Stdout, output, s, func() error { return printBGPSummary(s) })
+			case args[1] == "refresh":
+				if err := lab.BGPRefresh(ctx, g.lab, node); err != nil {
+					return err
 				}
 				fmt.Println("import policies re-applied; ROUTE-REFRESH sent to every peer that supports it")
 				return nil
+			case args[1] == "routes":
+				rs, err := lab.BGPRoutes(ctx, g.lab, node, strings.Join(args[2:], ""))
+				if err != nil {
+					return err
+				}
+				return show(os.Stdout, output, rs, func() error { return printBGPRoutes(rs) })
 			}
-			path := "/bgp/routes"
-			if len(args) == 3 {
-				path += "?prefix=" + url.QueryEscape(args[2])
-			}
-			var rs []bgp.RouteStatus
-			if err := c.Get(ctx, path, &rs); err != nil {
-				return fmt.Errorf("router %s: %w", args[0], err)
-			}
-			if output == "json" {
-				return printJSON(os.Stdout, rs)
-			}
-			return printBGPRoutes(rs)
+			return fmt.Errorf("unknown view %q: want \"routes\" or \"refresh\"", args[1])
 		},
-	}
-	cmd.Flags().VarP(&output, "output", "o", outputUsage)
-	return cmd
+	}, &output)
 }
 
 func printBGPSummary(s *bgp.Status) error {
@@ -82,16 +63,8 @@ func printBGPSummary(s *bgp.Status) error {
 		if p.Relation != "" {
 			typ += "/" + p.Relation
 		}
-		up := p.Uptime
-		if up == "" {
-			up = "-"
-		}
-		last := p.LastError
-		if last == "" {
-			last = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", p.Addr, p.Name, p.AS, typ, p.State, up,
-			p.Received, p.Accepted, p.Sent, last)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", p.Addr, p.Name, p.AS, typ, p.State, dash(p.Uptime),
+			p.Received, p.Accepted, p.Sent, dash(p.LastError))
 	}
 	return tw.Flush()
 }
@@ -122,10 +95,7 @@ func printBGPRoutes(rs []bgp.RouteStatus) error {
 		if r.MED != nil {
 			med = strconv.FormatUint(uint64(*r.MED), 10)
 		}
-		comms := strings.Join(append(append([]string{}, r.Comms...), r.Large...), " ")
-		if comms == "" {
-			comms = "-"
-		}
+		comms := dash(strings.Join(append(append([]string{}, r.Comms...), r.Large...), " "))
 		path := r.ASPath
 		if path == "" {
 			path = "(local)"

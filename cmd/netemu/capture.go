@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"github.com/netemu/netemu/lab"
-	"github.com/netemu/netemu/nodes"
 	"github.com/spf13/cobra"
 )
 
@@ -50,25 +49,16 @@ func newCaptureCmd(g *globals) *cobra.Command {
 				out = f
 				fmt.Fprintf(os.Stderr, "capturing on %s %s (link to %s) into %s; Ctrl-C stops\n", node, iface, b, file)
 			}
-			c := nodes.Command(p.State, node, p.Argv...)
-			c.Stdout, c.Stderr = out, os.Stderr
 			// Ctrl-C reaches tcpdump too (same process group); let it close
 			// the capture and wait for it instead of dying first.
 			sigs := make(chan os.Signal, 1)
 			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 			defer signal.Stop(sigs)
-			err = c.Run()
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-					return nil // stopped by the user
-				}
-				return &exitError{code: ee.ExitCode(), err: fmt.Errorf("tcpdump on %s %s: %w", node, iface, err)}
+			err = p.Run(out, os.Stderr)
+			if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+				return &exitError{code: ee.ExitCode(), err: err}
 			}
-			if err != nil {
-				return fmt.Errorf("tcpdump on %s %s: %w", node, iface, err)
-			}
-			return nil
+			return err
 		},
 	}
 	cmd.Flags().StringVarP(&file, "write", "w", "", "pcap file (default A-B.pcap; - for stdout)")

@@ -12,7 +12,7 @@ import (
 func newEventsCmd(g *globals) *cobra.Command {
 	var follow bool
 	var since string
-	output := outputTable
+	var output outputFormat
 	cmd := &cobra.Command{
 		Use:   "events [LAB]",
 		Short: "One timeline of every router's routing events, relative to the last failure",
@@ -47,6 +47,5 @@ func newEventsCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing events as they happen")
 	cmd.Flags().StringVar(&since, "since", lab.LastFailure, "where the timeline starts: LAST_FAILURE, a duration back (5m) or an RFC 3339 time")
-	cmd.Flags().VarP(&output, "output", "o", outputUsage)
-	return cmd
+	return withOutput(cmd, &output)
 }

@@ -21,30 +21,24 @@ func newInstanceCmd(g *globals) *cobra.Command {
 	}
 	var allMachines, fannedOut bool
 	for _, v := range []struct {
-		verb, use, short string
-		do               func(ctx context.Context, o lab.InstanceOptions) (*lab.InstanceChange, error)
+		use, short string
+		start      bool
+		do         func(ctx context.Context, o lab.InstanceOptions) (*lab.InstanceChange, error)
 	}{
-		{"stop", "stop NAME", "Stop an instance: its programs, its link, its auto public IP", lab.StopInstance},
-		{"start", "start NAME", "Start a stopped instance; prints its new public IP", lab.StartInstance},
+		{"stop NAME", "Stop an instance: its programs, its link, its auto public IP", false, lab.StopInstance},
+		{"start NAME", "Start a stopped instance; prints its new public IP", true, lab.StartInstance},
 	} {
 		c := &cobra.Command{
 			Use:   v.use,
 			Short: v.short,
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				name := args[0]
+				o := lab.InstanceOptions{Lab: g.lab, Name: args[0], FannedOut: fannedOut, Log: g.logger()}
 				if allMachines {
-					l, err := lab.InstanceLab(g.lab, name)
-					if err != nil {
-						return err
-					}
-					// Every machine, not only those running a part of the
-					// instance: each keeps every instance's public IP.
-					return onMachines(cmd.Context(), os.Stdout, l, lab.MachineNames(l), "instance "+v.verb+" "+name, nil, func(m string) string {
-						return lab.ShareCommand(l.Name, m, []string{"instance", v.verb, "--fanned-out", name})
-					})
+					f, err := lab.InstanceFanOut(o, v.start)
+					return fanOut(cmd.Context(), os.Stdout, f, err)
 				}
-				res, err := v.do(cmd.Context(), lab.InstanceOptions{Lab: g.lab, Name: name, FannedOut: fannedOut, Log: g.logger()})
+				res, err := v.do(cmd.Context(), o)
 				if res != nil {
 					if err == nil {
 						fmt.Println(res.Message)

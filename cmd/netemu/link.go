@@ -28,20 +28,10 @@ func newLinkCmd(g *globals) *cobra.Command {
 	run := func(down bool) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
 			o := lab.LinkOptions{Lab: g.lab, A: args[0], B: args[1], Down: down, Silent: silent, Log: g.logger()}
-			verb := map[bool]string{true: "down", false: "up"}[down]
 			w := cmd.OutOrStdout()
 			if allMachines {
-				l, machines, err := lab.LinkMachines(g.lab, o.A, o.B)
-				if err != nil {
-					return err
-				}
-				remote := []string{"link", verb, "--fanned-out", o.A, o.B}
-				if silent {
-					remote = append(remote, "--silent")
-				}
-				return onMachines(cmd.Context(), w, l, machines, fmt.Sprintf("link %s %s %s", verb, o.A, o.B), nil, func(m string) string {
-					return lab.ShareCommand(l.Name, m, remote)
-				})
+				f, err := lab.LinkFanOut(o)
+				return fanOut(cmd.Context(), w, f, err)
 			}
 			c, err := lab.SetLink(cmd.Context(), o)
 			if err != nil {

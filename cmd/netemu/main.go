@@ -40,12 +40,9 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level: trace, debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.lab, "lab", "", "the running lab to act on (default: the only one)")
 
-	// Every command is listed here, one line each.
-	commands := []*cobra.Command{}
 	for _, c := range commandConstructors {
-		commands = append(commands, c(g))
+		root.AddCommand(c(g))
 	}
-	root.AddCommand(commands...)
 	return root
 }
 

@@ -18,28 +18,23 @@ func newNodeCmd(g *globals) *cobra.Command {
 	}
 	var allMachines bool
 	for _, v := range []struct {
-		verb, use, short string
-		start            bool
+		use, short string
+		start      bool
 	}{
-		{"stop", "stop ROUTER", "Kill the router's agent (SIGKILL, no restart); its kernel table stays", false},
-		{"start", "start ROUTER", "Start the router's agent again", true},
+		{"stop ROUTER", "Kill the router's agent (SIGKILL, no restart); its kernel table stays", false},
+		{"start ROUTER", "Start the router's agent again", true},
 	} {
 		c := &cobra.Command{
 			Use:   v.use,
 			Short: v.short,
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				node := args[0]
+				o := lab.NodeOptions{Lab: g.lab, Node: args[0], Start: v.start, Log: g.logger()}
 				if allMachines {
-					l, m, err := lab.NodeMachine(g.lab, node)
-					if err != nil {
-						return err
-					}
-					return onMachines(cmd.Context(), cmd.OutOrStdout(), l, []string{m}, "node "+v.verb+" "+node, nil, func(m string) string {
-						return lab.ShareCommand(l.Name, m, []string{"node", v.verb, node})
-					})
+					f, err := lab.NodeFanOut(o)
+					return fanOut(cmd.Context(), cmd.OutOrStdout(), f, err)
 				}
-				msg, err := lab.SetNode(cmd.Context(), lab.NodeOptions{Lab: g.lab, Node: node, Start: v.start, Log: g.logger()})
+				msg, err := lab.SetNode(cmd.Context(), o)
 				if err != nil {
 					return err
 				}

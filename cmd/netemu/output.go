@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
@@ -69,11 +72,7 @@ func printNodesTable(w io.Writer, st *nodes.State, ls *nodes.LabStatus) error {
 		}
 		row = append(row, strings.Join(ifs, "  "))
 		for _, c := range cols {
-			v := c.Value(st, name)
-			if v == "" {
-				v = "-"
-			}
-			row = append(row, v)
+			row = append(row, dash(c.Value(st, name)))
 		}
 		if ns := live[name]; ns != nil {
 			var ps []string
@@ -90,10 +89,7 @@ func printNodesTable(w io.Writer, st *nodes.State, ls *nodes.LabStatus) error {
 				}
 				ps = append(ps, s)
 			}
-			if len(ps) == 0 {
-				ps = []string{"-"}
-			}
-			row = append(row, strings.Join(ps, " "))
+			row = append(row, dash(strings.Join(ps, " ")))
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
@@ -127,6 +123,39 @@ func (o *outputFormat) Set(v string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown output %q (table or json)", v)
+}
+
+// withOutput adds the -o flag to cmd, writing to o.
+func withOutput(cmd *cobra.Command, o *outputFormat) *cobra.Command {
+	*o = outputTable
+	cmd.Flags().VarP(o, "output", "o", outputUsage)
+	return cmd
+}
+
+// show writes v as JSON with -o json, else calls table.
+func show(w io.Writer, o outputFormat, v any, table func() error) error {
+	if o == outputJSON {
+		return printJSON(w, v)
+	}
+	return table()
+}
+
+// fanOut runs f over ssh and prints each machine's output under its name.
+func fanOut(ctx context.Context, w io.Writer, f lab.FanOut, err error) error {
+	if err != nil {
+		return err
+	}
+	rs, err := lab.OnMachines(ctx, f)
+	printMachineResults(w, rs)
+	return err
+}
+
+// dash is s, or "-" for nothing, as the tables show an empty cell.
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // progress draws "building lab: 12/40" on a terminal and nothing

@@ -17,29 +17,19 @@ import (
 // newRIPCmd is `netemu rip NODE`: a router's RIP neighbours and table,
 // from its agent.
 func newRIPCmd(g *globals) *cobra.Command {
-	output := outputTable
-	cmd := &cobra.Command{
+	var output outputFormat
+	return withOutput(&cobra.Command{
 		Use:   "rip NODE",
 		Short: "Show a router's RIP neighbours and table",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, ctx, cancel, err := lab.Agent(cmd.Context(), g.lab, args[0])
+			s, err := lab.RIP(cmd.Context(), g.lab, args[0])
 			if err != nil {
 				return err
 			}
-			defer cancel()
-			s, err := c.RIP(ctx)
-			if err != nil {
-				return fmt.Errorf("router %s: %w (does it run RIP? is its agent up?)", args[0], err)
-			}
-			if output == "json" {
-				return printJSON(os.Stdout, s)
-			}
-			return printRIP(s)
+			return show(os.Stdout, output, s, func() error { return printRIP(s) })
 		},
-	}
-	cmd.Flags().VarP(&output, "output", "o", outputUsage)
-	return cmd
+	}, &output)
 }
 
 func printRIP(s *rip.Status) error {
@@ -64,11 +54,7 @@ func printRIP(s *rip.Status) error {
 		if r.NextHop.IsValid() {
 			nh = r.NextHop.String()
 		}
-		iface := r.Iface
-		if iface == "" {
-			iface = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", r.Prefix, r.Metric, nh, iface, r.Age.Round(time.Second), r.State)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", r.Prefix, r.Metric, nh, dash(r.Iface), r.Age.Round(time.Second), r.State)
 	}
 	return tw.Flush()
 }

@@ -13,8 +13,8 @@ import (
 // newRoutesCmd is `netemu routes NODE`: the node's kernel routing table,
 // read through netlink — what the kernel forwards with, whoever put it there.
 func newRoutesCmd(g *globals) *cobra.Command {
-	output := outputTable
-	cmd := &cobra.Command{
+	var output outputFormat
+	return withOutput(&cobra.Command{
 		Use:   "routes NODE",
 		Short: "A node's kernel routing table (all tables but local), with each route's protocol",
 		Args:  cobra.ExactArgs(1),
@@ -27,14 +27,9 @@ func newRoutesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if output == "json" {
-				return printJSON(os.Stdout, rs)
-			}
-			return printRoutes(rs)
+			return show(os.Stdout, output, rs, func() error { return printRoutes(rs) })
 		},
-	}
-	cmd.Flags().VarP(&output, "output", "o", outputUsage)
-	return cmd
+	}, &output)
 }
 
 func printRoutes(rs []nodes.KernelRoute) error {
@@ -51,10 +46,6 @@ func printRoutes(rs []nodes.KernelRoute) error {
 		} else if r.Scope == "link" {
 			via = "on-link"
 		}
-		dev := r.Dev
-		if dev == "" {
-			dev = "-"
-		}
 		metric := "-"
 		if r.Metric != 0 {
 			metric = strconv.Itoa(r.Metric)
@@ -63,7 +54,7 @@ func printRoutes(rs []nodes.KernelRoute) error {
 		if typ == "" {
 			typ = "unicast"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", table, r.Dst, via, dev, r.Protocol, metric, typ)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", table, r.Dst, via, dash(r.Dev), r.Protocol, metric, typ)
 	}
 	return tw.Flush()
 }

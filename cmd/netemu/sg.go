@@ -22,8 +22,8 @@ type sgJSON struct {
 }
 
 func newSGCmd(g *globals) *cobra.Command {
-	output := outputTable
-	cmd := &cobra.Command{
+	var output outputFormat
+	return withOutput(&cobra.Command{
 		Use:   "sg INSTANCE",
 		Short: "An instance's effective security group and network ACL rules with packet/byte counters",
 		Args:  cobra.ExactArgs(1),
@@ -73,7 +73,5 @@ func newSGCmd(g *globals) *cobra.Command {
 			fmt.Println("(security group counters add up all members of the group; replies pass by conntrack and are not counted here)")
 			return nil
 		},
-	}
-	cmd.Flags().VarP(&output, "output", "o", outputUsage)
-	return cmd
+	}, &output)
 }

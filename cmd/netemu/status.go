@@ -12,8 +12,8 @@ import (
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
-	output := outputTable
-	cmd := &cobra.Command{
+	var output outputFormat
+	return withOutput(&cobra.Command{
 		Use:   "status [LAB]",
 		Short: "Running labs: nodes, kinds, interfaces, addresses, processes",
 		Args:  cobra.MaximumNArgs(1),
@@ -43,7 +43,5 @@ func newStatusCmd(g *globals) *cobra.Command {
 			}
 			return nil
 		},
-	}
-	cmd.Flags().VarP(&output, "output", "o", outputUsage)
-	return cmd
+	}, &output)
 }

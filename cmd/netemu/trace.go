@@ -9,8 +9,8 @@ import (
 )
 
 func newTraceCmd(g *globals) *cobra.Command {
-	output := outputTable
-	cmd := &cobra.Command{
+	var output outputFormat
+	return withOutput(&cobra.Command{
 		Use:   "trace A B|ADDRESS",
 		Short: "The path a packet from node A to node B (or an address) takes now, from the kernel tables",
 		Long: "Follows the kernel's route lookup in each namespace: outgoing interface and gateway, the\n" +
@@ -33,7 +33,5 @@ func newTraceCmd(g *globals) *cobra.Command {
 			_, err = fmt.Fprint(cmd.OutOrStdout(), p.Format())
 			return err
 		},
-	}
-	cmd.Flags().VarP(&output, "output", "o", outputUsage)
-	return cmd
+	}, &output)
 }
