@@ -286,3 +286,142 @@ func (d *attrDecoder) as4Aggregator(v, raw []byte) *MessageError {
 	d.as4Agg = &Aggregator{AS: binary.BigEndian.Uint32(v), Addr: netip.AddrFrom4([4]byte(v[4:8]))}
 	return nil
 }
+
+// ValidNextHop rejects next hops no router can be: 0.0.0.0, loopback,
+// multicast and the limited broadcast (RFC 4271 §6.3).
+func ValidNextHop(nh netip.Addr) bool {
+	return !(nh.IsUnspecified() || nh.IsMulticast() || nh == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || nh.IsLoopback())
+}
+
+func decodeASPath(v []byte, as4, noConfed bool) (ASPath, error) {
+	size := 2
+	if as4 {
+		size = 4
+	}
+	var p ASPath
+	for len(v) > 0 {
+		if len(v) < 2 {
+			return nil, fmt.Errorf("truncated segment header")
+		}
+		t, n := v[0], int(v[1])
+		if t < SegSet || t > SegConfedSet {
+			return nil, fmt.Errorf("segment type %d", t)
+		}
+		if noConfed && (t == SegConfedSeq || t == SegConfedSet) {
+			return nil, fmt.Errorf("confederation segment")
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("empty segment")
+		}
+		if len(v) < 2+n*size {
+			return nil, fmt.Errorf("segment of %d ASNs overruns", n)
+		}
+		s := ASSegment{Type: t, ASNs: make([]uint32, n)}
+		for i := range n {
+			if as4 {
+				s.ASNs[i] = binary.BigEndian.Uint32(v[2+4*i:])
+			} else {
+				s.ASNs[i] = uint32(binary.BigEndian.Uint16(v[2+2*i:]))
+			}
+			if s.ASNs[i] == 0 {
+				// RFC 7607: AS 0 makes AS_PATH and AS4_PATH malformed.
+				return nil, fmt.Errorf("AS 0")
+			}
+		}
+		p = append(p, s)
+		v = v[2+n*size:]
+	}
+	return p, nil
+}
+
+// mergeAS4 rebuilds the 4-octet path from a 2-octet speaker's AS_PATH and
+// AS4_PATH (RFC 6793 §4.2.3).
+func mergeAS4(a *PathAttrs, as4Path ASPath, has bool, as4Agg *Aggregator) {
+	if a.Aggregator != nil && a.Aggregator.AS != ASTrans {
+		// The aggregating speaker was old: whatever AS4 information follows
+		// predates the aggregation and must be ignored.
+		return
+	}
+	if a.Aggregator != nil && as4Agg != nil {
+		a.Aggregator = as4Agg
+	}
+	if !has || !a.HasASPath {
+		return
+	}
+	n2, n4 := a.ASPath.Len(), as4Path.Len()
+	if n2 < n4 {
+		return
+	}
+	need := n2 - n4
+	var out ASPath
+	for _, s := range a.ASPath {
+		if s.Type == SegConfedSeq || s.Type == SegConfedSet {
+			out = append(out, s)
+			continue
+		}
+		if need == 0 {
+			break
+		}
+		if s.Type == SegSet {
+			out = append(out, s)
+			need--
+			continue
+		}
+		k := min(need, len(s.ASNs))
+		out = append(out, ASSegment{Type: s.Type, ASNs: s.ASNs[:k]})
+		need -= k
+	}
+	// A SEQUENCE split across AS_PATH and AS4_PATH is one sequence.
+	if len(out) > 0 && len(as4Path) > 0 && out[len(out)-1].Type == SegSequence && as4Path[0].Type == SegSequence &&
+		len(out[len(out)-1].ASNs)+len(as4Path[0].ASNs) <= maxSegmentLen {
+		last := &out[len(out)-1]
+		last.ASNs = append(slices.Clone(last.ASNs), as4Path[0].ASNs...)
+		as4Path = as4Path[1:]
+	}
+	out = append(out, as4Path...)
+	if len(out) == 0 {
+		out = nil
+	}
+	a.ASPath = out
+}
+
+func decodeMPReach(v []byte) (*MPReach, error) {
+	if len(v) < 5 {
+		return nil, fmt.Errorf("%d octets", len(v))
+	}
+	m := &MPReach{AFI: binary.BigEndian.Uint16(v), SAFI: v[2]}
+	nhl := int(v[3])
+	if len(v) < 4+nhl+1 {
+		return nil, fmt.Errorf("next hop of %d octets overruns", nhl)
+	}
+	m.NextHop = slices.Clone(v[4 : 4+nhl])
+	nlri := v[4+nhl+1:]
+	if !m.IPv4Unicast() {
+		m.Raw = slices.Clone(nlri)
+		return m, nil
+	}
+	if nhl != 4 {
+		return nil, fmt.Errorf("IPv4 next hop of %d octets", nhl)
+	}
+	var err error
+	if m.NLRI, err = decodePrefixes(nlri); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func decodeMPUnreach(v []byte) (*MPUnreach, error) {
+	if len(v) < 3 {
+		return nil, fmt.Errorf("%d octets", len(v))
+	}
+	m := &MPUnreach{AFI: binary.BigEndian.Uint16(v), SAFI: v[2]}
+	if !m.IPv4Unicast() {
+		m.Raw = slices.Clone(v[3:])
+		return m, nil
+	}
+	var err error
+	if m.Withdrawn, err = decodePrefixes(v[3:]); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
