@@ -4,7 +4,6 @@ import "encoding/binary"
 
 // appendAttr writes one attribute, with the extended length flag when its
 // value needs two length octets.
-
 func appendAttr(b []byte, flags, typ uint8, v []byte) []byte {
 	if len(v) > 255 {
 		b = append(b, flags|FlagExtLen, typ)
