@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/netemu/netemu/fw"
 	"github.com/netemu/netemu/fw/fwtest"
 	"github.com/netemu/netemu/nodes/labpath"
+	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -53,53 +53,28 @@ func awsRun(t *testing.T, argv ...string) string {
 // them) when the test ends.
 func awsBuild(t *testing.T, lab *topo.Lab) {
 	t.Helper()
+	net := labtest.NewNet(t, lab.Name)
 	for _, n := range lab.Nodes {
-		name := awsNS(lab.Name, n.Name)
-		if _, err := os.Stat(filepath.Join(labpath.NetnsDir, name)); err == nil {
-			t.Fatalf("namespace %s exists already (a previous run leaked it?)", name)
-		}
-	}
-	for _, n := range lab.Nodes {
-		name := awsNS(lab.Name, n.Name)
-		awsRun(t, "ip", "netns", "add", name)
-		t.Cleanup(func() {
-			// Kill what runs inside (only our namespace's processes), then
-			// delete it.
-			if out, err := exec.Command("ip", "netns", "pids", name).Output(); err == nil {
-				for _, pid := range strings.Fields(string(out)) {
-					_ = exec.Command("kill", "-9", pid).Run()
-				}
-			}
-			_ = exec.Command("ip", "netns", "del", name).Run()
-		})
-		awsRun(t, "ip", "-n", name, "link", "set", "lo", "up")
-		if n.Forwarding {
-			awsRun(t, "ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv4.ip_forward=1")
-		}
+		net.Node(n.Name, n.Forwarding)
 	}
 	for _, k := range lab.Links {
-		awsRun(t, "ip", "link", "add", k.A.Iface, "netns", awsNS(lab.Name, k.A.Node), "type", "veth",
-			"peer", "name", k.B.Iface, "netns", awsNS(lab.Name, k.B.Node))
+		net.Link(k.A.Node, k.A.Iface, "", k.B.Node, k.B.Iface, "")
 	}
 	for _, n := range lab.Nodes {
-		name := awsNS(lab.Name, n.Name)
 		for _, i := range n.Interfaces {
 			if i.HostRoute {
-				awsRun(t, "ip", "-n", name, "addr", "add", i.Addr.String(), "dev", i.Name, "noprefixroute")
-				awsRun(t, "ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv4.conf."+i.Name+".proxy_arp=1")
-			} else {
-				awsRun(t, "ip", "-n", name, "addr", "add", i.Addr.String(), "dev", i.Name)
-			}
-			awsRun(t, "ip", "-n", name, "link", "set", i.Name, "up")
-			if i.HostRoute {
+				net.IP(n.Name, "addr", "add", i.Addr.String(), "dev", i.Name, "noprefixroute")
+				net.Run(n.Name, "sysctl", "-qw", "net.ipv4.conf."+i.Name+".proxy_arp=1")
 				peer := lab.Node(i.Peer).Interface(i.PeerIface).Addr.Addr()
-				awsRun(t, "ip", "-n", name, "route", "add", peer.String()+"/32", "dev", i.Name)
+				net.IP(n.Name, "route", "add", peer.String()+"/32", "dev", i.Name)
+			} else {
+				net.IP(n.Name, "addr", "add", i.Addr.String(), "dev", i.Name)
 			}
 		}
 	}
 	for _, n := range lab.Nodes {
 		for _, r := range n.Routes {
-			awsRun(t, "ip", "-n", awsNS(lab.Name, n.Name), "route", "add", r.To.String(), "via", r.Via.String())
+			net.IP(n.Name, "route", "add", r.To.String(), "via", r.Via.String())
 		}
 	}
 }
@@ -115,18 +90,10 @@ func awsListen(t *testing.T, lab, node string, port int) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	// Wait until it listens.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	labtest.Eventually(t, 10*time.Second, labtest.Until(fmt.Sprintf("listener on %s:%d", node, port), func() bool {
 		out, _ := exec.Command("ip", "netns", "exec", awsNS(lab, node), "ss", "-Hltn", fmt.Sprintf("sport = :%d", port)).Output()
-		if strings.Contains(string(out), "LISTEN") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("listener on %s:%d did not come up", node, port)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return strings.Contains(string(out), "LISTEN")
+	}))
 }
 
 // awsConnect connects from a node and returns what the server said, or the

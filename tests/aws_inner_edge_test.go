@@ -56,8 +56,8 @@ instance "i" {
 	if !pub.IsValid() {
 		t.Fatal("i has no public IP")
 	}
-	labtest.Eventually(t, 20*time.Second, "pc pings i's public IP "+pub.String(), func() bool {
+	labtest.Eventually(t, 20*time.Second, labtest.Until("pc pings i's public IP "+pub.String(), func() bool {
 		_, err := execErr(t, lab, "pc", "ping", "-c1", "-W1", pub.String())
 		return err == nil
-	})
+	}))
 }

@@ -54,23 +54,6 @@ type awsErr struct {
 
 func (e *awsErr) Error() string { return e.err.Error() + ": " + strings.TrimSpace(e.stderr) }
 
-// awsEventually retries a connection until it yields what want says, for
-// servers that are still starting.
-func awsEventually(t *testing.T, what string, try func() error) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := try()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 func awsBanner(t *testing.T, lab, node string, addr netip.Addr, port, want string) func() error {
 	return func() error {
 		out, err := awsTCP(t, lab, node, addr, port)
@@ -109,7 +92,7 @@ func TestAWSSeedStatic(t *testing.T) {
 	}
 
 	// mac → web:22 over the Internet, through the gateway's 1:1 NAT.
-	awsEventually(t, "mac -> web public :22", awsBanner(t, lab, "mac", webPub, "22", "SSH-2.0"))
+	labtest.Eventually(t, 30*time.Second, labtest.Named("mac -> web public :22", awsBanner(t, lab, "mac", webPub, "22", "SSH-2.0")))
 
 	// web's sshd sees mac's own address.
 	hold := exec.Command(buildNetemu(t), "--lab", lab, "exec", "mac", "--",
@@ -121,13 +104,13 @@ func TestAWSSeedStatic(t *testing.T) {
 	if err := hold.Start(); err != nil {
 		t.Fatal(err)
 	}
-	awsEventually(t, "web sees mac's address", func() error {
+	labtest.Eventually(t, 30*time.Second, labtest.Named("web sees mac's address", func() error {
 		out := execIn(t, lab, "web", "ss", "-Htn", "state", "established", "( sport = :22 )")
 		if !strings.Contains(out, mac.String()+":") {
 			return &awsErr{err: errNoBanner, stderr: "web's established connections: " + out}
 		}
 		return nil
-	})
+	}))
 	stdin.Close()
 	_ = hold.Wait()
 
@@ -138,7 +121,7 @@ func TestAWSSeedStatic(t *testing.T) {
 		t.Errorf("mac -> db:3306 refused, want dropped: %v", err)
 	}
 	// web → db's private IP on 3306: MariaDB's greeting.
-	awsEventually(t, "web -> db private :3306", awsBanner(t, lab, "web", dbIP, "3306", "MariaDB"))
+	labtest.Eventually(t, 30*time.Second, labtest.Named("web -> db private :3306", awsBanner(t, lab, "web", dbIP, "3306", "MariaDB")))
 
 	// ICMP follows the rules.
 	execIn(t, lab, "mac", "ping", "-c1", "-W2", webPub.String())
@@ -200,8 +183,8 @@ func TestAWSSeedStatic(t *testing.T) {
 	if eip, _ := awsSG(t, lab, "db"); eip != dbPub {
 		t.Errorf("db's Elastic IP %s became %s", dbPub, eip)
 	}
-	awsEventually(t, "mac -> web's new public IP :22", awsBanner(t, lab, "mac", newPub, "22", "SSH-2.0"))
-	awsEventually(t, "web -> db :3306 after restarts", awsBanner(t, lab, "web", dbIP, "3306", "MariaDB"))
+	labtest.Eventually(t, 30*time.Second, labtest.Named("mac -> web's new public IP :22", awsBanner(t, lab, "mac", newPub, "22", "SSH-2.0")))
+	labtest.Eventually(t, 30*time.Second, labtest.Named("web -> db :3306 after restarts", awsBanner(t, lab, "web", dbIP, "3306", "MariaDB")))
 	if _, err := awsTCP(t, lab, "mac", webPub, "22"); err == nil {
 		t.Errorf("web's released address %s still reaches web", webPub)
 	}

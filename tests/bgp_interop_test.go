@@ -13,17 +13,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/netemu/netemu/nodes/inns"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/bgp"
 	"github.com/netemu/netemu/routing/bgp/wire"
+	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
-	"github.com/vishvananda/netns"
 )
 
 var bgpTimers = topo.Timers{BGPHold: 9 * time.Second, BGPKeepalive: 3 * time.Second, BGPConnectRetry: time.Second}
@@ -121,13 +122,13 @@ func (l *ripLab) gobgp(node, conf string, port int) func(args ...string) (string
 		out, err := exec.Command("ip", argv...).CombinedOutput()
 		return string(out), err
 	}
-	ripEventually(l.t, 10*time.Second, "gobgpd answers", func() error {
+	labtest.Eventually(l.t, 10*time.Second, labtest.Named("gobgpd answers", func() error {
 		out, err := run("global")
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)
 		}
 		return nil
-	})
+	}))
 	return run
 }
 
@@ -218,7 +219,7 @@ route-map SETATTR permit 10
 	})
 
 	for _, peer := range []string{"10.20.1.2", "10.20.2.2", "10.20.3.2"} {
-		ripEventually(t, 30*time.Second, "session with "+peer, func() error { return established(c, peer) })
+		labtest.Eventually(t, 30*time.Second, labtest.Named("session with "+peer, func() error { return established(c, peer) }))
 	}
 	if out, err := gobgp("global", "rib", "add", "-a", "ipv4", "10.4.0.0/16", "med", "44", "community", "65004:4", "large-community", "65004:1:1"); err != nil {
 		t.Fatalf("gobgp rib add: %v %s", err, out)
@@ -235,7 +236,7 @@ route-map SETATTR permit 10
 		{"10.3.0.0/16", "65003", "10.20.2.2", 33, "65003:9", "65003:1:1"},
 		{"10.4.0.0/16", "65004", "10.20.3.2", 44, "65004:4", "65004:1:1"},
 	} {
-		ripEventually(t, 20*time.Second, "netemu learns "+w.prefix, func() error {
+		labtest.Eventually(t, 20*time.Second, labtest.Named("netemu learns "+w.prefix, func() error {
 			r, err := bestRoute(c, w.prefix)
 			if err != nil {
 				return err
@@ -244,15 +245,15 @@ route-map SETATTR permit 10
 				return fmt.Errorf("path %q med %v comms %v large %v", r.ASPath, r.MED, r.Comms, r.Large)
 			}
 			return nil
-		})
-		ripEventually(t, 10*time.Second, w.prefix+" in netemu's kernel", func() error {
+		}))
+		labtest.Eventually(t, 10*time.Second, labtest.Named(w.prefix+" in netemu's kernel", func() error {
 			return wantLine(l.kernelRoute("ne", w.prefix), w.prefix, "via "+w.gw, "proto bgp", "metric 20")
-		})
+		}))
 	}
 
 	// netemu → BIRD: own prefix with policy MED/community; FRR's route
 	// passed on with its communities and large communities.
-	ripEventually(t, 20*time.Second, "BIRD's view", func() error {
+	labtest.Eventually(t, 20*time.Second, labtest.Named("BIRD's view", func() error {
 		out, err := birdc("show route all 10.1.0.0/16")
 		if err != nil {
 			return err
@@ -272,9 +273,9 @@ route-map SETATTR permit 10
 			return fmt.Errorf("MED of another AS passed on:\n%s", out)
 		}
 		return nil
-	})
+	}))
 	// netemu → FRR: BIRD's 4-octet path and its communities.
-	ripEventually(t, 20*time.Second, "FRR's view", func() error {
+	labtest.Eventually(t, 20*time.Second, labtest.Named("FRR's view", func() error {
 		out, err := vtysh("show bgp ipv4 unicast 10.2.0.0/16")
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)
@@ -291,9 +292,9 @@ route-map SETATTR permit 10
 			}
 		}
 		return nil
-	})
+	}))
 	// netemu → GoBGP.
-	ripEventually(t, 20*time.Second, "GoBGP's view", func() error {
+	labtest.Eventually(t, 20*time.Second, labtest.Named("GoBGP's view", func() error {
 		out, err := gobgp("global", "rib", "-a", "ipv4", "-j")
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)
@@ -304,7 +305,7 @@ route-map SETATTR permit 10
 			}
 		}
 		return nil
-	})
+	}))
 
 	// Route refresh, peer → netemu: FRR asks, netemu answers, FRR keeps
 	// the routes.
@@ -312,24 +313,24 @@ route-map SETATTR permit 10
 	if out, err := vtysh("clear bgp ipv4 unicast 10.20.2.1 soft in"); err != nil {
 		t.Fatalf("clear soft in: %v %s", err, out)
 	}
-	ripEventually(t, 10*time.Second, "netemu receives FRR's ROUTE-REFRESH", func() error {
+	labtest.Eventually(t, 10*time.Second, labtest.Named("netemu receives FRR's ROUTE-REFRESH", func() error {
 		if n := peerStatus(c, "10.20.2.2").RefreshIn; n <= before {
 			return fmt.Errorf("refreshes received %d", n)
 		}
 		return nil
-	})
+	}))
 	// netemu → peers: they answer with their routes again.
 	updBefore := peerStatus(c, "10.20.1.2").UpdatesIn
 	var res map[string]string
 	if err := c.Get(context.Background(), "/bgp/refresh", &res); err != nil {
 		t.Fatal(err)
 	}
-	ripEventually(t, 10*time.Second, "BIRD answers netemu's ROUTE-REFRESH", func() error {
+	labtest.Eventually(t, 10*time.Second, labtest.Named("BIRD answers netemu's ROUTE-REFRESH", func() error {
 		if n := peerStatus(c, "10.20.1.2").UpdatesIn; n <= updBefore {
 			return fmt.Errorf("updates received %d", n)
 		}
 		return nil
-	})
+	}))
 	if err := established(c, "10.20.2.2"); err != nil {
 		t.Fatal(err)
 	}
@@ -338,70 +339,56 @@ route-map SETATTR permit 10
 	if out, err := birdc("disable s4"); err != nil {
 		t.Fatalf("birdc disable: %v %s", err, out)
 	}
-	ripEventually(t, 10*time.Second, "withdrawal in netemu's kernel", func() error {
+	labtest.Eventually(t, 10*time.Second, labtest.Named("withdrawal in netemu's kernel", func() error {
 		return noLine(l.kernelRoute("ne", "10.2.0.0/16"), "10.2.0.0/16")
-	})
-	ripEventually(t, 10*time.Second, "withdrawal reaches FRR", func() error {
+	}))
+	labtest.Eventually(t, 10*time.Second, labtest.Named("withdrawal reaches FRR", func() error {
 		out, _ := vtysh("show bgp ipv4 unicast 10.2.0.0/16")
 		if !strings.Contains(out, "not in table") {
 			return fmt.Errorf("still there:\n%s", out)
 		}
 		return nil
-	})
-	ripEventually(t, 10*time.Second, "withdrawal reaches GoBGP", func() error {
+	}))
+	labtest.Eventually(t, 10*time.Second, labtest.Named("withdrawal reaches GoBGP", func() error {
 		out, _ := gobgp("global", "rib", "-a", "ipv4", "-j")
 		return noLine(out, `"10.2.0.0/16"`)
-	})
+	}))
 	// GoBGP's withdrawal reaches BIRD.
 	if out, err := gobgp("global", "rib", "del", "-a", "ipv4", "10.4.0.0/16"); err != nil {
 		t.Fatalf("gobgp rib del: %v %s", err, out)
 	}
-	ripEventually(t, 10*time.Second, "GoBGP's withdrawal reaches BIRD", func() error {
+	labtest.Eventually(t, 10*time.Second, labtest.Named("GoBGP's withdrawal reaches BIRD", func() error {
 		out, _ := birdc("show route 10.4.0.0/16")
 		return noLine(out, "10.4.0.0/16")
-	})
-	ripEventually(t, 10*time.Second, "GoBGP's withdrawal leaves netemu's kernel", func() error {
+	}))
+	labtest.Eventually(t, 10*time.Second, labtest.Named("GoBGP's withdrawal leaves netemu's kernel", func() error {
 		return noLine(l.kernelRoute("ne", "10.4.0.0/16"), "10.4.0.0/16")
-	})
+	}))
 
 	// FRR's shutdown communication (RFC 9003) shows in netemu's LAST
 	// ERROR for the peer.
 	if out, err := vtysh("configure terminal\nrouter bgp 65003\nneighbor 10.20.2.1 shutdown message planned maintenance"); err != nil {
 		t.Fatalf("frr shutdown: %v %s", err, out)
 	}
-	ripEventually(t, 10*time.Second, "FRR's shutdown message in LAST ERROR", func() error {
+	labtest.Eventually(t, 10*time.Second, labtest.Named("FRR's shutdown message in LAST ERROR", func() error {
 		if e := peerStatus(c, "10.20.2.2").LastError; !strings.Contains(e, `administrative shutdown: "planned maintenance"`) {
 			return fmt.Errorf("last error %q", e)
 		}
 		return nil
-	})
+	}))
 }
 
 // dialFrom opens a TCP connection from inside namespace ns: the socket is
-// made on a thread switched into ns and stays there.
+// made on a thread inside ns and stays there.
 func dialFrom(t *testing.T, ns, target string) net.Conn {
 	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
+	var c net.Conn
+	err := inns.Do(filepath.Join(labpath.NetnsDir, ns), func() (err error) {
+		c, err = net.DialTimeout("tcp4", target, 5*time.Second)
+		return err
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer orig.Close()
-	h, err := netns.GetFromName(ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	if err := netns.Set(h); err != nil {
-		t.Fatal(err)
-	}
-	c, derr := net.DialTimeout("tcp4", target, 5*time.Second)
-	if err := netns.Set(orig); err != nil {
-		panic(fmt.Sprintf("cannot return to the test's namespace: %v", err))
-	}
-	if derr != nil {
-		t.Fatalf("dial %s from %s: %v", target, ns, derr)
+		t.Fatalf("dial %s from %s: %v", target, ns, err)
 	}
 	return c
 }
@@ -432,7 +419,7 @@ func TestBGPBadOpen(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var conn net.Conn
 			// The session may still be backing off from the previous case.
-			ripEventually(t, 10*time.Second, "netemu accepts the connection", func() error {
+			labtest.Eventually(t, 10*time.Second, labtest.Named("netemu accepts the connection", func() error {
 				conn = dialFrom(t, l.ns("raw"), "10.21.0.1:179")
 				conn.SetDeadline(time.Now().Add(3 * time.Second))
 				if _, err := wire.ReadMessage(conn, wire.Options{}); err != nil {
@@ -440,7 +427,7 @@ func TestBGPBadOpen(t *testing.T) {
 					return err
 				}
 				return nil
-			})
+			}))
 			defer conn.Close()
 			b, err := wire.EncodeMessage(tc.open, wire.Options{})
 			if err != nil {
@@ -474,5 +461,5 @@ func TestBGPBadOpen(t *testing.T) {
 		b, _ := wire.EncodeMessage(m, wire.Options{})
 		conn.Write(b)
 	}
-	ripEventually(t, 10*time.Second, "raw peer established", func() error { return established(c, "10.21.0.2") })
+	labtest.Eventually(t, 10*time.Second, labtest.Named("raw peer established", func() error { return established(c, "10.21.0.2") }))
 }

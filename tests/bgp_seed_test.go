@@ -29,7 +29,7 @@ func TestBGPSeedLab(t *testing.T) {
 	}
 	sessions := map[string]int{"home-gw": 1, "home-core": 3, "transit-a": 3, "transit-b": 3, "aws-edge": 2}
 	for node, n := range sessions {
-		ripEventually(t, 30*time.Second, node+" sessions established", func() error {
+		labtest.Eventually(t, 30*time.Second, labtest.Named(node+" sessions established", func() error {
 			s, err := bgpOf(node)
 			if err != nil {
 				return err
@@ -43,16 +43,16 @@ func TestBGPSeedLab(t *testing.T) {
 				}
 			}
 			return nil
-		})
+		}))
 	}
 	// The pool reaches home-gw over iBGP, its next hop resolved through RIP.
-	ripEventually(t, 20*time.Second, "pool route in home-gw", func() error {
+	labtest.Eventually(t, 20*time.Second, labtest.Named("pool route in home-gw", func() error {
 		out, err := execErr(t, lab, "home-gw", "ip", "route", "show", "203.0.113.128/25")
 		if err != nil {
 			return err
 		}
 		return wantLine(out, "203.0.113.128/25 via", "proto bgp")
-	})
+	}))
 	out := netemu(t, "--lab", lab, "bgp", "home-gw", "routes", "203.0.113.129")
 	if err := wantLine(out, "*", "203.0.113.128/25", "16509"); err != nil {
 		t.Error(err)
@@ -79,11 +79,11 @@ func TestBGPSeedLab(t *testing.T) {
 		_, err := execErr(t, lab, "mac", "ping", "-c", "1", "-W", "1", webIP)
 		return err
 	}
-	ripEventually(t, 20*time.Second, "mac pings web's public IP", ping)
+	labtest.Eventually(t, 20*time.Second, labtest.Named("mac pings web's public IP", ping))
 
 	// Fast external fail-over: cut home-core–transit-a.
 	netemu(t, "--lab", lab, "link", "down", "home-core", "transit-a")
-	ripEventually(t, 15*time.Second, "home-core's session with transit-a dropped", func() error {
+	labtest.Eventually(t, 15*time.Second, labtest.Named("home-core's session with transit-a dropped", func() error {
 		s, err := bgpOf("home-core")
 		if err != nil {
 			return err
@@ -94,8 +94,8 @@ func TestBGPSeedLab(t *testing.T) {
 			}
 		}
 		return nil
-	})
-	ripEventually(t, 20*time.Second, "pool via transit-b in home-core", func() error {
+	}))
+	labtest.Eventually(t, 20*time.Second, labtest.Named("pool via transit-b in home-core", func() error {
 		out, err := execErr(t, lab, "home-core", "ip", "route", "show", "203.0.113.128/25")
 		if err != nil {
 			return err
@@ -107,8 +107,8 @@ func TestBGPSeedLab(t *testing.T) {
 			}
 		}
 		return fmt.Errorf("no transit-b")
-	})
-	ripEventually(t, 20*time.Second, "mac pings web after the cut", ping)
+	}))
+	labtest.Eventually(t, 20*time.Second, labtest.Named("mac pings web after the cut", ping))
 	if !strings.Contains(netemu(t, "--lab", lab, "bgp", "home-core"), "interface") {
 		t.Log("last error does not name the interface")
 	}

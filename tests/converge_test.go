@@ -59,14 +59,9 @@ func cvTriangle(t *testing.T, lab string) *topo.Lab {
 		return n
 	}
 	a, r1, r2, r3, b := add("a", topo.KindHost), add("r1", topo.KindRouter), add("r2", topo.KindRouter), add("r3", topo.KindRouter), add("b", topo.KindHost)
+	net := labtest.NewNet(t, lab)
 	for _, n := range l.Nodes {
-		ns := labpath.NetnsName(lab, n.Name)
-		cvRun(t, "ip", "netns", "add", ns)
-		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-		cvRun(t, "ip", "-n", ns, "link", "set", "lo", "up")
-		if n.Forwarding {
-			cvRun(t, "ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0")
-		}
+		net.Node(n.Name, n.Forwarding)
 	}
 	link := func(x *topo.Node, xa string, y *topo.Node, ya string) {
 		xi := &topo.Interface{Name: fmt.Sprintf("eth%d", len(x.Interfaces)), Addr: pfx(xa), Peer: y.Name, Link: len(l.Links)}
@@ -76,14 +71,7 @@ func cvTriangle(t *testing.T, lab string) *topo.Lab {
 		y.Interfaces = append(y.Interfaces, yi)
 		l.Links = append(l.Links, &topo.Link{Kind: topo.LinkP2P, Subnet: xi.Addr.Masked(),
 			A: topo.Endpoint{Node: x.Name, Iface: xi.Name, Addr: xi.Addr}, B: topo.Endpoint{Node: y.Name, Iface: yi.Name, Addr: yi.Addr}})
-		xn, yn := labpath.NetnsName(lab, x.Name), labpath.NetnsName(lab, y.Name)
-		// The peer is created directly in its namespace: no name in the
-		// host's namespace that two tests could collide on.
-		cvRun(t, "ip", "-n", xn, "link", "add", xi.Name, "type", "veth", "peer", "name", yi.Name, "netns", yn)
-		cvRun(t, "ip", "-n", xn, "addr", "add", xa, "dev", xi.Name)
-		cvRun(t, "ip", "-n", yn, "addr", "add", ya, "dev", yi.Name)
-		cvRun(t, "ip", "-n", xn, "link", "set", xi.Name, "up")
-		cvRun(t, "ip", "-n", yn, "link", "set", yi.Name, "up")
+		net.Link(x.Name, xi.Name, xa, y.Name, yi.Name, ya)
 	}
 	link(a, "10.9.0.2/30", r1, "10.9.0.1/30")  // a eth0 – r1 eth0
 	link(r1, "10.9.1.1/30", r2, "10.9.1.2/30") // r1 eth1 – r2 eth0
@@ -92,7 +80,7 @@ func cvTriangle(t *testing.T, lab string) *topo.Lab {
 	link(r3, "10.9.4.1/30", r2, "10.9.4.2/30") // r3 eth1 – r2 eth2
 	route := func(n *topo.Node, to, via string) {
 		n.Routes = append(n.Routes, topo.Route{To: pfx(to), Via: addr(via)})
-		cvRun(t, "ip", "-n", labpath.NetnsName(lab, n.Name), "route", "add", to, "via", via)
+		net.IP(n.Name, "route", "add", to, "via", via)
 	}
 	route(a, "0.0.0.0/0", "10.9.0.1")
 	route(b, "0.0.0.0/0", "10.9.2.1")
@@ -100,8 +88,8 @@ func cvTriangle(t *testing.T, lab string) *topo.Lab {
 	route(r2, "10.9.0.0/30", "10.9.1.1")
 	route(r3, "10.9.0.0/30", "10.9.3.1")
 	route(r3, "10.9.2.0/30", "10.9.4.2")
-	cvRun(t, "ip", "-n", labpath.NetnsName(lab, "r1"), "route", "add", "10.9.2.0/30", "via", "10.9.3.2", "metric", "100")
-	cvRun(t, "ip", "-n", labpath.NetnsName(lab, "r2"), "route", "add", "10.9.0.0/30", "via", "10.9.4.1", "metric", "100")
+	net.IP("r1", "route", "add", "10.9.2.0/30", "via", "10.9.3.2", "metric", "100")
+	net.IP("r2", "route", "add", "10.9.0.0/30", "via", "10.9.4.1", "metric", "100")
 	return l
 }
 
@@ -133,18 +121,6 @@ func cvPing(lab, from string, addr netip.Addr) bool {
 	return exec.Command("ip", "netns", "exec", labpath.NetnsName(lab, from), "ping", "-c1", "-W1", addr.String()).Run() == nil
 }
 
-// cvEventually polls cond until it holds or the deadline passes.
-func cvEventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func TestConvergeLinkDownUpTrace(t *testing.T) {
 	cvNeedRoot(t)
 	lab := fmt.Sprintf("cvlink%d", os.Getpid()%100000)
@@ -170,7 +146,7 @@ func TestConvergeLinkDownUpTrace(t *testing.T) {
 	if p := cvTrace(t, l, "a", "b"); p.Result != converge.Reached || cvHops(p) != "a r1 r3 r2 b" {
 		t.Fatalf("after the cut:\n%s", p.Format())
 	}
-	cvEventually(t, 5*time.Second, "ping over the detour", func() bool { return cvPing(lab, "a", b) })
+	labtest.Eventually(t, 5*time.Second, labtest.Until("ping over the detour", func() bool { return cvPing(lab, "a", b) }))
 	f, err := fault.Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +161,7 @@ func TestConvergeLinkDownUpTrace(t *testing.T) {
 	if p := cvTrace(t, l, "a", "b"); p.Result != converge.Reached || cvHops(p) != "a r1 r2 b" {
 		t.Fatalf("after the repair:\n%s", p.Format())
 	}
-	cvEventually(t, 5*time.Second, "ping after the repair", func() bool { return cvPing(lab, "a", b) })
+	labtest.Eventually(t, 5*time.Second, labtest.Until("ping after the repair", func() bool { return cvPing(lab, "a", b) }))
 	if f, _ = fault.Load(dir); len(f.Active) != 0 || len(f.History) != 2 {
 		t.Fatalf("faults file after repair: %+v", f)
 	}
@@ -233,7 +209,7 @@ func TestConvergeSilentLinkKeepsCarrier(t *testing.T) {
 	if err := in.LinkUp("r1", "r2"); err != nil {
 		t.Fatal(err)
 	}
-	cvEventually(t, 5*time.Second, "ping after the repair", func() bool { return cvPing(lab, "a", b) })
+	labtest.Eventually(t, 5*time.Second, labtest.Until("ping after the repair", func() bool { return cvPing(lab, "a", b) }))
 	for _, end := range []string{"r1 eth1", "r2 eth0"} {
 		node, iface, _ := strings.Cut(end, " ")
 		out := cvRun(t, "tc", "-n", labpath.NetnsName(lab, node), "qdisc", "show", "dev", iface)
@@ -317,7 +293,7 @@ func TestConvergeStaticSeedCLI(t *testing.T) {
 		_, err := execErr(t, lab, "mac", "ping", "-c1", "-W1", pub)
 		return err == nil
 	}
-	labtest.Eventually(t, 10*time.Second, "mac pings web's public IP", ping)
+	labtest.Eventually(t, 10*time.Second, labtest.Until("mac pings web's public IP", ping))
 	// No daemons to ask: the CLI says so instead of a socket error.
 	if _, errs, err := runNetemu(t, "--lab", lab, "rip", "home-core"); err == nil || !strings.Contains(errs, "runs no routing daemons") {
 		t.Errorf("rip on a daemons = \"none\" lab: %v: %s", err, errs)
@@ -344,7 +320,7 @@ func TestConvergeStaticSeedCLI(t *testing.T) {
 	if back := cvTracePath(t, lab, "mac", "web"); cvPathNodes(back) != cvPathNodes(before) {
 		t.Fatalf("after the repair: %s, want %s", cvPathNodes(back), cvPathNodes(before))
 	}
-	labtest.Eventually(t, 10*time.Second, "ping after the repair", ping)
+	labtest.Eventually(t, 10*time.Second, labtest.Until("ping after the repair", ping))
 
 	netemu(t, "--lab", lab, "link", "down", "--silent", "transit-a", "aws-edge")
 	for _, n := range []string{"transit-a", "aws-edge"} {
@@ -364,7 +340,7 @@ func TestConvergeStaticSeedCLI(t *testing.T) {
 		t.Error("ping crossed a silent link")
 	}
 	netemu(t, "--lab", lab, "link", "up", "transit-a", "aws-edge")
-	labtest.Eventually(t, 10*time.Second, "ping after the silent failure's repair", ping)
+	labtest.Eventually(t, 10*time.Second, labtest.Until("ping after the silent failure's repair", ping))
 
 	var tl converge.Timeline
 	out = netemu(t, "--lab", lab, "events", "--since", "10m", "-o", "json")
@@ -476,7 +452,7 @@ func cvStartTicker(t *testing.T, lab string) *cvTicker {
 		cmd.Process.Kill()
 		<-k.done
 	})
-	cvEventually(t, 30*time.Second, "the ssh session to print", func() bool { return k.count() > 2 })
+	labtest.Eventually(t, 30*time.Second, labtest.Until("the ssh session to print", func() bool { return k.count() > 2 }))
 	return k
 }
 
@@ -675,11 +651,11 @@ func TestConvergeRIPRing(t *testing.T) {
 
 	netemu(t, "--lab", name, "link", "down", "r1", first)
 	netemu(t, "--lab", name, "wait", "--timeout", "30s")
-	cvEventually(t, 10*time.Second, "events -f to show the failure and a withdrawal", func() bool {
+	labtest.Eventually(t, 10*time.Second, labtest.Until("events -f to show the failure and a withdrawal", func() bool {
 		out := followed.String()
 		cut := strings.Contains(out, "link-down r1–"+first) || strings.Contains(out, "link-down "+first+"–r1")
 		return cut && strings.Contains(out, "route-withdraw")
-	})
+	}))
 	follow.Process.Kill()
 	after := cvTracePath(t, name, "left", "right")
 	if cvSecondRouter(t, after) == first {
@@ -719,7 +695,7 @@ func TestConvergeRIPRing(t *testing.T) {
 	if p := cvTracePath(t, name, "left", "right"); cvSecondRouter(t, p) == cur {
 		t.Fatalf("after the silent failure the path still crosses it:\n%s", p.Format())
 	}
-	labtest.Eventually(t, 5*time.Second, "ping after the silent failure", ping)
+	labtest.Eventually(t, 5*time.Second, labtest.Until("ping after the silent failure", ping))
 	tl = timeline()
 	// Bound from the timers: the route timeout plus one update interval.
 	if bound := lab.Timers.RIPTimeout + lab.Timers.RIPUpdate; tl.Convergence <= 0 || tl.Convergence > bound {
@@ -825,10 +801,10 @@ func TestConvergeFRRSeed(t *testing.T) {
 	}
 	netemu(t, "--lab", lab, "node", "start", cur)
 	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
-	labtest.Eventually(t, 60*time.Second, "bgpd established again on "+cur, func() bool {
+	labtest.Eventually(t, 60*time.Second, labtest.Until("bgpd established again on "+cur, func() bool {
 		out, err := execErr(t, lab, cur, "ip", "route", "show", "proto", "bgp")
 		return err == nil && strings.TrimSpace(out) != ""
-	})
+	}))
 	if events := netemu(t, "--lab", lab, "events"); !strings.Contains(events, "node-start "+cur) {
 		t.Errorf("events lack the node start:\n%s", events)
 	}

@@ -318,27 +318,27 @@ func TestFoundationSupervisedProcesses(t *testing.T) {
 		return 0, 0, ""
 	}
 	var pid int
-	labtest.Eventually(t, 10*time.Second, "sleeper running", func() bool {
+	labtest.Eventually(t, 10*time.Second, labtest.Until("sleeper running", func() bool {
 		pid, _, _ = proc("h1", "sleeper")
 		return pid > 0
-	})
+	}))
 	// It runs in h1's network namespace.
 	if !sameNetns(pid, labpath.NetnsPath(name, "h1")) {
 		t.Errorf("sleeper pid %d is not in h1's namespace", pid)
 	}
 	// Killed, it comes back with a new pid.
 	syscall.Kill(pid, syscall.SIGKILL)
-	labtest.Eventually(t, 10*time.Second, "sleeper restarted", func() bool {
+	labtest.Eventually(t, 10*time.Second, labtest.Until("sleeper restarted", func() bool {
 		p, r, _ := proc("h1", "sleeper")
 		return p > 0 && p != pid && r == 1
-	})
+	}))
 
 	// The crasher backs off: restarts grow, but never faster than the
 	// back-off allows (1 s, 2 s, 4 s … between starts).
-	labtest.Eventually(t, 20*time.Second, "crasher restarted twice", func() bool {
+	labtest.Eventually(t, 20*time.Second, labtest.Until("crasher restarted twice", func() bool {
 		_, r, _ := proc("h2", "crasher")
 		return r >= 2
-	})
+	}))
 	_, r, state := proc("h2", "crasher")
 	elapsed := time.Since(started)
 	if max := int(elapsed/time.Second) + 1; r > max {
@@ -353,10 +353,10 @@ func TestFoundationSupervisedProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	labtest.Eventually(t, 10*time.Second, "who's log", func() bool {
+	labtest.Eventually(t, 10*time.Second, labtest.Until("who's log", func() bool {
 		data, _ := os.ReadFile(ps.LogFile)
 		return strings.Contains(string(data), "nobody h2")
-	})
+	}))
 
 	pid, _, _ = proc("h1", "sleeper")
 	if err := nodes.StopProcess(st, "h1", "sleeper"); err != nil {

@@ -49,12 +49,12 @@ func TestFRRModeEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	var after *converge.Timeline
-	labtest.Eventually(t, 3*l.Timers.BGPHold, "kernel route events after the cut", func() bool {
+	labtest.Eventually(t, 3*l.Timers.BGPHold, labtest.Until("kernel route events after the cut", func() bool {
 		after = frrTimeline(t, lab, "LAST_FAILURE")
 		return after.Convergence > 0 && slices.ContainsFunc(after.Entries, func(e converge.Entry) bool {
 			return e.Node == "a1" && e.Kind.IsRoutingChange() && e.Prefix == netip.MustParsePrefix("10.3.0.0/16") && e.Rel > 0
 		})
-	})
+	}))
 	if after.Ref.IsZero() || !strings.Contains(after.RefLabel, "c1") {
 		t.Errorf("timeline not relative to the cut: ref %v %q", after.Ref, after.RefLabel)
 	}

@@ -32,9 +32,10 @@ import (
 type simMachines struct {
 	lab   string
 	names []string
+	net   *labtest.Net // the underlays: machines m1…mn and the switch sw
 }
 
-func (s *simMachines) netns(m string) string { return labpath.NetnsName(s.lab+"-ul", m) }
+func (s *simMachines) netns(m string) string { return s.net.NS(m) }
 func (s *simMachines) addr(i int) string     { return fmt.Sprintf("192.0.2.%d", 11+i) }
 
 // machineBlocks is the file's machine blocks for the simulated machines.
@@ -46,52 +47,29 @@ func (s *simMachines) machineBlocks() string {
 	return b.String()
 }
 
-func ipCmd(t testing.TB, args ...string) {
-	t.Helper()
-	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
-	}
-}
-
 // newSimMachines makes the underlays; cleanup deletes them (registered
 // first, so it runs after the labs' own cleanups).
 func newSimMachines(t *testing.T, lab string, n int) *simMachines {
 	t.Helper()
-	labtest.RequireRoot(t)
-	s := &simMachines{lab: lab}
-	sw := labpath.NetnsPrefix + lab + "-ul.sw"
-	var made []string
-	t.Cleanup(func() {
-		for _, ns := range made {
-			if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
-				t.Errorf("ip netns del %s: %v: %s", ns, err, out)
-			}
-		}
-	})
-	ipCmd(t, "netns", "add", sw)
-	made = append(made, sw)
-	ipCmd(t, "-n", sw, "link", "add", "br0", "type", "bridge")
-	ipCmd(t, "-n", sw, "link", "set", "br0", "up")
+	net := labtest.NewNet(t, lab+"-ul")
+	s := &simMachines{lab: lab, net: net}
+	net.Node("sw", false)
+	net.IP("sw", "link", "add", "br0", "type", "bridge")
+	net.IP("sw", "link", "set", "br0", "up")
 	for i := 0; i < n; i++ {
 		m := fmt.Sprintf("m%d", i+1)
 		s.names = append(s.names, m)
-		ns := s.netns(m)
-		ipCmd(t, "netns", "add", ns)
-		made = append(made, ns)
 		port := fmt.Sprintf("p%d", i+1)
-		// Both ends are born in their namespaces: nothing in the host's.
-		ipCmd(t, "link", "add", "ul0", "netns", ns, "type", "veth", "peer", "name", port, "netns", sw)
-		ipCmd(t, "-n", sw, "link", "set", port, "master", "br0", "up")
-		ipCmd(t, "-n", ns, "addr", "add", s.addr(i)+"/24", "dev", "ul0")
-		ipCmd(t, "-n", ns, "link", "set", "ul0", "up")
-		ipCmd(t, "-n", ns, "link", "set", "lo", "up")
+		net.Node(m, false)
+		net.Link(m, "ul0", s.addr(i)+"/24", "sw", port, "")
+		net.IP("sw", "link", "set", port, "master", "br0")
 	}
 	return s
 }
 
 // run runs netemu inside machine m's underlay.
 func (s *simMachines) run(m string, env []string, args ...string) (string, string, error) {
-	cmd := exec.Command("nsenter", append([]string{"--net=" + labpath.NetnsPath(s.lab+"-ul", m), netemuBin}, args...)...)
+	cmd := exec.Command("nsenter", append([]string{"--net=" + s.net.Path(m), netemuBin}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -338,7 +316,7 @@ func TestMultihostStaticSplit(t *testing.T) {
 	// A device a killed build left in m1's underlay (created, never moved
 	// into its node) goes with `down` too.
 	stale := vxlan.TempName(lab, "m1", vxlan.CrossLinks(model, "m1")[0].Link)
-	ipCmd(t, "-n", s.netns("m1"), "link", "add", stale, "type", "vxlan", "id", "99", "dstport", "4799", "local", s.addr(0), "remote", s.addr(1))
+	s.net.IP("m1", "link", "add", stale, "type", "vxlan", "id", "99", "dstport", "4799", "local", s.addr(0), "remote", s.addr(1))
 
 	cmd = exec.Command(netemuBin, "down", "--all-machines", file)
 	cmd.Env = append(os.Environ(), env...)
@@ -394,13 +372,13 @@ func TestMultihostSeedSplit(t *testing.T) {
 		return strings.TrimSpace(string(out))
 	}
 	// RIP across the m1–m2 tunnel: home-gw learns home-core's loopback.
-	labtest.Eventually(t, 60*time.Second, "home-gw's RIP route to home-core's loopback", func() bool {
+	labtest.Eventually(t, 60*time.Second, labtest.Until("home-gw's RIP route to home-core's loopback", func() bool {
 		return strings.Contains(route("home-gw", "100.127.0.2"), "proto rip")
-	})
+	}))
 	// BGP across the m2–m3 tunnels: aws-edge learns the home prefix.
-	labtest.Eventually(t, 60*time.Second, "aws-edge's BGP route to 198.51.100.0/24", func() bool {
+	labtest.Eventually(t, 60*time.Second, labtest.Until("aws-edge's BGP route to 198.51.100.0/24", func() bool {
 		return strings.Contains(route("aws-edge", "198.51.100.0/24"), "proto bgp")
-	})
+	}))
 	pingWeb := func(addr string) func() bool {
 		return func() bool {
 			_, err := nsRun(lab, "mac", "ping", "-c1", "-W2", addr)
@@ -468,17 +446,17 @@ func TestMultihostSeedSplit(t *testing.T) {
 	if strings.Contains(out, "m1") || strings.Contains(out, "run the same command") {
 		t.Errorf("link down --all-machines ran on m1 or asked for more:\n%s", out)
 	}
-	labtest.Eventually(t, 90*time.Second, "aws-edge rerouting from "+cutIf+" to "+other, func() bool {
+	labtest.Eventually(t, 90*time.Second, labtest.Until("aws-edge rerouting from "+cutIf+" to "+other, func() bool {
 		return strings.Contains(route("aws-edge", "198.51.100.0/24"), "dev "+other)
-	})
-	labtest.Eventually(t, 30*time.Second, "mac reaching web again", pingWeb("203.0.113.129"))
+	}))
+	labtest.Eventually(t, 30*time.Second, labtest.Until("mac reaching web again", pingWeb("203.0.113.129")))
 	for _, m := range []string{"m2", "m3"} {
 		if ev := events(m); !strings.Contains(ev, "link-down "+transit+"–aws-edge") {
 			t.Errorf("events on %s do not show the cut:\n%s", m, ev)
 		}
 	}
 	all("link", "up", "--all-machines", transit, "aws-edge")
-	labtest.Eventually(t, 90*time.Second, "routes over the repaired tunnel", repaired)
+	labtest.Eventually(t, 90*time.Second, labtest.Until("routes over the repaired tunnel", repaired))
 
 	// A silent cut from m3 alone (m2 is not told): the tunnel end drops
 	// what it sends and what it receives, so transit's BGP session dies by
@@ -498,17 +476,17 @@ func TestMultihostSeedSplit(t *testing.T) {
 		!strings.Contains(e, "is a tunnel to m2") || !strings.Contains(e, "--all-machines") {
 		t.Fatalf("silent cut on m3: %v\n%s%s", err, o, e)
 	}
-	labtest.Eventually(t, 90*time.Second, "aws-edge rerouting by hold timer", func() bool {
+	labtest.Eventually(t, 90*time.Second, labtest.Until("aws-edge rerouting by hold timer", func() bool {
 		return strings.Contains(route("aws-edge", "198.51.100.0/24"), "dev "+other)
-	})
+	}))
 	// What transit sent (keepalives, ARP) was dropped on arrival.
 	if out, err := nsRun(lab, "aws-edge", "nft", "list", "table", "netdev", "netemu_fault_"+cutIf); err != nil ||
 		!strings.Contains(out, "policy drop") || regexp.MustCompile(`counter packets 0 `).MatchString(out) {
 		t.Errorf("no ingress drop at work on aws-edge:%s: %v\n%s", cutIf, err, out)
 	}
-	labtest.Eventually(t, 90*time.Second, transit+" dropping the route over the silent tunnel", func() bool {
+	labtest.Eventually(t, 90*time.Second, labtest.Until(transit+" dropping the route over the silent tunnel", func() bool {
 		return !strings.Contains(route(transit, "203.0.113.128/25"), "dev eth2")
-	})
+	}))
 	if ev := events("m3"); !strings.Contains(ev, "link-silent aws-edge–"+transit) && !strings.Contains(ev, "link-silent "+transit+"–aws-edge") {
 		t.Errorf("events on m3 do not show the silent cut:\n%s", ev)
 	}
@@ -523,7 +501,7 @@ func TestMultihostSeedSplit(t *testing.T) {
 	if out, err := nsRun(lab, "aws-edge", "nft", "list", "tables"); err != nil || strings.Contains(out, "netemu_fault") {
 		t.Errorf("ingress drop left after the repair: %v\n%s", err, out)
 	}
-	labtest.Eventually(t, 90*time.Second, "routes over the repaired tunnel", repaired)
+	labtest.Eventually(t, 90*time.Second, labtest.Until("routes over the repaired tunnel", repaired))
 
 	// web (m2) stops and starts with its VPC on m3: every machine does its
 	// part and all agree on the new public IP, which m1's ssh then uses.
@@ -540,11 +518,11 @@ func TestMultihostSeedSplit(t *testing.T) {
 		t.Fatalf("instance start --all-machines: want one new public IP on all three machines:\n%s", out)
 	}
 	pub := m[0][1]
-	labtest.Eventually(t, 30*time.Second, "mac reaching web's new public IP "+pub, pingWeb(pub))
-	labtest.Eventually(t, 30*time.Second, "web's sshd back", func() bool {
+	labtest.Eventually(t, 30*time.Second, labtest.Until("mac reaching web's new public IP "+pub, pingWeb(pub)))
+	labtest.Eventually(t, 30*time.Second, labtest.Until("web's sshd back", func() bool {
 		_, _, err := runNetemu(t, "--lab", lab+"@m1", "ssh", "web", "--", "true")
 		return err == nil
-	})
+	}))
 	sshWeb()
 	// Without --all-machines the user is told who else must run it.
 	o, e, err = s.run("m2", nil, "--lab", lab+"@m2", "instance", "stop", "web")

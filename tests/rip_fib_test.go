@@ -1,64 +1,34 @@
 package tests
 
 import (
-	"fmt"
 	"net/netip"
 	"os/exec"
-	"runtime"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/netemu/netemu/nodes/inns"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing"
 	"github.com/netemu/netemu/routing/fib"
-	"github.com/vishvananda/netns"
 )
 
-// fibIn opens a fib.Writer bound to namespace ns: the netlink socket is
-// made on a locked thread inside ns, which then returns to the test's
-// namespace before it is unlocked.
+// fibIn opens a fib.Writer bound to namespace ns: its netlink socket is
+// made on a thread inside ns and stays there.
 func fibIn(t *testing.T, ns string) *fib.Writer {
 	t.Helper()
-	type res struct {
-		w   *fib.Writer
-		err error
+	var w *fib.Writer
+	err := inns.Do(filepath.Join(labpath.NetnsDir, ns), func() (err error) {
+		w, err = fib.New(hclog.NewNullLogger(), routing.Discard{})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("fib in %s: %v", ns, err)
 	}
-	c := make(chan res, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			c <- res{err: err}
-			return
-		}
-		defer orig.Close()
-		h, err := netns.GetFromName(ns)
-		if err != nil {
-			runtime.UnlockOSThread()
-			c <- res{err: err}
-			return
-		}
-		defer h.Close()
-		if err := netns.Set(h); err != nil {
-			runtime.UnlockOSThread()
-			c <- res{err: err}
-			return
-		}
-		w, werr := fib.New(hclog.NewNullLogger(), routing.Discard{})
-		if err := netns.Set(orig); err != nil {
-			c <- res{err: fmt.Errorf("restore namespace: %w", err)} // thread stays locked and dies
-			return
-		}
-		runtime.UnlockOSThread()
-		c <- res{w, werr}
-	}()
-	r := <-c
-	if r.err != nil {
-		t.Fatalf("fib in %s: %v", ns, r.err)
-	}
-	t.Cleanup(r.w.Close)
-	return r.w
+	t.Cleanup(w.Close)
+	return w
 }
 
 func TestFIBWriter(t *testing.T) {

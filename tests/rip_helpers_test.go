@@ -1,7 +1,7 @@
 package tests
 
 // Helpers for the RIP interop tests: namespaces and veth links built with
-// `ip`, netemu's agent, FRR's ripd (with zebra) and BIRD started inside
+// labtest.Net, netemu's agent, FRR's ripd (with zebra) and BIRD started inside
 // them, everything removed by t.Cleanup.
 
 import (
@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/netemu/netemu/tests/labtest"
@@ -31,51 +30,31 @@ type ripLab struct {
 	t    *testing.T
 	name string // unique, used in every namespace name
 	dir  string
+	net  *labtest.Net
 }
 
 func newRIPLab(t *testing.T, prefix string) *ripLab {
 	t.Helper()
-	labtest.RequireRoot(t)
-	l := &ripLab{t: t, name: labtest.UniqueName(prefix), dir: t.TempDir()}
-	return l
-}
-
-func ripCmd(t testing.TB, argv ...string) string {
-	t.Helper()
-	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
-	}
-	return string(out)
+	name := labtest.UniqueName(prefix)
+	return &ripLab{t: t, name: name, dir: t.TempDir(), net: labtest.NewNet(t, name)}
 }
 
 // ns is the namespace name of node.
-func (l *ripLab) ns(node string) string { return labpath.NetnsName(l.name, node) }
+func (l *ripLab) ns(node string) string { return l.net.NS(node) }
 
 // node creates a namespace with lo up and the given loopback addresses.
 func (l *ripLab) node(node string, loopbacks ...string) {
 	l.t.Helper()
-	ns := l.ns(node)
-	ripCmd(l.t, "ip", "netns", "add", ns)
-	l.t.Cleanup(func() {
-		// Processes in it were stopped by their own cleanups (registered
-		// later, so run earlier).
-		_ = exec.Command("ip", "netns", "del", ns).Run()
-	})
-	ripCmd(l.t, "ip", "-n", ns, "link", "set", "lo", "up")
+	l.net.Node(node, false)
 	for _, a := range loopbacks {
-		ripCmd(l.t, "ip", "-n", ns, "addr", "add", a, "dev", "lo")
+		l.net.IP(node, "addr", "add", a, "dev", "lo")
 	}
 }
 
 // link joins a:aif (address aa) and b:bif (address ba) with a veth pair.
 func (l *ripLab) link(a, aif, aa, b, bif, ba string) {
 	l.t.Helper()
-	ripCmd(l.t, "ip", "-n", l.ns(a), "link", "add", aif, "type", "veth", "peer", "name", bif, "netns", l.ns(b))
-	ripCmd(l.t, "ip", "-n", l.ns(a), "addr", "add", aa, "dev", aif)
-	ripCmd(l.t, "ip", "-n", l.ns(b), "addr", "add", ba, "dev", bif)
-	ripCmd(l.t, "ip", "-n", l.ns(a), "link", "set", aif, "up")
-	ripCmd(l.t, "ip", "-n", l.ns(b), "link", "set", bif, "up")
+	l.net.Link(a, aif, aa, b, bif, ba)
 }
 
 // start runs argv inside node's namespace until the test ends; its output
@@ -87,7 +66,7 @@ func (l *ripLab) start(node, logName string, uid int, argv ...string) *exec.Cmd 
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	cmd := exec.Command("ip", append([]string{"netns", "exec", l.ns(node)}, argv...)...)
+	cmd := l.net.Command(node, argv...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		l.t.Fatalf("start %v: %v", argv, err)
@@ -130,10 +109,10 @@ func (l *ripLab) agent(node string, cfg *agent.Config) *agent.Client {
 	}
 	l.start(node, node+"-agent.log", 0, buildNetemu(l.t), "agent", "--config", path, "--log-level", "debug")
 	c := agent.Dial(filepath.Join(cfg.NodeDir, agent.SocketName))
-	ripEventually(l.t, 10*time.Second, "agent "+node+" answers", func() error {
+	labtest.Eventually(l.t, 10*time.Second, labtest.Named("agent "+node+" answers", func() error {
 		_, err := c.Status(context.Background())
 		return err
-	})
+	}))
 	return c
 }
 
@@ -194,20 +173,20 @@ func (l *ripLab) frrDaemon(node, daemon, conf, ready string) func(cmd string) (s
 	zsock := filepath.Join(dir, "zserv.api")
 	l.start(node, node+"-zebra.log", uid, "/usr/lib/frr/zebra", "-f", zconf, "-i", filepath.Join(dir, "zebra.pid"),
 		"-z", zsock, "--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout")
-	ripEventually(l.t, 10*time.Second, "zebra socket", func() error { _, err := os.Stat(zsock); return err })
+	labtest.Eventually(l.t, 10*time.Second, labtest.Named("zebra socket", func() error { _, err := os.Stat(zsock); return err }))
 	l.start(node, node+"-"+daemon+".log", uid, "/usr/lib/frr/"+daemon, "-f", dconf, "-i", filepath.Join(dir, daemon+".pid"),
 		"-z", zsock, "--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout")
 	vtysh := func(c string) (string, error) {
 		out, err := exec.Command("ip", "netns", "exec", l.ns(node), "vtysh", "--vty_socket", dir, "-c", c).CombinedOutput()
 		return string(out), err
 	}
-	ripEventually(l.t, 10*time.Second, daemon+" answers vtysh", func() error {
+	labtest.Eventually(l.t, 10*time.Second, labtest.Named(daemon+" answers vtysh", func() error {
 		out, err := vtysh(ready)
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)
 		}
 		return nil
-	})
+	}))
 	return vtysh
 }
 
@@ -232,13 +211,13 @@ func (l *ripLab) bird(node, conf string) func(cmd string) (string, error) {
 		out, err := exec.Command("birdc", "-s", sock, c).CombinedOutput()
 		return string(out), err
 	}
-	ripEventually(l.t, 10*time.Second, "bird answers birdc", func() error {
+	labtest.Eventually(l.t, 10*time.Second, labtest.Named("bird answers birdc", func() error {
 		out, err := birdc("show status")
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)
 		}
 		return nil
-	})
+	}))
 	return birdc
 }
 
@@ -249,22 +228,6 @@ func (l *ripLab) kernelRoute(node, prefix string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(out))
-}
-
-// ripEventually polls cond until it returns nil or the deadline passes.
-func ripEventually(t testing.TB, d time.Duration, what string, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	var err error
-	for {
-		if err = cond(); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", what, d, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // wantLine returns an error unless out has a line containing every part.

@@ -7,15 +7,17 @@ import (
 	"maps"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/netemu/netemu/nodes/inns"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing/rip"
-	"github.com/vishvananda/netns"
+	"github.com/netemu/netemu/tests/labtest"
 )
 
 // The interop lab: FRR's ripd — netemu — BIRD, plus a namespace x that
@@ -125,15 +127,15 @@ func ripInterop(t *testing.T, auth *rip.Auth) {
 	c := l.agent("n", ripAgentConfig(ripNetemuLo, auth, "eth0=10.10.1.2/30", "eth1=10.10.2.1/30", "eth2=10.10.3.1/30"))
 
 	// netemu's kernel table: both peers' prefixes, proto rip, metric 2.
-	ripEventually(t, 20*time.Second, "netemu learns FRR's and BIRD's prefixes", func() error {
+	labtest.Eventually(t, 20*time.Second, labtest.Named("netemu learns FRR's and BIRD's prefixes", func() error {
 		if err := wantLine(l.kernelRoute("n", ripFRRLo), "via 10.10.1.1", "dev eth0", "proto rip", "metric 2"); err != nil {
 			return err
 		}
 		return wantLine(l.kernelRoute("n", ripBIRDPfx), "via 10.10.2.2", "dev eth1", "proto rip", "metric 2")
-	})
+	}))
 	// FRR's own view: netemu's loopback at 2, BIRD's prefix through
 	// netemu at 3, and its kernel got them from zebra.
-	ripEventually(t, 20*time.Second, "FRR learns from netemu", func() error {
+	labtest.Eventually(t, 20*time.Second, labtest.Named("FRR learns from netemu", func() error {
 		out, err := vtysh("show ip rip")
 		if err != nil {
 			return err
@@ -144,16 +146,16 @@ func ripInterop(t *testing.T, auth *rip.Auth) {
 			}
 		}
 		return wantLine(l.kernelRoute("f", ripBIRDPfx), "via 10.10.1.2", "proto rip")
-	})
+	}))
 	// BIRD's own view.
-	ripEventually(t, 20*time.Second, "BIRD learns from netemu", func() error {
+	labtest.Eventually(t, 20*time.Second, labtest.Named("BIRD learns from netemu", func() error {
 		for p, m := range map[string]int{ripNetemuLo: 2, ripFRRLo: 3, "10.10.1.0/30": 2} {
 			if got, out := birdMetric(birdc, p); got != m {
 				return fmt.Errorf("BIRD %s metric %d, want %d:\n%s", p, got, m, out)
 			}
 		}
 		return wantLine(l.kernelRoute("b", ripFRRLo), "via 10.10.2.1", "proto bird")
-	})
+	}))
 	st, err := c.RIP(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -181,14 +183,14 @@ func ripInterop(t *testing.T, auth *rip.Auth) {
 
 	// Cut netemu–BIRD: netemu withdraws at once, FRR hears the poison in
 	// a triggered update, BIRD drops what it learned on the dead link.
-	ripCmd(t, "ip", "-n", l.ns("n"), "link", "set", "eth1", "down")
-	ripEventually(t, 5*time.Second, "netemu withdraws BIRD's prefix", func() error {
+	l.net.IP("n", "link", "set", "eth1", "down")
+	labtest.Eventually(t, 5*time.Second, labtest.Named("netemu withdraws BIRD's prefix", func() error {
 		if r := l.kernelRoute("n", ripBIRDPfx); r != "" {
 			return errors.New(r)
 		}
 		return nil
-	})
-	ripEventually(t, 10*time.Second, "FRR withdraws BIRD's prefix", func() error {
+	}))
+	labtest.Eventually(t, 10*time.Second, labtest.Named("FRR withdraws BIRD's prefix", func() error {
 		out, err := vtysh("show ip rip")
 		if err != nil {
 			return err
@@ -200,16 +202,16 @@ func ripInterop(t *testing.T, auth *rip.Auth) {
 			return fmt.Errorf("FRR's kernel: %s", r)
 		}
 		return nil
-	})
-	ripEventually(t, 10*time.Second, "BIRD withdraws FRR's prefix", func() error {
+	}))
+	labtest.Eventually(t, 10*time.Second, labtest.Named("BIRD withdraws FRR's prefix", func() error {
 		if m, out := birdMetric(birdc, ripFRRLo); m != 0 && m != 16 {
 			return fmt.Errorf("metric %d:\n%s", m, out)
 		}
 		return nil
-	})
+	}))
 	// Restore: everything comes back.
-	ripCmd(t, "ip", "-n", l.ns("n"), "link", "set", "eth1", "up")
-	ripEventually(t, 20*time.Second, "routes back after link up", func() error {
+	l.net.IP("n", "link", "set", "eth1", "up")
+	labtest.Eventually(t, 20*time.Second, labtest.Named("routes back after link up", func() error {
 		if err := wantLine(l.kernelRoute("n", ripBIRDPfx), "proto rip", "metric 2"); err != nil {
 			return err
 		}
@@ -221,16 +223,16 @@ func ripInterop(t *testing.T, auth *rip.Auth) {
 			return fmt.Errorf("BIRD metric %d:\n%s", m, out)
 		}
 		return nil
-	})
+	}))
 
 	if auth == nil {
 		ripBadPackets(t, l, c)
 	} else {
 		// A packet without the key from x is refused and counted.
 		ripSendFrom(t, l.ns("x"), "10.10.3.2:520", "10.10.3.1:520", ripResponse(2, "203.0.113.0/24", "0.0.0.0", 1))
-		ripEventually(t, 5*time.Second, "unauthenticated packet counted", func() error {
+		labtest.Eventually(t, 5*time.Second, labtest.Named("unauthenticated packet counted", func() error {
 			return ripWantBad(c, "10.10.3.2", rip.ReasonAuthMissing)
-		})
+		}))
 		if r := l.kernelRoute("n", "203.0.113.0/24"); r != "" {
 			t.Errorf("unauthenticated route installed: %s", r)
 		}
@@ -245,49 +247,21 @@ func ripResponse(version uint8, prefix, nextHop string, metric uint32) []byte {
 	}}})
 }
 
-// ripSendFrom sends b from src to dst inside the namespace ns. The socket
-// is made on a locked thread that returns to the test's namespace before
-// it is unlocked.
+// ripSendFrom sends b from src to dst inside the namespace ns: the socket
+// is made inside it (and stays there), the test's thread never enters it.
 func ripSendFrom(t *testing.T, ns, src, dst string, b []byte) {
 	t.Helper()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer orig.Close()
-		h, err := netns.GetFromName(ns)
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- err
-			return
-		}
-		defer h.Close()
-		if err := netns.Set(h); err != nil {
-			runtime.UnlockOSThread()
-			errc <- err
-			return
-		}
-		conn, lerr := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort(src)))
-		if err := netns.Set(orig); err != nil {
-			// Leave the thread locked: it dies with this goroutine.
-			errc <- fmt.Errorf("restore namespace: %w", err)
-			return
-		}
-		runtime.UnlockOSThread()
-		if lerr != nil {
-			errc <- lerr
-			return
-		}
+	var conn *net.UDPConn
+	err := inns.Do(filepath.Join(labpath.NetnsDir, ns), func() (err error) {
+		conn, err = net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort(src)))
+		return err
+	})
+	if err == nil {
 		_, err = conn.WriteToUDPAddrPort(b, netip.MustParseAddrPort(dst))
 		// Closed before the caller goes on: the next send binds the same port.
 		conn.Close()
-		errc <- err
-	}()
-	if err := <-errc; err != nil {
+	}
+	if err != nil {
 		t.Fatalf("send from %s in %s: %v", src, ns, err)
 	}
 }
@@ -335,16 +309,16 @@ func ripBadPackets(t *testing.T, l *ripLab, c interface {
 	}
 	for _, cs := range cases {
 		ripSendFrom(t, x, cs.src, "10.10.3.1:520", cs.b)
-		ripEventually(t, 5*time.Second, "bad packet counted: "+string(cs.reason), func() error {
+		labtest.Eventually(t, 5*time.Second, labtest.Named("bad packet counted: "+string(cs.reason), func() error {
 			return ripWantBad(c, "10.10.3.2", cs.reason)
-		})
+		}))
 	}
 	// A good packet from x afterwards is believed: the bad ones were
 	// dropped, not the neighbour.
 	ripSendFrom(t, x, "10.10.3.2:520", "10.10.3.1:520", ripResponse(2, "198.51.100.0/24", "0.0.0.0", 1))
-	ripEventually(t, 5*time.Second, "good packet from x installed", func() error {
+	labtest.Eventually(t, 5*time.Second, labtest.Named("good packet from x installed", func() error {
 		return wantLine(l.kernelRoute("n", "198.51.100.0/24"), "via 10.10.3.2", "proto rip", "metric 2")
-	})
+	}))
 	if r := l.kernelRoute("n", bad); r != "" {
 		t.Errorf("bad route in the kernel: %s", r)
 	}
@@ -355,7 +329,7 @@ func ripBadPackets(t *testing.T, l *ripLab, c interface {
 	v1 := rip.Encode(&rip.Packet{Command: rip.Response, Version: 1, Entries: []rip.Entry{{AFI: rip.AFIInet,
 		Addr: netip.MustParseAddr("192.0.2.0"), Mask: netip.IPv4Unspecified(), NextHop: netip.IPv4Unspecified(), Metric: 1}}})
 	ripSendFrom(t, x, "10.10.3.2:520", "10.10.3.1:520", v1)
-	ripEventually(t, 5*time.Second, "RIP-1 route installed", func() error {
+	labtest.Eventually(t, 5*time.Second, labtest.Named("RIP-1 route installed", func() error {
 		return wantLine(l.kernelRoute("n", "192.0.2.0/24"), "via 10.10.3.2", "proto rip", "metric 2")
-	})
+	}))
 }

@@ -42,14 +42,14 @@ func TestRIPRingLab(t *testing.T) {
 
 	// Every router learns every loopback with its hop count.
 	want := map[string]string{"r2": "metric 2", "r4": "metric 2", "r3": "metric 3"}
-	ripEventually(t, 30*time.Second, "r1 learns the ring", func() error {
+	labtest.Eventually(t, 30*time.Second, labtest.Named("r1 learns the ring", func() error {
 		for n, m := range want {
 			if err := wantLine(route("r1", lo(n)), "proto rip", m); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}))
 	// `netemu rip r1 -o json`: neighbours heard, table with states.
 	var st rip.Status
 	if err := json.Unmarshal([]byte(netemu(t, "--lab", lab, "rip", "r1", "-o", "json")), &st); err != nil {
@@ -87,19 +87,19 @@ func TestRIPRingLab(t *testing.T) {
 	// a timeout.
 	netemu(t, "--lab", lab, "link", "down", "r1", "r2")
 	cut := time.Now()
-	ripEventually(t, 15*time.Second, "r1 reroutes to r2 via r4", func() error {
+	labtest.Eventually(t, 15*time.Second, labtest.Named("r1 reroutes to r2 via r4", func() error {
 		return wantLine(route("r1", lo("r2")), "via "+addrTowards("r4", "r1"), "proto rip", "metric 4")
-	})
+	}))
 	t.Logf("r1 rerouted to r2's loopback %v after the cut (fast timers)", time.Since(cut).Round(time.Millisecond))
 	// r1's side is rerouted; r2's way back to left converges on its own
 	// triggered updates, so the round trip is awaited, not assumed.
-	ripEventually(t, 15*time.Second, "left reaches r2 the long way", func() error {
+	labtest.Eventually(t, 15*time.Second, labtest.Named("left reaches r2 the long way", func() error {
 		_, err := execErr(t, lab, "left", "ping", "-c1", "-W1", lo("r2")[:strings.IndexByte(lo("r2"), '/')])
 		return err
-	})
+	}))
 
 	netemu(t, "--lab", lab, "link", "up", "r1", "r2")
-	ripEventually(t, 15*time.Second, "r1 back to the direct path", func() error {
+	labtest.Eventually(t, 15*time.Second, labtest.Named("r1 back to the direct path", func() error {
 		return wantLine(route("r1", lo("r2")), "via "+addrTowards("r2", "r1"), "proto rip", "metric 2")
-	})
+	}))
 }

@@ -70,15 +70,15 @@ link "r2" "birdhost" {
 		return strings.TrimSpace(string(out))
 	}
 	// netemu learns BIRD's static prefix: r2 at 2, r1 at 3.
-	ripEventually(t, 30*time.Second, "routers learn BIRD's prefix", func() error {
+	labtest.Eventually(t, 30*time.Second, labtest.Named("routers learn BIRD's prefix", func() error {
 		if err := wantLine(route("r2", "10.88.0.0/24"), "via 10.77.0.2", "proto rip", "metric 2"); err != nil {
 			return err
 		}
 		return wantLine(route("r1", "10.88.0.0/24"), "proto rip", "metric 3")
-	})
+	}))
 	// BIRD's own view: r1's loopback two hops away.
 	r1lo := model.Node("r1").Loopback.String()
-	ripEventually(t, 30*time.Second, "BIRD learns r1's loopback", func() error {
+	labtest.Eventually(t, 30*time.Second, labtest.Named("BIRD learns r1's loopback", func() error {
 		out, err := exec.Command("birdc", "-s", sock, "show route "+r1lo+" all").CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)
@@ -87,7 +87,7 @@ link "r2" "birdhost" {
 			return fmt.Errorf("no metric 3 in:\n%s", out)
 		}
 		return wantLine(route("birdhost", r1lo), "via 10.77.0.1", "proto bird")
-	})
+	}))
 	// Traffic follows: the BIRD host reaches r1's loopback.
 	execIn(t, lab, "birdhost", "ping", "-c1", "-W2", model.Node("r1").Loopback.Addr().String())
 }

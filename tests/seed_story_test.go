@@ -144,10 +144,10 @@ func TestSeedStory(t *testing.T) {
 		listen25 := regexp.MustCompile(`(?m)^smtpd .* TCP 127\.0\.0\.1:25 \(LISTEN\)$`)
 		session := regexp.MustCompile(`(?m)^sshd .* TCP 10\.0\.1\.10:22->` + regexp.QuoteMeta(macAddr) + `:(\d+) \(ESTABLISHED\)$`)
 		var lsof string
-		labtest.Eventually(t, 30*time.Second, "lsof to show sshd, the MTA and the session", func() bool {
+		labtest.Eventually(t, 30*time.Second, labtest.Until("lsof to show sshd, the MTA and the session", func() bool {
 			lsof, _ = execErr(t, lab, "web", "lsof", "-i", "-n", "-P")
 			return listen22.MatchString(lsof) && listen25.MatchString(lsof) && session.MatchString(lsof)
-		})
+		}))
 		t.Logf("netemu exec web -- lsof -i -n -P:\n%s", lsof)
 		port, _ := strconv.Atoi(session.FindStringSubmatch(lsof)[1])
 		if port < 1024 {
@@ -298,10 +298,10 @@ link "a" "b" {
 		return nodes.ProcessStatus{}
 	}
 	var ps nodes.ProcessStatus
-	labtest.Eventually(t, 30*time.Second, "the crashing process to be restarted twice", func() bool {
+	labtest.Eventually(t, 30*time.Second, labtest.Until("the crashing process to be restarted twice", func() bool {
 		ps = status()
 		return ps.Restarts >= 2
-	})
+	}))
 	elapsed := time.Since(start)
 	// Back-off doubles from 1 s: n restarts need at least 2^(n-1)-1 s, so
 	// within `elapsed` there can be at most about log2(elapsed)+2.
@@ -355,10 +355,10 @@ link "a" "b" {
 `, lab)
 	upLab(t, labtest.WriteFile(t, lab+".hcl", []byte(src)))
 	var out string
-	labtest.Eventually(t, 10*time.Second, "who's log", func() bool {
+	labtest.Eventually(t, 10*time.Second, labtest.Until("who's log", func() bool {
 		out = netemu(t, "--lab", lab, "logs", "a", "who")
 		return strings.Contains(out, "user=")
-	})
+	}))
 	if !strings.Contains(out, "user=nobody cwd=/\n") {
 		t.Errorf("logs a who: %q, want user=nobody cwd=/", out)
 	}

@@ -171,11 +171,9 @@ func newSvcLab(t *testing.T) *svcLab {
 	if err := os.MkdirAll(nsDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// Cleanup runs in reverse: processes first, then namespaces.
+	// Cleanup runs in reverse: processes first, then network namespaces
+	// (net's), then the UTS and mount namespace files.
 	t.Cleanup(func() {
-		for _, n := range lab.Nodes {
-			_ = exec.Command("ip", "netns", "del", labpath.NetnsName(labName, n.Name)).Run()
-		}
 		for _, n := range lab.Nodes {
 			for _, p := range []string{labpath.UTSPath(stateDir, n.Name), labpath.MntPath(stateDir, n.Name)} {
 				_ = syscall.Unmount(p, syscall.MNT_DETACH)
@@ -185,9 +183,9 @@ func newSvcLab(t *testing.T) *svcLab {
 	})
 	svcRun(t, "mount", "--bind", nsDir, nsDir)
 	svcRun(t, "mount", "--make-private", nsDir)
+	net := labtest.NewNet(t, labName)
 	for _, n := range lab.Nodes {
-		svcRun(t, "ip", "netns", "add", labpath.NetnsName(labName, n.Name))
-		svcRun(t, "ip", "-n", labpath.NetnsName(labName, n.Name), "link", "set", "lo", "up")
+		net.Node(n.Name, false)
 		if err := os.MkdirAll(labpath.NodeDir(stateDir, n.Name), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -206,16 +204,8 @@ func newSvcLab(t *testing.T) *svcLab {
 		svcRun(t, "unshare", append(args, "hostname", n.Hostname)...)
 	}
 	t.Cleanup(r.stopAll)
-	ns := func(n string) string { return labpath.NetnsName(labName, n) }
-	svcRun(t, "ip", "-n", ns("mac"), "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", ns("web"))
-	svcRun(t, "ip", "-n", ns("web"), "link", "add", "eth1", "type", "veth", "peer", "name", "eth0", "netns", ns("db"))
-	for _, a := range []struct{ node, dev, addr string }{
-		{"mac", "eth0", "10.0.1.2/24"}, {"web", "eth0", "10.0.1.10/24"},
-		{"web", "eth1", "10.0.2.10/24"}, {"db", "eth0", "10.0.2.20/24"},
-	} {
-		svcRun(t, "ip", "-n", ns(a.node), "addr", "add", a.addr, "dev", a.dev)
-		svcRun(t, "ip", "-n", ns(a.node), "link", "set", a.dev, "up")
-	}
+	net.Link("mac", "eth0", "10.0.1.2/24", "web", "eth0", "10.0.1.10/24")
+	net.Link("web", "eth1", "10.0.2.10/24", "db", "eth0", "10.0.2.20/24")
 	return l
 }
 
@@ -355,17 +345,13 @@ func TestServicesInOwnNamespaces(t *testing.T) {
 		defer func() { _ = sess.Process.Kill(); _ = sess.Wait() }()
 		want := []string{"TCP *:22 (LISTEN)", "TCP 127.0.0.1:25 (LISTEN)", "TCP 10.0.1.10:22->10.0.1.2:"}
 		var out string
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		labtest.Eventually(t, 30*time.Second, func() error {
 			out, _ = l.in("web", "lsof", "-i", "-n", "-P")
 			if svcHasAll(out, want...) && strings.Contains(out, "(ESTABLISHED)") {
-				break
+				return nil
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("lsof -i -n -P in web lacks %q:\n%s", want, out)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+			return fmt.Errorf("lsof -i -n -P in web lacks %q:\n%s", want, out)
+		})
 		for _, line := range strings.Split(out, "\n") {
 			if strings.Contains(line, ":25 ") && !strings.Contains(line, "127.0.0.1:25") {
 				t.Errorf("MTA listens beyond the loopback: %s", line)
@@ -508,10 +494,10 @@ instance "app" {
 	upLab(t, labtest.WriteFile(t, lab+".hcl", []byte(src)))
 
 	var ps string
-	labtest.Eventually(t, 30*time.Second, "sleeper to run", func() bool {
+	labtest.Eventually(t, 30*time.Second, labtest.Until("sleeper to run", func() bool {
 		ps, _ = execErr(t, lab, "app", "ps", "-C", "sleep", "-o", "pid=,user=,args=")
 		return strings.Contains(ps, "ec2-user") && strings.Contains(ps, "sleep 1000")
-	})
+	}))
 	// ps sees every process of the machine (no pid namespace): take ours.
 	pid := ""
 	for _, line := range strings.Split(ps, "\n") {
