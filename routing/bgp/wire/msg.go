@@ -83,8 +83,10 @@ const (
 	ErrOpenBadPeerAS           = 2
 	ErrOpenBadBGPID            = 3
 	ErrOpenUnsupportedOptParam = 4
+	ErrOpenAuthFailure         = 5 // deprecated, but peers still send it
 	ErrOpenUnacceptableHold    = 6
 	ErrOpenUnsupportedCap      = 7
+	ErrOpenRoleMismatch        = 11 // RFC 9234
 )
 
 // UPDATE message error subcodes (RFC 4271 §6.3).
@@ -95,6 +97,7 @@ const (
 	ErrUpdAttrFlags           = 4
 	ErrUpdAttrLength          = 5
 	ErrUpdInvalidOrigin       = 6
+	ErrUpdASRoutingLoop       = 7 // deprecated
 	ErrUpdInvalidNextHop      = 8
 	ErrUpdOptionalAttr        = 9
 	ErrUpdInvalidNetworkField = 10
@@ -118,6 +121,13 @@ const (
 	CeaseOtherConfigChange  = 6
 	CeaseCollision          = 7
 	CeaseOutOfResources     = 8
+	CeaseHardReset          = 9  // RFC 8538
+	CeaseBFDDown            = 10 // RFC 9384
+)
+
+// ROUTE-REFRESH message error subcodes (RFC 7313).
+const (
+	ErrRRInvalidLength = 1
 )
 
 // Action is what RFC 7606 says to do about a malformed message.
@@ -170,27 +180,54 @@ func ResetError(code, sub uint8, data []byte, format string, args ...any) *Messa
 	return &MessageError{Code: code, Subcode: sub, Data: data, Action: ActionSessionReset, Reason: fmt.Sprintf(format, args...)}
 }
 
+// codeNames are the NOTIFICATION subcodes' names (a read-only table).
+var codeNames = map[[2]uint8]string{
+	{ErrHeader, ErrHdrConnNotSync}: "connection not synchronized",
+	{ErrHeader, ErrHdrBadLength}:   "bad message length",
+	{ErrHeader, ErrHdrBadType}:     "bad message type",
+
+	{ErrOpen, ErrOpenUnsupportedVersion}:  "unsupported version",
+	{ErrOpen, ErrOpenBadPeerAS}:           "bad peer AS",
+	{ErrOpen, ErrOpenBadBGPID}:            "bad BGP identifier",
+	{ErrOpen, ErrOpenUnsupportedOptParam}: "unsupported optional parameter",
+	{ErrOpen, ErrOpenAuthFailure}:         "authentication failure",
+	{ErrOpen, ErrOpenUnacceptableHold}:    "unacceptable hold time",
+	{ErrOpen, ErrOpenUnsupportedCap}:      "unsupported capability",
+	{ErrOpen, ErrOpenRoleMismatch}:        "role mismatch (RFC 9234)",
+
+	{ErrUpdate, ErrUpdMalformedAttrList}:   "malformed attribute list",
+	{ErrUpdate, ErrUpdUnrecognizedWKAttr}:  "unrecognized well-known attribute",
+	{ErrUpdate, ErrUpdMissingWKAttr}:       "missing well-known attribute",
+	{ErrUpdate, ErrUpdAttrFlags}:           "attribute flags error",
+	{ErrUpdate, ErrUpdAttrLength}:          "attribute length error",
+	{ErrUpdate, ErrUpdInvalidOrigin}:       "invalid ORIGIN",
+	{ErrUpdate, ErrUpdASRoutingLoop}:       "AS routing loop",
+	{ErrUpdate, ErrUpdInvalidNextHop}:      "invalid NEXT_HOP",
+	{ErrUpdate, ErrUpdOptionalAttr}:        "optional attribute error",
+	{ErrUpdate, ErrUpdInvalidNetworkField}: "invalid network field",
+	{ErrUpdate, ErrUpdMalformedASPath}:     "malformed AS_PATH",
+
+	{ErrFSM, ErrFSMUnexpectedInOpenSent}:    "unexpected message in OpenSent",
+	{ErrFSM, ErrFSMUnexpectedInOpenConfirm}: "unexpected message in OpenConfirm",
+	{ErrFSM, ErrFSMUnexpectedInEstablished}: "unexpected message in Established",
+
+	{ErrCease, CeaseMaxPrefixes}:        "maximum prefixes reached",
+	{ErrCease, CeaseAdminShutdown}:      "administrative shutdown",
+	{ErrCease, CeasePeerDeconfigured}:   "peer de-configured",
+	{ErrCease, CeaseAdminReset}:         "administrative reset",
+	{ErrCease, CeaseConnectionRejected}: "connection rejected",
+	{ErrCease, CeaseOtherConfigChange}:  "other configuration change",
+	{ErrCease, CeaseCollision}:          "connection collision resolution",
+	{ErrCease, CeaseOutOfResources}:     "out of resources",
+	{ErrCease, CeaseHardReset}:          "hard reset",
+	{ErrCease, CeaseBFDDown}:            "BFD down",
+
+	{ErrRouteRefrsh, ErrRRInvalidLength}: "invalid message length",
+}
+
 // CodeName names a NOTIFICATION code and subcode.
 func CodeName(code, sub uint8) string {
-	names := map[[2]uint8]string{
-		{1, 1}: "connection not synchronized", {1, 2}: "bad message length", {1, 3}: "bad message type",
-		{2, 1}: "unsupported version", {2, 2}: "bad peer AS", {2, 3}: "bad BGP identifier",
-		{2, 4}: "unsupported optional parameter", {2, 6}: "unacceptable hold time", {2, 7}: "unsupported capability",
-		{3, 1}: "malformed attribute list", {3, 2}: "unrecognized well-known attribute", {3, 3}: "missing well-known attribute",
-		{3, 4}: "attribute flags error", {3, 5}: "attribute length error", {3, 6}: "invalid ORIGIN",
-		{3, 8}: "invalid NEXT_HOP", {3, 9}: "optional attribute error", {3, 10}: "invalid network field",
-		{3, 11}: "malformed AS_PATH",
-		// Deprecated or from later RFCs, but peers still send them.
-		{2, 5}: "authentication failure", {2, 11}: "role mismatch (RFC 9234)", {3, 7}: "AS routing loop",
-		{5, 1}: "unexpected message in OpenSent", {5, 2}: "unexpected message in OpenConfirm",
-		{5, 3}: "unexpected message in Established", // RFC 6608
-		{6, 1}: "maximum prefixes reached", {6, 2}: "administrative shutdown", {6, 3}: "peer de-configured",
-		{6, 4}: "administrative reset", {6, 5}: "connection rejected", {6, 6}: "other configuration change",
-		{6, 7}: "connection collision resolution", {6, 8}: "out of resources",
-		{6, 9}: "hard reset", {6, 10}: "BFD down", // RFC 8538, RFC 9384
-		{7, 1}: "invalid message length", // RFC 7313
-	}
-	if n, ok := names[[2]uint8{code, sub}]; ok {
+	if n, ok := codeNames[[2]uint8{code, sub}]; ok {
 		return n
 	}
 	switch code {
