@@ -18,11 +18,11 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/netemu/netemu/fw"
 	"github.com/netemu/netemu/nodes/fault"
+	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing"
 	"github.com/netemu/netemu/routing/converge"
@@ -225,11 +225,17 @@ func (kw *KernelWatch) routers() []string {
 // netlink sockets are opened inside the namespace by the library, from a
 // locked thread it returns to the host namespace at once.
 func (kw *KernelWatch) watchNode(node string, s Sink, counter *routeCounter, done chan struct{}, log hclog.Logger) error {
-	ns, err := netns.GetFromPath(labpath.NetnsPath(kw.Lab.Name, node))
+	h, err := inns.Open(labpath.NetnsPath(kw.Lab.Name, node))
 	if err != nil {
-		return fmt.Errorf("node %q: open namespace: %w", node, err)
+		return fmt.Errorf("node %q: %w", node, err)
 	}
-	defer ns.Close()
+	counted := false
+	defer func() {
+		if !counted {
+			h.Close()
+		}
+	}()
+	ns := h.NsHandle()
 	links := make(chan netlink.LinkUpdate, 64)
 	err = netlink.LinkSubscribeWithOptions(links, done, netlink.LinkSubscribeOptions{
 		Namespace: &ns, ListExisting: true,
@@ -246,9 +252,8 @@ func (kw *KernelWatch) watchNode(node string, s Sink, counter *routeCounter, don
 	if err != nil {
 		return fmt.Errorf("node %q: watch routes: %w", node, err)
 	}
-	if err := counter.add(node, ns); err != nil {
-		return err
-	}
+	counter.add(node, h)
+	counted = true
 	go func() {
 		for u := range links {
 			a := u.Attrs()
@@ -276,25 +281,22 @@ type routeCounter struct {
 	sink    Sink
 	log     hclog.Logger
 	mu      sync.Mutex
-	handles map[string]*netlink.Handle
+	handles map[string]*inns.Handle
 	timers  map[string]*time.Timer
 	// signal coalesces "some table changed" for the pages' traces.
 	signal *time.Timer
 }
 
 func newRouteCounter(ctx context.Context, lab string, s Sink, log hclog.Logger) *routeCounter {
-	return &routeCounter{ctx: ctx, lab: lab, sink: s, log: log, handles: map[string]*netlink.Handle{}, timers: map[string]*time.Timer{}}
+	return &routeCounter{ctx: ctx, lab: lab, sink: s, log: log, handles: map[string]*inns.Handle{}, timers: map[string]*time.Timer{}}
 }
 
-func (c *routeCounter) add(node string, ns netns.NsHandle) error {
-	h, err := netlink.NewHandleAt(ns)
-	if err != nil {
-		return fmt.Errorf("node %q: netlink handle: %w", node, err)
-	}
+// add keeps h, a netlink handle bound to node, for counting; close
+// closes it.
+func (c *routeCounter) add(node string, h *inns.Handle) {
 	c.mu.Lock()
 	c.handles[node] = h
 	c.mu.Unlock()
-	return nil
 }
 
 func (c *routeCounter) touch(node string) {
@@ -353,7 +355,7 @@ func (c *routeCounter) close() {
 	for _, h := range c.handles {
 		h.Close()
 	}
-	c.handles = map[string]*netlink.Handle{}
+	c.handles = map[string]*inns.Handle{}
 }
 
 // asker reads agents' sessions, at most one ask per node in flight and a
