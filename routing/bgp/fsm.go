@@ -467,18 +467,36 @@ func collisionRemoteWins(localID, remoteID netip.Addr, localAS, remoteAS uint32)
 	return ipLess(localID, remoteID)
 }
 
+// leave handles the events that end OpenSent, OpenConfirm and Established
+// alike, and sends a KEEPALIVE when one is due (ok false: the session
+// stays). where is the state named in the hold timer's reason.
+func (s *Session) leave(ev event, where string) (next State, reason string, ok bool) {
+	switch ev := ev.(type) {
+	case evReset:
+		s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseAdminReset})
+		return StateIdle, ev.reason, true
+	case evHoldExpired:
+		s.closeConn(&wire.Notification{Code: wire.ErrHoldTimer})
+		return StateIdle, reasonHoldExpired + where, true
+	case evKeepaliveDue:
+		if err := s.send(&wire.Keepalive{}); err != nil {
+			return StateIdle, err.Error(), true
+		}
+		s.restart(s.kaTimer, s.keepalive)
+	}
+	return 0, "", false
+}
+
 func (s *Session) openSent(ctx context.Context) (State, string) {
 	// RFC 4271 §8.2.2: a large hold time while waiting for the OPEN.
 	t := time.NewTimer(4 * time.Minute)
 	defer t.Stop()
 	for {
-		switch ev := s.recv(ctx, t.C, nil).(type) {
-		case evReset:
-			s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseAdminReset})
-			return StateIdle, ev.reason
-		case evHoldExpired:
-			s.closeConn(&wire.Notification{Code: wire.ErrHoldTimer})
-			return StateIdle, reasonHoldExpired + " in OpenSent"
+		ev := s.recv(ctx, t.C, nil)
+		if next, reason, ok := s.leave(ev, " in OpenSent"); ok {
+			return next, reason
+		}
+		switch ev := ev.(type) {
 		case evCollision:
 			if s.resolveCollision((*collision)(&ev)) {
 				// The new connection's OPEN is already in hand; the new
@@ -593,18 +611,11 @@ func (s *Session) openConfirm(ctx context.Context) (State, string) {
 	hold, ka, stop := s.startTimers()
 	defer stop()
 	for {
-		switch ev := s.recv(ctx, hold, ka).(type) {
-		case evReset:
-			s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseAdminReset})
-			return StateIdle, ev.reason
-		case evHoldExpired:
-			s.closeConn(&wire.Notification{Code: wire.ErrHoldTimer})
-			return StateIdle, reasonHoldExpired + " in OpenConfirm"
-		case evKeepaliveDue:
-			if err := s.send(&wire.Keepalive{}); err != nil {
-				return StateIdle, err.Error()
-			}
-			s.restart(s.kaTimer, s.keepalive)
+		ev := s.recv(ctx, hold, ka)
+		if next, reason, ok := s.leave(ev, " in OpenConfirm"); ok {
+			return next, reason
+		}
+		switch ev := ev.(type) {
 		case evCollision:
 			if s.resolveCollision((*collision)(&ev)) {
 				go s.reader(s.conn, s.rx)
@@ -641,23 +652,16 @@ func (s *Session) established(ctx context.Context) (State, string) {
 
 func (s *Session) establishedLoop(ctx context.Context, hold, ka <-chan time.Time) (State, string) {
 	for {
-		switch ev := s.recv(ctx, hold, ka).(type) {
+		ev := s.recv(ctx, hold, ka)
+		if next, reason, ok := s.leave(ev, ""); ok {
+			return next, reason
+		}
+		switch ev := ev.(type) {
 		case evCollision:
 			if ev.conn != nil {
 				sendRaw(ev.conn, &wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseCollision})
 				ev.conn.Close()
 			}
-		case evReset:
-			s.closeConn(&wire.Notification{Code: wire.ErrCease, Subcode: wire.CeaseAdminReset})
-			return StateIdle, ev.reason
-		case evHoldExpired:
-			s.closeConn(&wire.Notification{Code: wire.ErrHoldTimer})
-			return StateIdle, reasonHoldExpired
-		case evKeepaliveDue:
-			if err := s.send(&wire.Keepalive{}); err != nil {
-				return StateIdle, err.Error()
-			}
-			s.restart(s.kaTimer, s.keepalive)
 		case evMessage:
 			if next, reason, done := s.establishedMessage(rxEvent(ev)); done {
 				return next, reason

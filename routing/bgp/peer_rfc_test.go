@@ -14,20 +14,6 @@ import (
 // What peers we have not seen (other implementations, other
 // configurations) may legitimately send, checked against the RFCs.
 
-var (
-	rawOpen   = wiretest.RawOpen
-	capParam  = wiretest.CapParam
-	extParams = wiretest.ExtParams
-	capMPv4   = wiretest.CapMPv4
-	capMPv6   = wiretest.CapMPv6
-	capRR     = wiretest.CapRR
-	capAS4    = wiretest.CapAS4
-	capGR     = wiretest.CapGR
-	capFQDN   = wiretest.CapFQDN
-	capAddP   = wiretest.CapAddP
-	capExtMsg = wiretest.CapExtMsg
-)
-
 func TestOpenFromOtherPeers(t *testing.T) {
 	cfg := testPeer(65001, 65002, "10.0.0.1", "10.0.0.2")
 	cases := []struct {
@@ -39,17 +25,17 @@ func TestOpenFromOtherPeers(t *testing.T) {
 		nCaps  int
 		reason string
 	}{
-		{name: "classic one cap per param", b: rawOpen(65002, 90, "10.0.0.2", false,
-			cat(capParam(capMPv4), capParam(capRR), capParam(capAS4))), ok: true, ipv4: true, hold: 90, nCaps: 3},
-		{name: "all caps in one param, GR and FQDN and ADD-PATH", b: rawOpen(65002, 180, "10.0.0.2", false,
-			capParam(capMPv4, capRR, capAS4, capGR, capFQDN, capAddP, capExtMsg)), ok: true, ipv4: true, hold: 180, nCaps: 7},
-		{name: "RFC 9072 extended parameters length", b: rawOpen(65002, 90, "10.0.0.2", true,
-			extParams(cat(capMPv4, capRR, capAS4, capGR))), ok: true, ipv4: true, hold: 90, nCaps: 4},
-		{name: "hold time 0", b: rawOpen(65002, 0, "10.0.0.2", false, capParam(capAS4)), ok: true, ipv4: true, hold: 0, nCaps: 1},
-		{name: "no capabilities at all", b: rawOpen(65002, 90, "10.0.0.2", false, nil), ok: true, ipv4: true, hold: 90},
-		{name: "IPv6 unicast only", b: rawOpen(65002, 90, "10.0.0.2", false, capParam(capMPv6, capAS4)), ok: true, ipv4: false, hold: 90, nCaps: 2},
-		{name: "router id 255.255.255.255 (RFC 6286)", b: rawOpen(65002, 90, "255.255.255.255", false, capParam(capAS4)), ok: true, ipv4: true, hold: 90, nCaps: 1},
-		{name: "hold time 1", b: rawOpen(65002, 1, "10.0.0.2", false, nil), reason: "unacceptable hold time"},
+		{name: "classic one cap per param", b: wiretest.RawOpen(65002, 90, "10.0.0.2", false,
+			cat(wiretest.CapParam(wiretest.CapMPv4), wiretest.CapParam(wiretest.CapRR), wiretest.CapParam(wiretest.CapAS4))), ok: true, ipv4: true, hold: 90, nCaps: 3},
+		{name: "all caps in one param, GR and FQDN and ADD-PATH", b: wiretest.RawOpen(65002, 180, "10.0.0.2", false,
+			wiretest.CapParam(wiretest.CapMPv4, wiretest.CapRR, wiretest.CapAS4, wiretest.CapGR, wiretest.CapFQDN, wiretest.CapAddP, wiretest.CapExtMsg)), ok: true, ipv4: true, hold: 180, nCaps: 7},
+		{name: "RFC 9072 extended parameters length", b: wiretest.RawOpen(65002, 90, "10.0.0.2", true,
+			wiretest.ExtParams(cat(wiretest.CapMPv4, wiretest.CapRR, wiretest.CapAS4, wiretest.CapGR))), ok: true, ipv4: true, hold: 90, nCaps: 4},
+		{name: "hold time 0", b: wiretest.RawOpen(65002, 0, "10.0.0.2", false, wiretest.CapParam(wiretest.CapAS4)), ok: true, ipv4: true, hold: 0, nCaps: 1},
+		{name: "no capabilities at all", b: wiretest.RawOpen(65002, 90, "10.0.0.2", false, nil), ok: true, ipv4: true, hold: 90},
+		{name: "IPv6 unicast only", b: wiretest.RawOpen(65002, 90, "10.0.0.2", false, wiretest.CapParam(wiretest.CapMPv6, wiretest.CapAS4)), ok: true, ipv4: false, hold: 90, nCaps: 2},
+		{name: "router id 255.255.255.255 (RFC 6286)", b: wiretest.RawOpen(65002, 90, "255.255.255.255", false, wiretest.CapParam(wiretest.CapAS4)), ok: true, ipv4: true, hold: 90, nCaps: 1},
+		{name: "hold time 1", b: wiretest.RawOpen(65002, 1, "10.0.0.2", false, nil), reason: "unacceptable hold time"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"reflect"
 	"testing"
+
+	"github.com/netemu/netemu/routing/bgp/wire/wiretest"
 )
 
 func seedMessages(f *testing.F) {
@@ -38,8 +40,8 @@ func FuzzDecodeMessage(f *testing.F) {
 	// OPENs of other implementations: every capability in one
 	// parameter (graceful restart, FQDN, ADD-PATH), and RFC 9072's
 	// extended optional parameters length.
-	f.Add(rawOpen(65002, 180, "10.0.0.2", false, capParam(capMPv4, capRR, capAS4, capGR, capFQDN, capAddP, capExtMsg)), false)
-	f.Add(rawOpen(65002, 90, "10.0.0.2", true, extParams(cat(capMPv4, capRR, capAS4, capGR))), true)
+	f.Add(wiretest.RawOpen(65002, 180, "10.0.0.2", false, wiretest.CapParam(wiretest.CapMPv4, wiretest.CapRR, wiretest.CapAS4, wiretest.CapGR, wiretest.CapFQDN, wiretest.CapAddP, wiretest.CapExtMsg)), false)
+	f.Add(wiretest.RawOpen(65002, 90, "10.0.0.2", true, wiretest.ExtParams(cat(wiretest.CapMPv4, wiretest.CapRR, wiretest.CapAS4, wiretest.CapGR))), true)
 	f.Add(mustEncode(&Notification{Code: 6, Subcode: 2, Data: append([]byte{3}, "bye"...)}), false)
 	f.Fuzz(func(t *testing.T, b []byte, as4 bool) {
 		opts := Options{AS4: as4}

@@ -10,24 +10,11 @@ import (
 // What peers we have not seen (other implementations, other
 // configurations) may legitimately send, checked against the RFCs.
 
-var (
-	rawOpen   = wiretest.RawOpen
-	capParam  = wiretest.CapParam
-	extParams = wiretest.ExtParams
-	capMPv4   = wiretest.CapMPv4
-	capRR     = wiretest.CapRR
-	capAS4    = wiretest.CapAS4
-	capGR     = wiretest.CapGR
-	capFQDN   = wiretest.CapFQDN
-	capAddP   = wiretest.CapAddP
-	capExtMsg = wiretest.CapExtMsg
-)
-
 func TestExtendedOpenErrors(t *testing.T) {
 	for name, b := range map[string][]byte{
-		"truncated extended length": rawOpen(65002, 90, "10.0.0.2", true, []byte{255, 0}),
-		"extended length too long":  rawOpen(65002, 90, "10.0.0.2", true, []byte{255, 0, 9, 2, 0, 0}),
-		"parameter overruns":        rawOpen(65002, 90, "10.0.0.2", true, []byte{255, 0, 3, 2, 0, 9}),
+		"truncated extended length": wiretest.RawOpen(65002, 90, "10.0.0.2", true, []byte{255, 0}),
+		"extended length too long":  wiretest.RawOpen(65002, 90, "10.0.0.2", true, []byte{255, 0, 9, 2, 0, 0}),
+		"parameter overruns":        wiretest.RawOpen(65002, 90, "10.0.0.2", true, []byte{255, 0, 3, 2, 0, 9}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := DecodeMessage(b, Options{})
