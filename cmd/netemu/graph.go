@@ -9,9 +9,11 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/spf13/cobra"
+
+	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/topo"
-	"github.com/spf13/cobra"
 )
 
 // newGraphCmd is `netemu graph [FILE] [-o dot|svg|html]`: the topology as
@@ -27,23 +29,23 @@ func newGraphCmd(g *globals) *cobra.Command {
 			"need Graphviz's dot (Debian package graphviz); -o dot prints its input.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lab, err := graphLab(g, args)
+			l, err := graphLab(g, args)
 			if err != nil {
 				return err
 			}
 			var out bytes.Buffer
 			switch output {
 			case "dot":
-				out.WriteString(lab.DOT())
+				out.WriteString(l.DOT())
 			case "svg", "html":
-				svg, err := renderSVG(lab.DOT())
+				svg, err := renderSVG(l.DOT())
 				if err != nil {
 					return err
 				}
 				if output == "svg" {
 					out.Write(svg)
 				} else {
-					writeGraphHTML(&out, lab.Name, lab.Description, svg)
+					writeGraphHTML(&out, l.Name, l.Description, svg)
 				}
 			default:
 				return fmt.Errorf("unknown output %q: use dot, svg or html", output)
@@ -70,11 +72,11 @@ func newGraphCmd(g *globals) *cobra.Command {
 // silently drew the seed lab.
 func graphLab(g *globals, args []string) (*topo.Lab, error) {
 	if len(args) == 1 {
-		return loadLab(args[0])
+		return lab.Load(args[0])
 	}
 	states, _ := nodes.ListStates()
 	if g.lab == "" && len(states) == 0 {
-		return loadLab("")
+		return lab.Load("")
 	}
 	st, err := selectShare(g, "")
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/netemu/netemu/lab"
 )
 
 func newValidateCmd(g *globals) *cobra.Command {
@@ -12,11 +14,11 @@ func newValidateCmd(g *globals) *cobra.Command {
 		Short: "Check a topology file without touching the kernel",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lab, err := loadLab(args[0])
+			l, err := lab.Load(args[0])
 			if err != nil {
 				return err
 			}
-			fmt.Printf("%s: ok (%d nodes, %d links)\n", args[0], len(lab.Nodes), len(lab.Links))
+			fmt.Printf("%s: ok (%d nodes, %d links)\n", args[0], len(l.Nodes), len(l.Links))
 			return nil
 		},
 	}
