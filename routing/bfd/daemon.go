@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/netip"
 	"sort"
 	"sync"
 	"time"
@@ -304,6 +303,3 @@ func (d *Daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(d.Status())
 }
-
-// unspecified reports whether a is unset or 0.0.0.0/::.
-func unspecified(a netip.Addr) bool { return !a.IsValid() || a.IsUnspecified() }

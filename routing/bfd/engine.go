@@ -237,7 +237,11 @@ func (e *engine) handle(now time.Time, d Datagram) {
 		e.drop(nil, d, err)
 		return
 	}
-	if sp := d.Src.Port(); sp < SrcPortMin {
+	// RFC 5881 §4 has senders use 49152–65535 but asks nothing of
+	// receivers, and BIRD sends from the kernel's ephemeral range
+	// (32768–60999): drop only well-known ports and BFD's own, which are
+	// reflections or loops, never a session's socket.
+	if sp := d.Src.Port(); sp < 1024 || sp == PortSingleHop || sp == PortMultihop || sp == portEcho {
 		e.drop(nil, d, errorf(ReasonSourcePort, "source port %d", sp))
 		return
 	}

@@ -496,6 +496,7 @@ func TestHostilePackets(t *testing.T) {
 		{"multihop port", Datagram{Multihop: true, Data: enc(func(p *Packet) {})}, ReasonWrongSource},
 		{"TTL 254", Datagram{TTL: 254, Data: enc(func(p *Packet) {})}, ReasonTTL},
 		{"source port 3784", Datagram{Src: netip.AddrPortFrom(addr("10.0.0.1"), PortSingleHop), Data: enc(func(p *Packet) {})}, ReasonSourcePort},
+		{"source port 53", Datagram{Src: netip.AddrPortFrom(addr("10.0.0.1"), 53), Data: enc(func(p *Packet) {})}, ReasonSourcePort},
 		{"unexpected auth", Datagram{Data: enc(func(p *Packet) { p.Auth = &Auth{Type: AuthSimple, Password: []byte("x")} })}, ReasonAuthUnexpected},
 		{"poll and final", Datagram{Data: enc(func(p *Packet) { p.Poll, p.Final = true, true })}, ReasonPollFinal},
 	} {

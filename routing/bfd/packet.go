@@ -18,6 +18,7 @@ import (
 const (
 	PortSingleHop = 3784
 	PortMultihop  = 4784
+	portEcho      = 3785
 	SrcPortMin    = 49152
 	SrcPortMax    = 65535
 	// TTL is what single-hop packets are sent with and must arrive with

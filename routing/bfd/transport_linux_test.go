@@ -181,7 +181,7 @@ func inState(t *testing.T, d *Daemon, k Key, st State, limit time.Duration) Sess
 			return errors.New("no such session")
 		}
 		if s.State != st {
-			return fmt.Errorf("state %s (remote %s, diag %s, rx %d, bad %v)", s.State, s.RemoteState, s.LocalDiag, s.RxPackets, s.BadPackets)
+			return fmt.Errorf("state %s (remote %s, diag %s, rx %d, bad %v, daemon's drops %v)", s.State, s.RemoteState, s.LocalDiag, s.RxPackets, s.BadPackets, d.Status().BadPackets)
 		}
 		return nil
 	})
