@@ -10,12 +10,17 @@ import (
 )
 
 // SGView is an instance's effective security group and network ACL
-// rules, with the packet and byte counters of its VPC router's firewall.
+// rules, with the packet and byte counters of its VPC router's firewall
+// (`netemu sg -o json` prints it).
 type SGView struct {
-	Lab      string
-	Instance *topo.Node
-	AWS      *fw.State // public IPs
-	Rules    []fw.EffectiveRule
+	Lab       string             `json:"lab"`
+	Instance  string             `json:"instance"`
+	PrivateIP string             `json:"private_ip"`
+	PublicIP  string             `json:"public_ip,omitempty"`
+	Rules     []fw.EffectiveRule `json:"rules"`
+	// Node and AWS (public IPs) are for the table.
+	Node *topo.Node `json:"-"`
+	AWS  *fw.State  `json:"-"`
 }
 
 // SecurityGroups reads the rules that apply to instance name now.
@@ -48,5 +53,9 @@ func SecurityGroups(ctx context.Context, st *nodes.State, name string) (*SGView,
 	if err != nil {
 		return nil, err
 	}
-	return &SGView{Lab: lab.Name, Instance: n, AWS: aws, Rules: rules}, nil
+	v := &SGView{Lab: lab.Name, Instance: name, PrivateIP: n.Instance.PrivateIP.String(), Rules: rules, Node: n, AWS: aws}
+	if pub := aws.PublicIP(name); pub.IsValid() {
+		v.PublicIP = pub.String()
+	}
+	return v, nil
 }

@@ -8,18 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netemu/netemu/fw"
 	"github.com/netemu/netemu/lab"
 )
-
-// sgJSON is `netemu sg NODE -o json`.
-type sgJSON struct {
-	Lab       string             `json:"lab"`
-	Instance  string             `json:"instance"`
-	PrivateIP string             `json:"private_ip"`
-	PublicIP  string             `json:"public_ip,omitempty"`
-	Rules     []fw.EffectiveRule `json:"rules"`
-}
 
 func newSGCmd(g *globals) *cobra.Command {
 	var output outputFormat
@@ -37,18 +27,14 @@ func newSGCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, aws, rules := v.Instance, v.AWS, v.Rules
-			if output == "json" {
-				out := sgJSON{Lab: v.Lab, Instance: name, PrivateIP: n.Instance.PrivateIP.String(), Rules: rules}
-				if pub := aws.PublicIP(name); pub.IsValid() {
-					out.PublicIP = pub.String()
-				}
-				return printJSON(os.Stdout, out)
+			if output == outputJSON {
+				return printJSON(os.Stdout, v)
 			}
-			fmt.Printf("%s: private %s, public %s, groups %v\n", name, n.Instance.PrivateIP, lab.PublicText(aws, name), n.Instance.SecurityGroups)
+			n := v.Node
+			fmt.Printf("%s: private %s, public %s, groups %v\n", name, n.Instance.PrivateIP, lab.PublicText(v.AWS, name), n.Instance.SecurityGroups)
 			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "DIRECTION\tSOURCE\t#\tRULE\tPACKETS\tBYTES")
-			for _, r := range rules {
+			for _, r := range v.Rules {
 				src, num := r.Group, "-"
 				switch r.Kind {
 				case "drop":
