@@ -100,11 +100,21 @@ func TestInteropFRR(t *testing.T) {
 	l.node("ne")
 	l.node("frr")
 	l.link("ne", "10.202.0.1/30", "frr", "10.202.0.2/30")
+	// Loopbacks for a multihop session (RFC 5883), as iBGP would use.
+	l.sh("ip", "-n", l.ns("ne"), "addr", "add", "192.0.2.1/32", "dev", "lo")
+	l.sh("ip", "-n", l.ns("frr"), "addr", "add", "192.0.2.2/32", "dev", "lo")
+	l.sh("ip", "-n", l.ns("ne"), "route", "add", "192.0.2.2/32", "via", "10.202.0.2")
+	l.sh("ip", "-n", l.ns("frr"), "route", "add", "192.0.2.1/32", "via", "10.202.0.1")
 	vtysh := l.frr("frr", `hostname frr
 bfd
  peer 10.202.0.1 local-address 10.202.0.2
   receive-interval 100
   transmit-interval 100
+  detect-multiplier 3
+ !
+ peer 192.0.2.1 multihop local-address 192.0.2.2
+  receive-interval 200
+  transmit-interval 200
   detect-multiplier 3
  !
 !
@@ -115,7 +125,21 @@ bfd
 	if err != nil {
 		t.Fatal(err)
 	}
+	mh, err := d.Add(SessionConfig{Key: Key{Peer: netip.MustParseAddr("192.0.2.2"), Local: netip.MustParseAddr("192.0.2.1"), Multihop: true},
+		MinTx: 100 * time.Millisecond, MinRx: 100 * time.Millisecond, Multiplier: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
 	inState(t, d, k, StateUp, 15*time.Second)
+	inState(t, d, mh, StateUp, 15*time.Second)
+	// The multihop session agrees on FRR's slower 200 ms both ways.
+	waitFor(t, 10*time.Second, "multihop timers", func() error {
+		s, _ := d.Session(mh)
+		if s.TxInterval != 200*time.Millisecond || s.DetectTime != 600*time.Millisecond {
+			return fmt.Errorf("tx %v detect %v", s.TxInterval, s.DetectTime)
+		}
+		return nil
+	})
 	frrState := func(want string) func() error {
 		return func() error {
 			p, err := frrPeerStatus(vtysh, "10.202.0.1")
@@ -151,7 +175,11 @@ bfd
 		t.Fatalf("went down with %s", s.LastDownDiag)
 	}
 	waitFor(t, 5*time.Second, "FRR sees the session down", frrState("down"))
+	if s := inState(t, d, mh, StateDown, 5*time.Second); s.LastDownDiag != DiagControlDetectExpired {
+		t.Fatalf("multihop went down with %s", s.LastDownDiag)
+	}
 	l.silence("ne", false)
+	inState(t, d, mh, StateUp, 15*time.Second)
 	inState(t, d, k, StateUp, 15*time.Second)
 	waitFor(t, 10*time.Second, "FRR sees the session up again", frrState("up"))
 	// FRR shutting the peer down is AdminDown for us: Down with diag 3,
