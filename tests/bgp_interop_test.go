@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netemu/netemu/nodes/inns"
-	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/bgp"
 	"github.com/netemu/netemu/routing/bgp/wire"
@@ -378,19 +376,11 @@ route-map SETATTR permit 10
 	}))
 }
 
-// dialFrom opens a TCP connection from inside namespace ns: the socket is
-// made on a thread inside ns and stays there.
+// dialFrom opens a TCP connection from inside namespace ns; the socket
+// stays there.
 func dialFrom(t *testing.T, ns, target string) net.Conn {
 	t.Helper()
-	var c net.Conn
-	err := inns.Do(filepath.Join(labpath.NetnsDir, ns), func() (err error) {
-		c, err = net.DialTimeout("tcp4", target, 5*time.Second)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("dial %s from %s: %v", target, ns, err)
-	}
-	return c
+	return labtest.MakeIn(t, ns, func() (net.Conn, error) { return net.DialTimeout("tcp4", target, 5*time.Second) })
 }
 
 // TestBGPBadOpen sends crafted OPENs from a raw TCP client: a wrong AS, a

@@ -3,30 +3,21 @@ package tests
 import (
 	"net/netip"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/netemu/netemu/nodes/inns"
-	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing"
 	"github.com/netemu/netemu/routing/fib"
+	"github.com/netemu/netemu/tests/labtest"
 )
 
 // fibIn opens a fib.Writer bound to namespace ns: its netlink socket is
-// made on a thread inside ns and stays there.
+// made inside ns and stays there.
 func fibIn(t *testing.T, ns string) *fib.Writer {
 	t.Helper()
-	var w *fib.Writer
-	err := inns.Do(filepath.Join(labpath.NetnsDir, ns), func() (err error) {
-		w, err = fib.New(hclog.NewNullLogger(), routing.Discard{})
-		return err
-	})
-	if err != nil {
-		t.Fatalf("fib in %s: %v", ns, err)
-	}
+	w := labtest.MakeIn(t, ns, func() (*fib.Writer, error) { return fib.New(hclog.NewNullLogger(), routing.Discard{}) })
 	t.Cleanup(w.Close)
 	return w
 }

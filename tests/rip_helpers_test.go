@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -61,36 +60,7 @@ func (l *ripLab) link(a, aif, aa, b, bif, ba string) {
 // goes to logName in the test's directory, shown when the test fails.
 func (l *ripLab) start(node, logName string, uid int, argv ...string) *exec.Cmd {
 	l.t.Helper()
-	logPath := filepath.Join(l.dir, logName)
-	f, err := os.Create(logPath)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	cmd := l.net.Command(node, argv...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		l.t.Fatalf("start %v: %v", argv, err)
-	}
-	f.Close()
-	l.t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if l.t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			if len(b) > 12000 {
-				b = append(append(b[:4000:4000], "\n[…]\n"...), b[len(b)-8000:]...)
-			}
-			l.t.Logf("--- %s (last lines) ---\n%s", logName, b)
-		}
-	})
-	return cmd
+	return l.net.Start(node, filepath.Join(l.dir, logName), argv...)
 }
 
 // agent runs netemu's agent in node with cfg; it returns the agent's

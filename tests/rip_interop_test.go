@@ -7,15 +7,12 @@ import (
 	"maps"
 	"net"
 	"net/netip"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/netemu/netemu/nodes/inns"
-	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/netemu/netemu/tests/labtest"
 )
@@ -251,16 +248,12 @@ func ripResponse(version uint8, prefix, nextHop string, metric uint32) []byte {
 // is made inside it (and stays there), the test's thread never enters it.
 func ripSendFrom(t *testing.T, ns, src, dst string, b []byte) {
 	t.Helper()
-	var conn *net.UDPConn
-	err := inns.Do(filepath.Join(labpath.NetnsDir, ns), func() (err error) {
-		conn, err = net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort(src)))
-		return err
+	conn := labtest.MakeIn(t, ns, func() (*net.UDPConn, error) {
+		return net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort(src)))
 	})
-	if err == nil {
-		_, err = conn.WriteToUDPAddrPort(b, netip.MustParseAddrPort(dst))
-		// Closed before the caller goes on: the next send binds the same port.
-		conn.Close()
-	}
+	_, err := conn.WriteToUDPAddrPort(b, netip.MustParseAddrPort(dst))
+	// Closed before the caller goes on: the next send binds the same port.
+	conn.Close()
 	if err != nil {
 		t.Fatalf("send from %s in %s: %v", src, ns, err)
 	}

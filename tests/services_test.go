@@ -79,15 +79,7 @@ func (r *svcTestRunner) StopProcess(st *nodes.State, node, name string) error {
 		return nil
 	}
 	// nsenter execs the program, so the pid is the program's own.
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-	}
+	labtest.Stop(cmd, 10*time.Second)
 	return nil
 }
 

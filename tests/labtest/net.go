@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
@@ -116,4 +119,63 @@ func (n *Net) cmd(argv ...string) string {
 		n.t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
 	}
 	return string(out)
+}
+
+// MakeIn runs open on a thread inside the network namespace named netns
+// (inns.Do) and returns what it made: a socket, a listener, a netlink
+// handle, all of which stay in that namespace while the test's own thread
+// never enters it. It fails the test on error.
+func MakeIn[T any](t testing.TB, netns string, open func() (T, error)) T {
+	t.Helper()
+	var v T
+	err := inns.Do(filepath.Join(labpath.NetnsDir, netns), func() (err error) {
+		v, err = open()
+		return err
+	})
+	if err != nil {
+		t.Fatalf("in %s: %v", netns, err)
+	}
+	return v
+}
+
+// Start runs argv inside node's namespace until the test ends, its output
+// in the file logPath, whose last lines the test shows if it failed.
+func (n *Net) Start(node, logPath string, argv ...string) *exec.Cmd {
+	n.t.Helper()
+	f, err := os.Create(logPath)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	cmd := n.Command(node, argv...)
+	cmd.Stdout, cmd.Stderr = f, f
+	err = cmd.Start()
+	f.Close()
+	if err != nil {
+		n.t.Fatalf("start %v in %s: %v", argv, n.NS(node), err)
+	}
+	n.t.Cleanup(func() {
+		Stop(cmd, 5*time.Second)
+		if n.t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			if len(b) > 12000 {
+				b = append(append(b[:4000:4000], "\n[…]\n"...), b[len(b)-8000:]...)
+			}
+			n.t.Logf("--- %s (last lines) ---\n%s", filepath.Base(logPath), b)
+		}
+	})
+	return cmd
+}
+
+// Stop ends a started process: SIGTERM, then SIGKILL if it has not exited
+// within grace. It returns once the process was reaped.
+func Stop(cmd *exec.Cmd, grace time.Duration) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		_ = cmd.Process.Kill()
+		<-done
+	}
 }

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -91,16 +90,7 @@ func (b *Lab) Start(node, logName string, argv ...string) (*exec.Cmd, error) {
 // Cleanup stops every process (by pid) and deletes every namespace.
 func (b *Lab) Cleanup() {
 	for i := len(b.Procs) - 1; i >= 0; i-- {
-		p := b.Procs[i]
-		_ = p.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = p.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = p.Process.Kill()
-			<-done
-		}
+		labtest.Stop(b.Procs[i], 5*time.Second)
 	}
 	b.Procs = nil
 	for _, n := range b.NSs {
