@@ -117,14 +117,7 @@ func FollowEvents(ctx context.Context, w io.Writer, st *nodes.State, from time.T
 		seen[eventKey(e.Event)] = true
 		printEntry(e)
 	}
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
+	return poll(ctx, 250*time.Millisecond, func() error {
 		cur, err := readTimeline(st, from)
 		if err != nil {
 			return err
@@ -136,12 +129,11 @@ func FollowEvents(ctx context.Context, w io.Writer, st *nodes.State, from time.T
 			}
 		}
 		for _, e := range cur.Entries {
-			k := eventKey(e.Event)
-			if seen[k] {
-				continue
+			if k := eventKey(e.Event); !seen[k] {
+				seen[k] = true
+				printEntry(e)
 			}
-			seen[k] = true
-			printEntry(e)
 		}
-	}
+		return nil
+	})
 }

@@ -64,6 +64,20 @@ func FollowLogs(ctx context.Context, w io.Writer, procs []nodes.ProcessState, in
 			offsets[i] = fi.Size()
 		}
 	}
+	return poll(ctx, interval, func() error {
+		for i, p := range procs {
+			n, err := copyFrom(w, p.LogFile, offsets[i], len(procs) > 1, p.Spec.Name)
+			if err != nil {
+				return fmt.Errorf("process %s: %w", p.Spec.Name, err)
+			}
+			offsets[i] = n
+		}
+		return nil
+	})
+}
+
+// poll calls fn every interval until ctx ends (nil) or fn fails.
+func poll(ctx context.Context, interval time.Duration, fn func() error) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -72,12 +86,8 @@ func FollowLogs(ctx context.Context, w io.Writer, procs []nodes.ProcessState, in
 			return nil
 		case <-t.C:
 		}
-		for i, p := range procs {
-			n, err := copyFrom(w, p.LogFile, offsets[i], len(procs) > 1, p.Spec.Name)
-			if err != nil {
-				return fmt.Errorf("process %s: %w", p.Spec.Name, err)
-			}
-			offsets[i] = n
+		if err := fn(); err != nil {
+			return err
 		}
 	}
 }

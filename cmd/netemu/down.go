@@ -18,10 +18,7 @@ func newDownCmd(g *globals) *cobra.Command {
 		Short: "Remove a lab: processes, namespaces, files (idempotent; works after a crash)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := g.lab
-			if len(args) == 1 {
-				name = args[0]
-			}
+			name := g.labArg(args)
 			if allMachines {
 				// The machines come from the file: here the argument is FILE.
 				l, err := lab.Load(name)

@@ -22,11 +22,7 @@ func newEventsCmd(g *globals) *cobra.Command {
 			"the convergence time: the last routing change minus the failure.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := ""
-			if len(args) == 1 {
-				name = args[0]
-			}
-			st, err := selectShare(g, name)
+			st, err := selectShare(g, args)
 			if err != nil {
 				return err
 			}

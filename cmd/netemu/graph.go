@@ -78,7 +78,7 @@ func graphLab(g *globals, args []string) (*topo.Lab, error) {
 	if g.lab == "" && len(states) == 0 {
 		return lab.Load("")
 	}
-	st, err := selectShare(g, "")
+	st, err := selectShare(g, nil)
 	if err != nil {
 		return nil, err
 	}

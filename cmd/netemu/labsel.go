@@ -1,16 +1,23 @@
 package main
 
 import (
-	"cmp"
-
 	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
 )
 
-// selectShare is the running share a command acts on: name (LAB or
-// LAB@MACHINE) or --lab, else the only running one.
-func selectShare(g *globals, name string) (*nodes.State, error) {
-	return lab.Share(lab.Query{Lab: cmp.Or(name, g.lab)})
+// labArg is the lab a command with an optional LAB argument means: the
+// argument (LAB or LAB@MACHINE), else --lab ("" for the only one).
+func (g *globals) labArg(args []string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	return g.lab
+}
+
+// selectShare is the running share a command with an optional LAB
+// argument acts on: the argument, else --lab, else the only running one.
+func selectShare(g *globals, args []string) (*nodes.State, error) {
+	return lab.Share(lab.Query{Lab: g.labArg(args)})
 }
 
 // selectNodeShare is the running share of --lab (or of any lab here) that

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"os"
 
@@ -18,11 +17,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Short: "Running labs: nodes, kinds, interfaces, addresses, processes",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := ""
-			if len(args) == 1 {
-				name = args[0]
-			}
-			shares, err := lab.Status(cmp.Or(name, g.lab), g.logger())
+			shares, err := lab.Status(g.labArg(args), g.logger())
 			if err != nil {
 				return err
 			}

@@ -20,11 +20,7 @@ func newWaitCmd(g *globals) *cobra.Command {
 			"On the deadline it fails, naming each router and session or neighbour not converged.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := ""
-			if len(args) == 1 {
-				name = args[0]
-			}
-			st, err := selectShare(g, name)
+			st, err := selectShare(g, args)
 			if err != nil {
 				return err
 			}
