@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/netip"
 	"sort"
 	"sync"
 	"time"
@@ -302,4 +303,32 @@ func (d *Daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(d.Status())
+}
+
+// Client is a routing protocol that follows BFD for a neighbour: a BGP
+// peer, a RIP or OSPF neighbour.
+type Client interface {
+	// BFDDown says the path to peer failed: drop the session or the
+	// routes through it at once.
+	BFDDown(peer netip.Addr, why string)
+	// BFDUp says the path works (again).
+	BFDUp(peer netip.Addr)
+}
+
+// Bind tells c about the session k until unbind. Only a failure counts as
+// Down (RFC 5882 §3.2): Up → Down on detection expiry or the peer's
+// Down, not an AdminDown at either end, and not a session that never
+// came Up.
+func (d *Daemon) Bind(k Key, c Client) (unbind func()) {
+	return d.Watch(func(ch Change) {
+		if ch.Key != k {
+			return
+		}
+		switch {
+		case ch.New == StateUp:
+			c.BFDUp(k.Peer)
+		case ch.Old == StateUp && ch.New == StateDown && !ch.RemoteAdminDown:
+			c.BFDDown(k.Peer, "BFD down: "+ch.Diag.String())
+		}
+	})
 }

@@ -53,6 +53,7 @@ func TestDaemonWatch(t *testing.T) {
 	db := NewWithTransport(log, chanTr{src: addr("10.0.0.2"), to: toA, mute: new(atomic.Bool)}, toB, routing.Discard{})
 	var mu sync.Mutex
 	var seen []Change
+	cl := &fakeClient{}
 	cancelWatch := db.Watch(func(c Change) {
 		mu.Lock()
 		seen = append(seen, c)
@@ -68,6 +69,8 @@ func TestDaemonWatch(t *testing.T) {
 		go func() { defer wg.Done(); _ = d.Run(ctx) }()
 	}
 	defer func() { cancel(); wg.Wait() }()
+	// Bound before the session exists, so no change can slip by.
+	defer db.Bind(Key{Peer: addr("10.0.0.1"), Iface: "eth0"}, cl)()
 	ka, err := da.Add(SessionConfig{Key: Key{Peer: addr("10.0.0.2"), Iface: "eth0"}, MinTx: 20 * time.Millisecond, MinRx: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +101,11 @@ func TestDaemonWatch(t *testing.T) {
 	if last.Diag != DiagControlDetectExpired || states[len(states)-2] != StateUp {
 		t.Fatalf("watcher saw %v, last %+v", states, last)
 	}
+	cl.mu.Lock()
+	if len(cl.calls) != 2 || cl.calls[0] != "up 10.0.0.1" || cl.calls[1] != "down 10.0.0.1: BFD down: control detection time expired" {
+		t.Fatalf("client calls %q", cl.calls)
+	}
+	cl.mu.Unlock()
 	rec := httptest.NewRecorder()
 	db.ServeHTTP(rec, httptest.NewRequest("GET", "/bfd", nil))
 	var st Status
@@ -107,4 +115,21 @@ func TestDaemonWatch(t *testing.T) {
 	if len(st.Sessions) != 1 || st.Sessions[0].LastDownDiag != DiagControlDetectExpired || st.Sessions[0].Downs != 1 {
 		t.Fatalf("status %s", rec.Body)
 	}
+}
+
+type fakeClient struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (f *fakeClient) BFDDown(p netip.Addr, why string) {
+	f.mu.Lock()
+	f.calls = append(f.calls, "down "+p.String()+": "+why)
+	f.mu.Unlock()
+}
+
+func (f *fakeClient) BFDUp(p netip.Addr) {
+	f.mu.Lock()
+	f.calls = append(f.calls, "up "+p.String())
+	f.mu.Unlock()
 }
