@@ -27,7 +27,7 @@ const state = {
 };
 
 // Exposed for tests and users' scripts (with the data-* attributes).
-window.netemu = { state, cy: null, terms: [], openTerminal, linkAction, setTrace };
+window.netemu = { state, cy: null, terms: [], openTerminal, linkAction, setTrace, cytoscape };
 
 // ---------- the graph ----------
 
@@ -43,10 +43,11 @@ function styles(big) {
   const s = [
     { selector: 'node', style: {
       'label': 'data(label)', 'font-size': 11, 'text-valign': 'bottom', 'text-margin-y': 3,
-      'text-wrap': 'wrap', 'width': 26, 'height': 26, 'color': '#1d2330',
+      'text-wrap': big ? 'none' : 'wrap', 'width': 26, 'height': 26, 'color': '#1d2330',
       'min-zoomed-font-size': big ? 9 : 0,
-      'text-background-color': '#fff', 'text-background-opacity': 0.7, 'text-background-padding': 1,
+      'text-background-color': '#fff', 'text-background-opacity': big ? 0 : 0.7, 'text-background-padding': 1,
     } },
+    { selector: 'edge:selected', style: { 'source-label': 'data(slabel)', 'target-label': 'data(tlabel)', 'min-zoomed-font-size': 0 } },
     { selector: ':parent', style: {
       'label': 'data(label)', 'text-valign': 'top', 'text-halign': 'center', 'shape': 'round-rectangle',
       'background-opacity': 0.07, 'border-width': 1, 'border-style': 'dashed', 'padding': 18, 'font-size': 12,
@@ -57,7 +58,9 @@ function styles(big) {
     { selector: 'node[?stopped]', style: { 'background-opacity': 0.3, 'border-width': 2, 'border-style': 'dotted' } },
     { selector: 'edge', style: {
       'width': 2, 'line-color': '#5a9d5a', 'curve-style': big ? 'haystack' : 'bezier',
-      'source-label': 'data(slabel)', 'target-label': 'data(tlabel)',
+      // Interface labels on every edge cost seconds at a thousand nodes:
+      // a big lab shows them on the selected link and in its details.
+      'source-label': big ? '' : 'data(slabel)', 'target-label': big ? '' : 'data(tlabel)',
       'source-text-offset': 28, 'target-text-offset': 28, 'font-size': 8, 'color': '#445',
       'min-zoomed-font-size': 9, 'text-background-color': '#fff', 'text-background-opacity': 0.6,
     } },
@@ -176,11 +179,15 @@ function applySnapshot(snap) {
   state.links = new Map(snap.links.map((l) => [l.id, l]));
   $('#lab-name').textContent = `netemu · ${snap.lab}${snap.machine ? '@' + snap.machine : ''}`;
   document.title = `netemu · ${snap.lab}`;
+  const t0 = performance.now();
   buildGraph(snap);
+  const t1 = performance.now();
   buildMirror(snap);
+  const t2 = performance.now();
   $('#timeline').replaceChildren();
   for (const e of snap.events) addEvent(e, snap.convergence);
   showConvergence(snap.convergence);
+  state.timing = { graph: t1 - t0, mirror: t2 - t1, events: performance.now() - t2, received: t0 - performance.timeOrigin };
   if (state.trace.from && state.trace.to) sendTrace();
   document.body.dataset.ready = 'true';
 }
