@@ -214,6 +214,7 @@ func (b *builder) buildLab(f *fileHCL) {
 	if len(f.Labs) == 0 {
 		b.errf(&b.start, "Missing lab block", "The file needs one lab \"NAME\" { } block naming the lab.")
 		l.Timers = TimersFor(l.TimersName)
+		l.Region = DefaultRegion
 		return
 	}
 	for _, extra := range f.Labs[1:] {
@@ -233,6 +234,7 @@ func (b *builder) buildLab(f *fileHCL) {
 		}
 	}
 	l.Timers = TimersFor(l.TimersName)
+	b.buildRegion(raw)
 	b.buildVXLANPort(raw)
 	if raw.Daemons != nil {
 		if p := oneOf("daemons", *raw.Daemons, DaemonsNetemu, DaemonsFRR, DaemonsNone); p != "" {

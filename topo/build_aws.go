@@ -335,6 +335,7 @@ func (b *builder) buildElasticIPs(f *fileHCL) {
 func (b *builder) buildInstance(n *Node, r *instanceHCL, eipUsers map[string]hcl.Range, ips map[string]map[netip.Addr]hcl.Range) {
 	inst := &Instance{Subnet: r.Subnet, PublicIP: PublicIPAuto, Range: r.DefRange}
 	n.Instance = inst
+	b.buildInstanceMetadata(inst, r)
 	s := b.lab.Subnet(r.Subnet)
 	if s == nil {
 		b.errf(attr(r.Body, "subnet", r.DefRange), "Unknown subnet", "instance %q: no subnet %q is defined.", r.Name, r.Subnet)

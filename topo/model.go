@@ -36,6 +36,9 @@ type Lab struct {
 	// VXLANPort is the UDP port of the lab's cross-machine tunnels (0: the
 	// IANA port 4789).
 	VXLANPort uint16 `json:"vxlan_port,omitempty"`
+	// Region is the AWS region the lab's VPCs pretend to be in; it picks
+	// the instances' DNS names (see nodes/svc's names), as on AWS.
+	Region string `json:"region"`
 
 	ASes []*AS `json:"ases,omitempty"`
 	// Nodes are in file order, then each VPC's implicit IGW and router.
@@ -281,8 +284,24 @@ type Instance struct {
 	ElasticIP      string    `json:"elastic_ip,omitempty"`
 	KeyPair        string    `json:"key_pair,omitempty"`
 	SecurityGroups []string  `json:"security_groups,omitempty"`
-	Range          hcl.Range `json:"-"`
+	// UserData is served by the metadata service at latest/user-data
+	// (at most MaxUserData bytes, as on AWS).
+	UserData string `json:"user_data,omitempty"`
+	// IMDS is "v2" (a session token is required, the default on new AWS
+	// accounts) or "v1" (token optional).
+	IMDS  string    `json:"imds"`
+	Range hcl.Range `json:"-"`
 }
+
+// Instance metadata service versions and AWS's limits.
+const (
+	IMDSv1 = "v1"
+	IMDSv2 = "v2"
+	// MaxUserData is AWS's limit on an instance's user data (16 KiB).
+	MaxUserData = 16 * 1024
+	// DefaultRegion is the region of a lab without region.
+	DefaultRegion = "us-east-1"
+)
 
 // Service is a well-known program netemu knows how to run (sshd, smtp,
 // mariadb).

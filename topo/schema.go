@@ -34,6 +34,7 @@ type labHCL struct {
 	LinkPool     *string   `hcl:"link_pool,optional"`
 	LoopbackPool *string   `hcl:"loopback_pool,optional"`
 	VXLANPort    *int      `hcl:"vxlan_port,optional"`
+	Region       *string   `hcl:"region,optional"`
 	Body         hcl.Body  `hcl:",body"`
 	DefRange     hcl.Range `hcl:",def_range"`
 }
@@ -209,6 +210,8 @@ type instanceHCL struct {
 	KeyPair        *string       `hcl:"key_pair,optional"`
 	SecurityGroups []string      `hcl:"security_groups,optional"`
 	Machine        *string       `hcl:"machine,optional"`
+	UserData       *string       `hcl:"user_data,optional"`
+	IMDS           *string       `hcl:"imds,optional"`
 	Services       []*serviceHCL `hcl:"service,block"`
 	Processes      []*processHCL `hcl:"process,block"`
 	Body           hcl.Body      `hcl:",body"`

@@ -5,6 +5,7 @@ lab "reference" {
   description   = "every block and attribute"
   timers        = "fast"           # "rfc" (default) | "fast"
   daemons       = "netemu"         # "netemu" (default) | "frr" | "none"
+  region        = "us-east-1"      # AWS names: ec2.internal here, REGION.compute.internal elsewhere
   client        = "mac"            # default: the first host in the file
   link_pool     = "100.64.0.0/16"  # links without subnet get /30s from it
   loopback_pool = "100.127.0.0/16" # routers without loopback get /32s from it
@@ -160,6 +161,8 @@ instance "web" {
   subnet          = "public"
   private_ip      = "10.0.1.10"
   public_ip       = "auto"
+  imds            = "v2"           # "v2" (default: token required) | "v1"
+  user_data       = "#!/bin/sh\necho hello\n" # latest/user-data, at most 16 KiB
   key_pair        = "my-key"
   security_groups = ["web-sg"]
   service "sshd" {}
