@@ -280,10 +280,10 @@ type Instance struct {
 	Subnet    string     `json:"subnet"`
 	PrivateIP netip.Addr `json:"private_ip"`
 	// PublicIP is "auto" or "none".
-	PublicIP       string    `json:"public_ip"`
-	ElasticIP      string    `json:"elastic_ip,omitempty"`
-	KeyPair        string    `json:"key_pair,omitempty"`
-	SecurityGroups []string  `json:"security_groups,omitempty"`
+	PublicIP       string   `json:"public_ip"`
+	ElasticIP      string   `json:"elastic_ip,omitempty"`
+	KeyPair        string   `json:"key_pair,omitempty"`
+	SecurityGroups []string `json:"security_groups,omitempty"`
 	// UserData is served by the metadata service at latest/user-data
 	// (at most MaxUserData bytes, as on AWS).
 	UserData string `json:"user_data,omitempty"`
