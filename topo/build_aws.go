@@ -435,7 +435,20 @@ func (b *builder) buildInstance(n *Node, r *instanceHCL, eipUsers map[string]hcl
 			continue
 		}
 		kinds[sv.Kind] = sv.DefRange
-		n.Services = append(n.Services, &Service{Kind: sv.Kind, Range: sv.DefRange})
+		svc := &Service{Kind: sv.Kind, Range: sv.DefRange}
+		switch {
+		case sv.MTA != nil && sv.Kind != "smtp":
+			b.errf(attr(sv.Body, "mta", sv.DefRange), "Attribute not allowed", "mta applies to service \"smtp\" only, not %q.", sv.Kind)
+		case sv.MTA != nil:
+			if p := oneOf("mta", *sv.MTA, MTASendmail, MTAOpenSMTPD); p != "" {
+				b.errf(attr(sv.Body, "mta", sv.DefRange), "Invalid mta", "%s", p)
+			} else {
+				svc.MTA = *sv.MTA
+			}
+		case sv.Kind == "smtp":
+			svc.MTA = MTASendmail
+		}
+		n.Services = append(n.Services, svc)
 	}
 }
 

@@ -306,9 +306,18 @@ const (
 // Service is a well-known program netemu knows how to run (sshd, smtp,
 // mariadb).
 type Service struct {
-	Kind  string    `json:"kind"`
+	Kind string `json:"kind"`
+	// MTA is the smtp service's program: "sendmail" (the default, as the
+	// article's Amazon Linux) or "opensmtpd"; "" for other kinds.
+	MTA   string    `json:"mta,omitempty"`
 	Range hcl.Range `json:"-"`
 }
+
+// Mail transfer agents of the smtp service.
+const (
+	MTASendmail  = "sendmail"
+	MTAOpenSMTPD = "opensmtpd"
+)
 
 // Process is any program run and supervised inside a node.
 type Process struct {

@@ -198,6 +198,8 @@ type eipHCL struct {
 
 type serviceHCL struct {
 	Kind     string    `hcl:"kind,label"`
+	MTA      *string   `hcl:"mta,optional"`
+	Body     hcl.Body  `hcl:",body"`
 	DefRange hcl.Range `hcl:",def_range"`
 }
 

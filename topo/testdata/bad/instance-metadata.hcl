@@ -19,6 +19,8 @@ subnet "s" {
 instance "a" {
   subnet = "s"
   imds   = "v3"
+  service "smtp" { mta = "postfix" }
+  service "sshd" { mta = "sendmail" }
 }
 
 # Over AWS's 16 KiB limit.
