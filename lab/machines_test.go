@@ -12,8 +12,20 @@ import (
 	"github.com/netemu/netemu/topo"
 )
 
-func TestResolveMachine(t *testing.T) {
-	src := `lab "rm" {}
+// parseLab parses an HCL lab for a test.
+func parseLab(t *testing.T, src string) *topo.Lab {
+	t.Helper()
+	l, err := topo.Parse([]byte(src), "test.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// twoMachines is a lab named name with hosts a on m1 and b on m2 (at
+// documentation addresses nobody's test box has), extra appended.
+func twoMachines(t *testing.T, name, extra string) *topo.Lab {
+	return parseLab(t, `lab "`+name+`" {}
 host "a" {
   machine = "m1"
 }
@@ -27,15 +39,12 @@ machine "m1" {
 machine "m2" {
   address = "192.0.2.202"
 }
-`
-	lab, err := topo.Parse([]byte(src), "rm.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := topo.Parse([]byte("lab \"p\" {}\nhost \"a\" {}\n"), "p.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
+`+extra)
+}
+
+func TestResolveMachine(t *testing.T) {
+	lab := twoMachines(t, "rm", "")
+	plain := parseLab(t, "lab \"p\" {}\nhost \"a\" {}\n")
 	for _, tc := range []struct {
 		lab     *topo.Lab
 		machine string
@@ -100,24 +109,7 @@ func TestShareCommand(t *testing.T) {
 // TestResolveMachineByAddress: without --machine, the machine whose
 // address this host has is the one.
 func TestResolveMachineByAddress(t *testing.T) {
-	l, err := topo.Parse([]byte(`lab "rm" {}
-host "a" {
-  machine = "m1"
-}
-host "b" {
-  machine = "m2"
-}
-link "a" "b" {}
-machine "m1" {
-  address = "192.0.2.201"
-}
-machine "m2" {
-  address = "192.0.2.202"
-}
-`), "rm.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := twoMachines(t, "rm", "")
 	has := func(addrs ...string) func() (map[netip.Addr]bool, error) {
 		return func() (map[netip.Addr]bool, error) {
 			m := map[netip.Addr]bool{netip.MustParseAddr("127.0.0.1"): true}

@@ -4,31 +4,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/netemu/netemu/topo"
 )
 
 func TestPlacementOf(t *testing.T) {
-	l, err := topo.Parse([]byte(`lab "pl" {}
-host "a" {
-  machine = "m1"
-}
-host "b" {
-  machine = "m2"
-}
-host "c" {}
-link "a" "b" {}
-link "a" "c" {}
-machine "m1" {
-  address = "192.0.2.201"
-}
-machine "m2" {
-  address = "192.0.2.202"
-}
-`), "pl.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := twoMachines(t, "pl", "host \"c\" {}\nlink \"a\" \"c\" {}\n")
 	p := PlacementOf(l)
 	if p.Lab != "pl" || len(p.Machines) != 2 || p.Machines[0].Name != "m1" || p.Machines[1].Address.String() != "192.0.2.202" {
 		t.Fatalf("placement = %+v", p)
@@ -55,11 +34,7 @@ machine "m2" {
 	}
 
 	// A single-machine lab has empty lists, not null, for scripts.
-	one, err := topo.Parse([]byte("lab \"one\" {}\nhost \"a\" {}\n"), "one.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := json.Marshal(PlacementOf(one))
+	b, err := json.Marshal(PlacementOf(parseLab(t, "lab \"one\" {}\nhost \"a\" {}\n")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,26 +206,9 @@ func TestUpStages(t *testing.T) {
 // TestUpMachine: a multi-host lab's share is named lab@machine, and
 // --machine is checked before anything is touched.
 func TestUpMachine(t *testing.T) {
-	l, err := topo.Parse([]byte(`lab "mh" {}
-host "a" {
-  machine = "m1"
-}
-host "b" {
-  machine = "m2"
-}
-link "a" "b" {}
-machine "m1" {
-  address = "192.0.2.201"
-}
-machine "m2" {
-  address = "192.0.2.202"
-}
-`), "mh.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := twoMachines(t, "mh", "")
 	f := &fakeKernel{up: true}
-	_, err = up(context.Background(), UpOptions{Lab: l, Machine: "m2", Self: "/bin/true"}, f.kernel(), nil)
+	_, err := up(context.Background(), UpOptions{Lab: l, Machine: "m2", Self: "/bin/true"}, f.kernel(), nil)
 	if err == nil || !strings.Contains(err.Error(), "lab mh@m2 is already up") {
 		t.Errorf("err = %v, want the share mh@m2 already up", err)
 	}
