@@ -26,9 +26,7 @@ import (
 
 func awsRequireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: builds network namespaces")
-	}
+	labtest.RequireRoot(t)
 	for _, p := range []string{"ip", "socat", "ping", "nsenter"} {
 		if _, err := exec.LookPath(p); err != nil {
 			t.Skipf("needs %s: %v", p, err)
@@ -37,16 +35,6 @@ func awsRequireRoot(t *testing.T) {
 }
 
 func awsNS(lab, node string) string { return labpath.NetnsName(lab, node) }
-
-// awsRun runs a command and fails the test with its output on error.
-func awsRun(t *testing.T, argv ...string) string {
-	t.Helper()
-	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
-	}
-	return string(out)
-}
 
 // awsBuild builds the lab's namespaces, links, addresses and routes with
 // ip(8), the way the builder does, and removes them (and every process in
@@ -266,7 +254,7 @@ func TestAWSFirewallHandBuilt(t *testing.T) {
 	})
 	t.Run("instances never carry the public IP", func(t *testing.T) {
 		for _, n := range []string{"web", "db"} {
-			out := awsRun(t, "ip", "-n", awsNS(lab.Name, n), "-4", "addr")
+			out := labtest.Cmd(t, "ip", "-n", awsNS(lab.Name, n), "-4", "addr")
 			if strings.Contains(out, "203.0.113.") {
 				t.Errorf("%s carries a public address:\n%s", n, out)
 			}

@@ -21,24 +21,6 @@ import (
 	"github.com/netemu/netemu/topo"
 )
 
-// cvNeedRoot skips a test that builds namespaces when not root.
-func cvNeedRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: builds network namespaces")
-	}
-}
-
-// cvRun runs a command and fails the test with its output on error.
-func cvRun(t *testing.T, argv ...string) string {
-	t.Helper()
-	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
-	}
-	return string(out)
-}
-
 // cvTriangle builds, in namespaces named as netemu names them, the lab
 //
 //	a ── r1 ── r2 ── b
@@ -122,7 +104,7 @@ func cvPing(lab, from string, addr netip.Addr) bool {
 }
 
 func TestConvergeLinkDownUpTrace(t *testing.T) {
-	cvNeedRoot(t)
+	labtest.RequireRoot(t)
 	lab := fmt.Sprintf("cvlink%d", os.Getpid()%100000)
 	l := cvTriangle(t, lab)
 	dir := t.TempDir()
@@ -139,7 +121,7 @@ func TestConvergeLinkDownUpTrace(t *testing.T) {
 	if err := in.LinkDown("r1", "r2", false); err != nil {
 		t.Fatal(err)
 	}
-	out := cvRun(t, "ip", "-n", labpath.NetnsName(lab, "r2"), "link", "show", "eth0")
+	out := labtest.Cmd(t, "ip", "-n", labpath.NetnsName(lab, "r2"), "link", "show", "eth0")
 	if strings.Contains(out, "LOWER_UP") {
 		t.Errorf("r2 eth0 still has carrier after link down:\n%s", out)
 	}
@@ -171,14 +153,14 @@ func TestConvergeLinkDownUpTrace(t *testing.T) {
 }
 
 func TestConvergeSilentLinkKeepsCarrier(t *testing.T) {
-	cvNeedRoot(t)
+	labtest.RequireRoot(t)
 	lab := fmt.Sprintf("cvsil%d", os.Getpid()%100000)
 	l := cvTriangle(t, lab)
 	in := &fault.Injector{Lab: l, StateDir: t.TempDir()}
 	b := netip.MustParseAddr("10.9.2.2")
 	// r1's end is bandwidth-limited: the tbf must survive the fault.
 	r1 := labpath.NetnsName(lab, "r1")
-	cvRun(t, "tc", "-n", r1, "qdisc", "add", "dev", "eth1", "root", "handle", "5:", "tbf", "rate", "100mbit", "burst", "32kb", "latency", "50ms")
+	labtest.Cmd(t, "tc", "-n", r1, "qdisc", "add", "dev", "eth1", "root", "handle", "5:", "tbf", "rate", "100mbit", "burst", "32kb", "latency", "50ms")
 	if !cvPing(lab, "a", b) {
 		t.Fatal("a cannot ping b before the failure")
 	}
@@ -187,7 +169,7 @@ func TestConvergeSilentLinkKeepsCarrier(t *testing.T) {
 	}
 	for _, end := range []string{"r1 eth1", "r2 eth0"} {
 		node, iface, _ := strings.Cut(end, " ")
-		if out := cvRun(t, "ip", "-n", labpath.NetnsName(lab, node), "link", "show", iface); !strings.Contains(out, "LOWER_UP") {
+		if out := labtest.Cmd(t, "ip", "-n", labpath.NetnsName(lab, node), "link", "show", iface); !strings.Contains(out, "LOWER_UP") {
 			t.Errorf("%s lost carrier on a silent failure:\n%s", end, out)
 		}
 	}
@@ -212,7 +194,7 @@ func TestConvergeSilentLinkKeepsCarrier(t *testing.T) {
 	labtest.Eventually(t, 5*time.Second, labtest.Until("ping after the repair", func() bool { return cvPing(lab, "a", b) }))
 	for _, end := range []string{"r1 eth1", "r2 eth0"} {
 		node, iface, _ := strings.Cut(end, " ")
-		out := cvRun(t, "tc", "-n", labpath.NetnsName(lab, node), "qdisc", "show", "dev", iface)
+		out := labtest.Cmd(t, "tc", "-n", labpath.NetnsName(lab, node), "qdisc", "show", "dev", iface)
 		if strings.Contains(out, "blackhole") {
 			t.Errorf("%s: blackhole left behind:\n%s", end, out)
 		}
@@ -223,11 +205,11 @@ func TestConvergeSilentLinkKeepsCarrier(t *testing.T) {
 }
 
 func TestConvergeTraceBlackholeAndLoop(t *testing.T) {
-	cvNeedRoot(t)
+	labtest.RequireRoot(t)
 	lab := fmt.Sprintf("cvbh%d", os.Getpid()%100000)
 	l := cvTriangle(t, lab)
 	r1, r3 := labpath.NetnsName(lab, "r1"), labpath.NetnsName(lab, "r3")
-	cvRun(t, "ip", "-n", r1, "route", "add", "blackhole", "10.99.0.0/24")
+	labtest.Cmd(t, "ip", "-n", r1, "route", "add", "blackhole", "10.99.0.0/24")
 	p := cvTrace(t, l, "a", "r3")
 	if p.Result != converge.Reached {
 		t.Fatalf("a to r3:\n%s", p.Format())
@@ -242,8 +224,8 @@ func TestConvergeTraceBlackholeAndLoop(t *testing.T) {
 		t.Fatalf("blackhole:\n%s", p.Format())
 	}
 	// r1 → r3 → r1 for 10.98.0.0/24.
-	cvRun(t, "ip", "-n", r1, "route", "add", "10.98.0.0/24", "via", "10.9.3.2")
-	cvRun(t, "ip", "-n", r3, "route", "add", "10.98.0.0/24", "via", "10.9.3.1")
+	labtest.Cmd(t, "ip", "-n", r1, "route", "add", "10.98.0.0/24", "via", "10.9.3.2")
+	labtest.Cmd(t, "ip", "-n", r3, "route", "add", "10.98.0.0/24", "via", "10.9.3.1")
 	p, err = converge.Trace(l, kt, "a", netip.MustParseAddr("10.98.0.1"), converge.TraceOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -98,23 +98,12 @@ func (r *svcTestRunner) stopAll() {
 
 func svcNeedRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network and mount namespaces")
-	}
+	labtest.RequireRoot(t)
 	for _, p := range []string{"/usr/sbin/sshd", "/usr/sbin/smtpd", "/usr/sbin/mariadbd", "/usr/bin/ssh", "/usr/bin/mysql", "/usr/bin/lsof", "/usr/bin/unshare"} {
 		if _, err := os.Stat(p); err != nil {
 			t.Skipf("needs %s (run tests/setup.sh)", p)
 		}
 	}
-}
-
-func svcRun(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
 }
 
 // svcLab is a lab of three nodes built by hand:
@@ -173,8 +162,8 @@ func newSvcLab(t *testing.T) *svcLab {
 		}
 		_ = syscall.Unmount(nsDir, syscall.MNT_DETACH)
 	})
-	svcRun(t, "mount", "--bind", nsDir, nsDir)
-	svcRun(t, "mount", "--make-private", nsDir)
+	labtest.Cmd(t, "mount", "--bind", nsDir, nsDir)
+	labtest.Cmd(t, "mount", "--make-private", nsDir)
 	net := labtest.NewNet(t, labName)
 	for _, n := range lab.Nodes {
 		net.Node(n.Name, false)
@@ -193,7 +182,7 @@ func newSvcLab(t *testing.T) *svcLab {
 				t.Fatal(err)
 			}
 		}
-		svcRun(t, "unshare", append(args, "hostname", n.Hostname)...)
+		labtest.Cmd(t, append(append([]string{"unshare"}, args...), "hostname", n.Hostname)...)
 	}
 	t.Cleanup(r.stopAll)
 	net.Link("mac", "eth0", "10.0.1.2/24", "web", "eth0", "10.0.1.10/24")

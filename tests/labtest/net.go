@@ -114,9 +114,16 @@ func (n *Net) Do(node string, fn func() error) error {
 
 func (n *Net) cmd(argv ...string) string {
 	n.t.Helper()
+	return Cmd(n.t, argv...)
+}
+
+// Cmd runs argv and returns its output; it fails the test with the output
+// on error.
+func Cmd(t testing.TB, argv ...string) string {
+	t.Helper()
 	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
 	if err != nil {
-		n.t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
+		t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
 	}
 	return string(out)
 }
