@@ -26,6 +26,11 @@ func nsenterArgs(st *State, node string) ([]string, error) {
 		return nil, fmt.Errorf("node %q: nsenter (util-linux) is needed: %w", node, err)
 	}
 	args := []string{nsenter, "--net=" + labpath.NetnsPath(st.Lab, node), "--uts=" + labpath.UTSPath(st.Dir, node)}
+	if pidns := initNSArgs(st, node); pidns != nil {
+		// An instance's PID namespace and the mount namespace of its init
+		// (its /proc shows that PID namespace only).
+		return append(args, pidns...), nil
+	}
 	if HasMountNS(n) {
 		args = append(args, "--mount="+labpath.MntPath(st.Dir, node))
 		// Entering a mount namespace resets the working directory to its
@@ -105,6 +110,10 @@ type SuperviseConfig struct {
 	Argv   []string    `json:"argv"`  // nsenter … -- [setpriv …] command
 	Spec   ProcessSpec `json:"spec"`
 	Status string      `json:"status"` // the status file it keeps current
+	// Builtin names a program netemu runs in-process instead of Argv
+	// (BuiltinInit, BuiltinIMDS); BuiltinArg is its argument.
+	Builtin    string `json:"builtin,omitempty"`
+	BuiltinArg string `json:"builtin_arg,omitempty"`
 }
 
 // SupervisedStatus is a supervisor's status file (<nodedir>/<name>.status).

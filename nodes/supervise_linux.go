@@ -27,6 +27,9 @@ func Supervise(ctx context.Context, cfgPath string, log hclog.Logger) error {
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		return fmt.Errorf("supervise: %s: %w", cfgPath, err)
 	}
+	if cfg.Builtin != "" {
+		return runBuiltin(ctx, cfg, log.Named(cfg.Builtin).With("node", cfg.Node))
+	}
 	if len(cfg.Argv) == 0 {
 		return fmt.Errorf("supervise: %s: no command", cfgPath)
 	}
