@@ -23,6 +23,7 @@ import (
 
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/hashicorp/go-hclog"
+	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing"
 )
 
@@ -47,7 +48,7 @@ func newNSLab(t *testing.T) *nsLab {
 	return &nsLab{t: t, name: "bfdt" + hex.EncodeToString(b), dir: t.TempDir()}
 }
 
-func (l *nsLab) ns(node string) string { return "ne." + l.name + "." + node }
+func (l *nsLab) ns(node string) string { return labpath.NetnsName(l.name, node) }
 
 func (l *nsLab) sh(args ...string) string {
 	l.t.Helper()
@@ -85,7 +86,7 @@ func (l *nsLab) daemon(node string) *Daemon {
 		log = hclog.New(&hclog.LoggerOptions{Name: node, Level: hclog.Debug})
 	}
 	var d *Daemon
-	err := ns.WithNetNSPath("/run/netns/"+l.ns(node), func(ns.NetNS) error {
+	err := ns.WithNetNSPath(labpath.NetnsPath(l.name, node), func(ns.NetNS) error {
 		var err error
 		d, err = New(log, routing.Discard{})
 		return err
@@ -237,7 +238,7 @@ func TestLinuxTwoNamespaces(t *testing.T) {
 	a, _ := da.Session(ka)
 	forged := (&Packet{Version: 1, State: StateUp, DetectMult: 3, MyDiscr: a.LocalDiscr, YourDiscr: s.LocalDiscr,
 		DesiredMinTx: 50_000, RequiredMinRx: 50_000}).Marshal()
-	err = ns.WithNetNSPath("/run/netns/"+l.ns("a"), func(ns.NetNS) error {
+	err = ns.WithNetNSPath(labpath.NetnsPath(l.name, "a"), func(ns.NetNS) error {
 		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(10, 201, 0, 1), Port: 50001})
 		if err != nil {
 			return err
