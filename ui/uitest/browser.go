@@ -219,3 +219,20 @@ func TermText(ctx context.Context) (string, error) {
 		return out.join("\n");
 	})()`)
 }
+
+// Eval0 evaluates a JavaScript expression for its effect.
+func Eval0(ctx context.Context, expr string) error {
+	_, err := Eval[chromedp.Void](ctx, expr)
+	return err
+}
+
+// WaitTermText waits until the active terminal shows text.
+func WaitTermText(ctx context.Context, text string, timeout time.Duration) error {
+	return WaitFor(ctx, fmt.Sprintf(`(() => {
+		const ts = window.netemu.terms, t = ts[ts.length - 1];
+		if (!t) return false;
+		const b = t.term.buffer.active;
+		for (let i = 0; i < b.length; i++) if (b.getLine(i).translateToString(true).includes(%q)) return true;
+		return false;
+	})()`, text), timeout)
+}
