@@ -2,110 +2,45 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net/netip"
 	"os"
 	"os/exec"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/netemu/netemu/fw"
+	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
-	"github.com/netemu/netemu/nodes/fault"
 	"github.com/netemu/netemu/nodes/labpath"
+	"github.com/netemu/netemu/nodes/svc"
 	"github.com/netemu/netemu/routing/converge"
 	"github.com/netemu/netemu/topo"
 )
 
-// Local is a Backend for one share on this machine, built from the
-// packages the CLI uses. Each operation may be replaced by the caller's
-// own (cmd/netemu passes the lab package's, so the page and the CLI share
-// one code path).
+// Local is the Backend of one share on this machine. Its actions are the
+// lab package's, the ones the CLI runs: a cut from the page is `netemu
+// link down`, a trace is `netemu trace`, ssh is `netemu ssh`.
 type Local struct {
 	State *nodes.State
 	Log   hclog.Logger
-	// LinkFunc, when set, replaces the fault injector for link down|up
-	// (verb "down" or "up").
-	LinkFunc func(ctx context.Context, verb, a, b string, silent bool) error
-	// TraceFunc, when set, replaces the trace.
-	TraceFunc func(ctx context.Context, from, to string) (*converge.Path, error)
-	// SSHFunc builds `netemu ssh INSTANCE`'s command; without it the page
-	// offers no ssh.
-	SSHFunc func(instance string) (*exec.Cmd, error)
 }
 
-func (l *Local) injector() *fault.Injector {
-	log := l.Log
-	if log == nil {
-		log = hclog.NewNullLogger()
-	}
-	return &fault.Injector{Lab: l.State.Model, StateDir: l.State.Dir, Machine: l.State.Machine, Log: log}
-}
+func (l *Local) share() string { return labpath.ShareName(l.State.Lab, l.State.Machine) }
 
 // LinkDown implements Backend.
 func (l *Local) LinkDown(ctx context.Context, a, b string, silent bool) error {
-	if l.LinkFunc != nil {
-		return l.LinkFunc(ctx, "down", a, b, silent)
-	}
-	return l.injector().LinkDown(a, b, silent)
+	_, err := lab.SetLink(ctx, lab.LinkOptions{Lab: l.share(), A: a, B: b, Down: true, Silent: silent, Log: l.Log})
+	return err
 }
 
 // LinkUp implements Backend.
 func (l *Local) LinkUp(ctx context.Context, a, b string) error {
-	if l.LinkFunc != nil {
-		return l.LinkFunc(ctx, "up", a, b, false)
-	}
-	return l.injector().LinkUp(a, b)
+	_, err := lab.SetLink(ctx, lab.LinkOptions{Lab: l.share(), A: a, B: b, Log: l.Log})
+	return err
 }
 
-// Trace implements Backend: the kernel's route lookups hop by hop, with
-// the internet gateway's 1:1 NAT applied, as `netemu trace` does.
-func (l *Local) Trace(ctx context.Context, from, to string) (*converge.Path, error) {
-	if l.TraceFunc != nil {
-		return l.TraceFunc(ctx, from, to)
-	}
-	lab := l.State.Model
-	aws, err := fw.LoadState(l.State.Dir)
-	if err != nil {
-		aws = nil
-	}
-	publicIP := func(node string) netip.Addr {
-		if aws == nil {
-			return netip.Addr{}
-		}
-		return aws.PublicIP(node)
-	}
-	dst, err := converge.Address(lab, from, to, publicIP)
-	if err != nil {
-		return nil, err
-	}
-	kt := converge.NewKernelTables(lab.Name)
-	defer kt.Close()
-	return converge.Trace(lab, kt, from, dst, converge.TraceOptions{Translate: natAt(lab, aws)})
-}
-
-// natAt maps an instance's public IP to its private one at its VPC's
-// internet gateway.
-func natAt(lab *topo.Lab, aws *fw.State) func(node string, dst netip.Addr) netip.Addr {
-	return func(node string, dst netip.Addr) netip.Addr {
-		n := lab.Node(node)
-		if n == nil || n.Kind != topo.KindIGW || aws == nil {
-			return dst
-		}
-		for _, v := range lab.VPCs {
-			if v.IGW != node {
-				continue
-			}
-			for _, m := range fw.Mappings(lab, v, aws) {
-				if m.Public == dst {
-					return m.Private
-				}
-			}
-		}
-		return dst
-	}
+// Trace implements Backend.
+func (l *Local) Trace(_ context.Context, from, to string) (*converge.Path, error) {
+	return lab.Trace(l.State, from, to)
 }
 
 // NodeDetails is what a click on a node shows.
@@ -184,7 +119,13 @@ func (l *Local) Shell(node string) (*exec.Cmd, error) {
 	if _, err := l.State.Node(node); err != nil {
 		return nil, err
 	}
-	cmd := nodes.Command(l.State, node, "/bin/bash", "-l")
+	return inNode(l.State, node, "/bin/bash", "-l")
+}
+
+// inNode is argv inside node's namespaces with the environment `netemu
+// exec` gives it (a host's HOME is its home in the lab).
+func inNode(st *nodes.State, node string, argv ...string) (*exec.Cmd, error) {
+	cmd := nodes.Command(st, node, argv...)
 	if cmd.Err != nil {
 		return nil, cmd.Err
 	}
@@ -195,14 +136,12 @@ func (l *Local) Shell(node string) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-// SSH implements Backend.
+// SSH implements Backend: ssh from the lab's client host with the
+// instance's key, as `netemu ssh INSTANCE` runs it.
 func (l *Local) SSH(instance string) (*exec.Cmd, error) {
-	if l.SSHFunc == nil {
-		return nil, errors.New("ssh is not offered by this server")
-	}
-	cmd, err := l.SSHFunc(instance)
+	p, err := lab.SSH(l.State.Lab, lab.SSHTarget{Name: instance, User: svc.LoginUser}, nil)
 	if err != nil {
-		return nil, fmt.Errorf("ssh %s: %w", instance, err)
+		return nil, err
 	}
-	return cmd, nil
+	return inNode(p.State, p.Client, p.Argv...)
 }
