@@ -29,4 +29,15 @@
 // Wait is the convergence check on its own (`netemu wait`); ResolveMachine
 // and OnMachines are the multi-host side: which machine this host is, and
 // running a netemu command on every machine of a lab over ssh.
+//
+// A running lab is one share per machine (LAB or LAB@MACHINE, a
+// nodes.State on disk). Select says which share(s) a command means — its
+// argument or --lab, a node the share must run, or a whole lab for ssh and
+// --all-machines — with one set of error messages. Lock takes a share's
+// lock and reads its state again, as every change to a running lab does
+// (SetLink, SetNode, StopInstance, StartInstance; Down locks each share it
+// removes). The read side returns values for the CLI to print: Status,
+// Events and FollowEvents, Logs and FollowLogs, SecurityGroups, Trace,
+// BGP, BGPRoutes and RIP (the agents' views), SSH (the client's command
+// line) and PlanCapture.
 package lab
