@@ -103,7 +103,7 @@ func TestPageFakeLab(t *testing.T) {
 	s.Apply(func(m *Model) []Message {
 		return m.AddEvents([]routing.Event{{Time: time.Now(), Node: "transit-a", Daemon: "bgp", Kind: routing.EventSessionDown}})
 	})
-	if err := uitest.WaitFor(ctx, `document.querySelector('#timeline [data-event="session-down"][data-node="transit-a"]')`, time.Second); err != nil {
+	if err := uitest.WaitFor(ctx, `document.querySelector('#timeline [data-event="session-down"][data-event-node="transit-a"]')`, time.Second); err != nil {
 		t.Fatal(err)
 	}
 

@@ -152,7 +152,7 @@ func ClickLink(ctx context.Context, id, action string) error {
 // Terminal opens a terminal into node through its details panel (or
 // ssh=true: the ssh button of an instance) and returns once it is shown.
 func Terminal(ctx context.Context, node string, ssh bool) error {
-	if _, err := Eval[chromedp.Void](ctx, fmt.Sprintf(`document.querySelector('[data-node=%q] button').click()`, node)); err != nil {
+	if _, err := Eval[chromedp.Void](ctx, fmt.Sprintf(`document.querySelector('[data-node=%q][data-kind] button').click()`, node)); err != nil {
 		return err
 	}
 	action := "terminal"

@@ -285,7 +285,7 @@ function addEvent(e) {
   if (e.inject) lastRef = Date.parse(e.time);
   const li = document.createElement('li');
   li.dataset.event = e.kind;
-  li.dataset.node = e.node;
+  li.dataset.eventNode = e.node;
   li.dataset.daemon = e.daemon;
   if (e.inject) li.className = 'inject';
   const rel = document.createElement('span');
@@ -444,7 +444,7 @@ async function showNode(name) {
   evl.id = 'node-events';
   evl.style.cssText = 'font: 11px ui-monospace, monospace; padding-left: 1.5em';
   d.append(more, evh, evl);
-  for (const li of [...document.querySelectorAll(`#timeline li[data-node="${CSS.escape(name)}"]`)].slice(-20)) {
+  for (const li of [...document.querySelectorAll(`#timeline li[data-event-node="${CSS.escape(name)}"]`)].slice(-20)) {
     evl.append(li.cloneNode(true));
   }
   try {
