@@ -78,13 +78,19 @@ func (a *PathAttrs) Encode(opts Options) []byte {
 	if a.AtomicAggregate {
 		b = appendAttr(b, FlagTransitive, AttrAtomicAggregate, nil)
 	}
+	// Towards an old speaker, a 4-octet path travels in AS4_PATH, which
+	// the next new speaker ignores unless AGGREGATOR holds AS_TRANS (RFC
+	// 6793 §4.2.3): the aggregator then goes in AS4_AGGREGATOR even when
+	// its AS would fit in two octets.
+	as4Path := !opts.AS4 && a.HasASPath && a.ASPath.has4Octet()
+	as4Agg := !opts.AS4 && a.Aggregator != nil && (a.Aggregator.AS > 0xffff || as4Path)
 	if g := a.Aggregator; g != nil {
 		ip := g.Addr.As4()
 		var v []byte
 		switch {
 		case opts.AS4:
 			v = binary.BigEndian.AppendUint32(nil, g.AS)
-		case g.AS > 0xffff:
+		case as4Agg:
 			v = binary.BigEndian.AppendUint16(nil, ASTrans)
 		default:
 			v = binary.BigEndian.AppendUint16(nil, uint16(g.AS))
@@ -123,7 +129,7 @@ func (a *PathAttrs) Encode(opts Options) []byte {
 	if !opts.AS4 {
 		// Towards an old speaker the 4-octet truth travels in AS4_PATH and
 		// AS4_AGGREGATOR (RFC 6793 §4.2.2); confederation segments stay out.
-		if a.HasASPath && a.ASPath.has4Octet() {
+		if as4Path {
 			var p ASPath
 			for _, s := range a.ASPath {
 				if s.Type == SegSet || s.Type == SegSequence {
@@ -132,7 +138,7 @@ func (a *PathAttrs) Encode(opts Options) []byte {
 			}
 			b = appendAttr(b, FlagOptional|FlagTransitive, AttrAS4Path, appendASPath(nil, p, true, false))
 		}
-		if g := a.Aggregator; g != nil && g.AS > 0xffff {
+		if g := a.Aggregator; as4Agg {
 			ip := g.Addr.As4()
 			b = appendAttr(b, FlagOptional|FlagTransitive, AttrAS4Aggregator, append(binary.BigEndian.AppendUint32(nil, g.AS), ip[:]...))
 		}

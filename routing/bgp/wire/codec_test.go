@@ -102,6 +102,36 @@ func TestAS4PathTowardsOldSpeaker(t *testing.T) {
 	}
 }
 
+// TestAS4AggregatorWithFourOctetPath: a 2-octet aggregator next to a
+// 4-octet path goes out as AS_TRANS plus AS4_AGGREGATOR, or the next new
+// speaker would ignore AS4_PATH (RFC 6793 §4.2.3) and see only AS_TRANS
+// (a FuzzDecodeMessage crasher).
+func TestAS4AggregatorWithFourOctetPath(t *testing.T) {
+	a := &PathAttrs{HasOrigin: true, HasASPath: true, NextHop: addr("192.0.2.1"),
+		ASPath:     ASPath{{Type: SegSequence, ASNs: []uint32{64500, 4200000001}}},
+		Aggregator: &Aggregator{AS: 64500, Addr: addr("1.1.1.1")}}
+	b, err := EncodeMessage(&Update{Attrs: a, NLRI: []netip.Prefix{pfx("10.0.0.0/8")}}, Options{AS4: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range [][]byte{
+		{FlagOptional | FlagTransitive, AttrAggregator, 6, 0x5b, 0xa0, 1, 1, 1, 1},
+		{FlagOptional | FlagTransitive, AttrAS4Aggregator, 8, 0, 0, 0xfb, 0xf4, 1, 1, 1, 1},
+	} {
+		if !bytes.Contains(b, want) {
+			t.Errorf("encoded UPDATE lacks % x", want)
+		}
+	}
+	m, err := DecodeMessage(b, Options{AS4: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.(*Update).Attrs
+	if !reflect.DeepEqual(got.ASPath, a.ASPath) || *got.Aggregator != *a.Aggregator {
+		t.Fatalf("decoded path %v aggregator %+v", got.ASPath, got.Aggregator)
+	}
+}
+
 func TestMergeAS4(t *testing.T) {
 	seq := func(a ...uint32) ASSegment { return ASSegment{Type: SegSequence, ASNs: a} }
 	cases := []struct {
