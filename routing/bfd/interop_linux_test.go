@@ -59,7 +59,7 @@ func (l *nsLab) frr(node, bfdConf string) func(cmd string) (string, error) {
 		"-z", zsock, "--vty_socket", dir, "-P", "0", "--bfdctl", filepath.Join(dir, "bfdd.sock"),
 		"-u", "frr", "-g", "frr", "--log", "stdout", "--log-level", "debug")
 	vtysh := func(c string) (string, error) {
-		out, err := exec.Command("ip", "netns", "exec", l.ns(node), "vtysh", "--vty_socket", dir, "-c", c).CombinedOutput()
+		out, err := l.Command(node, "vtysh", "--vty_socket", dir, "-c", c).CombinedOutput()
 		return string(out), err
 	}
 	waitFor(l.t, 10*time.Second, "bfdd answers vtysh", func() error {
@@ -101,32 +101,32 @@ func TestInteropFRR(t *testing.T) {
 	l.node("frr")
 	l.link("ne", "10.202.0.1/30", "frr", "10.202.0.2/30")
 	// Loopbacks for a multihop session (RFC 5883), as iBGP would use.
-	l.sh("ip", "-n", l.ns("ne"), "addr", "add", "192.0.2.1/32", "dev", "lo")
-	l.sh("ip", "-n", l.ns("frr"), "addr", "add", "192.0.2.2/32", "dev", "lo")
-	l.sh("ip", "-n", l.ns("ne"), "route", "add", "192.0.2.2/32", "via", "10.202.0.2")
-	l.sh("ip", "-n", l.ns("frr"), "route", "add", "192.0.2.1/32", "via", "10.202.0.1")
+	l.IP("ne", "addr", "add", "192.0.2.1/32", "dev", "lo")
+	l.IP("frr", "addr", "add", "192.0.2.2/32", "dev", "lo")
+	l.IP("ne", "route", "add", "192.0.2.2/32", "via", "10.202.0.2")
+	l.IP("frr", "route", "add", "192.0.2.1/32", "via", "10.202.0.1")
 	vtysh := l.frr("frr", `hostname frr
 bfd
  peer 10.202.0.1 local-address 10.202.0.2
   receive-interval 100
   transmit-interval 100
-  detect-multiplier 3
+  detect-multiplier 5
  !
  peer 192.0.2.1 multihop local-address 192.0.2.2
   receive-interval 200
   transmit-interval 200
-  detect-multiplier 3
+  detect-multiplier 5
  !
 !
 `)
 	d := l.daemon("ne")
 	k, err := d.Add(SessionConfig{Key: Key{Peer: netip.MustParseAddr("10.202.0.2"), Iface: "eth0"},
-		MinTx: 100 * time.Millisecond, MinRx: 100 * time.Millisecond, Multiplier: 3})
+		MinTx: 100 * time.Millisecond, MinRx: 100 * time.Millisecond, Multiplier: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mh, err := d.Add(SessionConfig{Key: Key{Peer: netip.MustParseAddr("192.0.2.2"), Local: netip.MustParseAddr("192.0.2.1"), Multihop: true},
-		MinTx: 100 * time.Millisecond, MinRx: 100 * time.Millisecond, Multiplier: 3})
+		MinTx: 100 * time.Millisecond, MinRx: 100 * time.Millisecond, Multiplier: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ bfd
 	// The multihop session agrees on FRR's slower 200 ms both ways.
 	waitFor(t, 10*time.Second, "multihop timers", func() error {
 		s, _ := d.Session(mh)
-		if s.TxInterval != 200*time.Millisecond || s.DetectTime != 600*time.Millisecond {
+		if s.TxInterval != 200*time.Millisecond || s.DetectTime != time.Second {
 			return fmt.Errorf("tx %v detect %v", s.TxInterval, s.DetectTime)
 		}
 		return nil
@@ -160,7 +160,7 @@ bfd
 		if err != nil {
 			return err
 		}
-		if s.TxInterval != 100*time.Millisecond || s.DetectTime != 300*time.Millisecond || s.Poll || p.RemoteTransmit != 100 {
+		if s.TxInterval != 100*time.Millisecond || s.DetectTime != 500*time.Millisecond || s.Poll || p.RemoteTransmit != 100 {
 			return fmt.Errorf("ours tx %v detect %v poll %v; FRR %+v", s.TxInterval, s.DetectTime, s.Poll, p)
 		}
 		return nil
@@ -172,11 +172,11 @@ bfd
 	l.silence("ne", true)
 	s := inState(t, d, k, StateDown, 5*time.Second)
 	if s.LastDownDiag != DiagControlDetectExpired {
-		t.Fatalf("went down with %s", s.LastDownDiag)
+		t.Fatalf("went down with %s: %s", s.LastDownDiag, describe(s))
 	}
 	waitFor(t, 5*time.Second, "FRR sees the session down", frrState("down"))
 	if s := inState(t, d, mh, StateDown, 5*time.Second); s.LastDownDiag != DiagControlDetectExpired {
-		t.Fatalf("multihop went down with %s", s.LastDownDiag)
+		t.Fatalf("multihop went down with %s: %s", s.LastDownDiag, describe(s))
 	}
 	l.silence("ne", false)
 	inState(t, d, mh, StateUp, 15*time.Second)
@@ -188,7 +188,7 @@ bfd
 		t.Fatalf("shutdown: %v %s", err, out)
 	}
 	if s := inState(t, d, k, StateDown, 5*time.Second); s.RemoteState != StateAdminDown || s.LocalDiag != DiagNeighborDown {
-		t.Fatalf("after FRR's shutdown: %+v", s)
+		t.Fatalf("after FRR's shutdown: %s", describe(s))
 	}
 }
 
@@ -208,7 +208,7 @@ func TestInteropBIRD(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(`router id 10.203.0.2;
 protocol device {}
 protocol bfd {
-	interface "eth0" { interval 100 ms; multiplier 3; };
+	interface "eth0" { interval 100 ms; multiplier 5; };
 	neighbor 10.203.0.1 dev "eth0" local 10.203.0.2;
 }
 `), 0o644); err != nil {
@@ -244,7 +244,7 @@ protocol bfd {
 	}
 	d := l.daemon("ne")
 	k, err := d.Add(SessionConfig{Key: Key{Peer: netip.MustParseAddr("10.203.0.2"), Iface: "eth0"},
-		MinTx: 100 * time.Millisecond, MinRx: 100 * time.Millisecond, Multiplier: 3})
+		MinTx: 100 * time.Millisecond, MinRx: 100 * time.Millisecond, Multiplier: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ protocol bfd {
 	waitFor(t, 10*time.Second, "BIRD sees the session up", birdState("Up"))
 	waitFor(t, 10*time.Second, "100 ms timers agreed", func() error {
 		s, _ := d.Session(k)
-		if s.TxInterval != 100*time.Millisecond || s.DetectTime != 300*time.Millisecond || s.Poll {
+		if s.TxInterval != 100*time.Millisecond || s.DetectTime != 500*time.Millisecond || s.Poll {
 			return fmt.Errorf("tx %v detect %v poll %v", s.TxInterval, s.DetectTime, s.Poll)
 		}
 		return nil
@@ -263,7 +263,7 @@ protocol bfd {
 	l.silence("ne", true)
 	s := inState(t, d, k, StateDown, 5*time.Second)
 	if s.LastDownDiag != DiagControlDetectExpired {
-		t.Fatalf("went down with %s", s.LastDownDiag)
+		t.Fatalf("went down with %s: %s", s.LastDownDiag, describe(s))
 	}
 	waitFor(t, 5*time.Second, "BIRD sees the session down", birdState("Down"))
 	l.silence("ne", false)

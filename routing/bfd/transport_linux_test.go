@@ -6,77 +6,39 @@ package bfd
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/hashicorp/go-hclog"
-	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/tests/labtest"
 )
 
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces")
-	}
-}
-
-// nsLab is a few namespaces one test owns.
+// nsLab is a few namespaces one test owns (labtest.Net), and the test's
+// directory for configs and logs.
 type nsLab struct {
-	t    *testing.T
-	name string
-	dir  string
+	*labtest.Net
+	t   *testing.T
+	dir string
 }
 
 func newNSLab(t *testing.T) *nsLab {
-	requireRoot(t)
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	return &nsLab{t: t, name: "bfdt" + hex.EncodeToString(b), dir: t.TempDir()}
-}
-
-func (l *nsLab) ns(node string) string { return labpath.NetnsName(l.name, node) }
-
-func (l *nsLab) sh(args ...string) string {
-	l.t.Helper()
-	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
-	if err != nil {
-		l.t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	n := labtest.NewNet(t, labtest.UniqueName("bfdt"))
+	return &nsLab{Net: n, t: t, dir: t.TempDir()}
 }
 
 // node creates a namespace with lo up.
-func (l *nsLab) node(node string) {
-	l.t.Helper()
-	n := l.ns(node)
-	l.sh("ip", "netns", "add", n)
-	l.t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", n).Run() })
-	l.sh("ip", "-n", n, "link", "set", "lo", "up")
-}
+func (l *nsLab) node(node string) { l.t.Helper(); l.Node(node, false) }
 
 // link joins a:eth0 (aa) and b:eth0 (ba) with a veth pair.
-func (l *nsLab) link(a, aa, b, ba string) {
-	l.t.Helper()
-	l.sh("ip", "-n", l.ns(a), "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", l.ns(b))
-	l.sh("ip", "-n", l.ns(a), "addr", "add", aa, "dev", "eth0")
-	l.sh("ip", "-n", l.ns(b), "addr", "add", ba, "dev", "eth0")
-	l.sh("ip", "-n", l.ns(a), "link", "set", "eth0", "up")
-	l.sh("ip", "-n", l.ns(b), "link", "set", "eth0", "up")
-}
+func (l *nsLab) link(a, aa, b, ba string) { l.t.Helper(); l.Link(a, "eth0", aa, b, "eth0", ba) }
 
 // daemon runs a netemu BFD daemon whose sockets live in node.
 func (l *nsLab) daemon(node string) *Daemon {
@@ -86,7 +48,7 @@ func (l *nsLab) daemon(node string) *Daemon {
 		log = hclog.New(&hclog.LoggerOptions{Name: node, Level: hclog.Debug})
 	}
 	var d *Daemon
-	err := ns.WithNetNSPath(labpath.NetnsPath(l.name, node), func(ns.NetNS) error {
+	err := l.Do(node, func() error {
 		var err error
 		d, err = New(log, routing.Discard{})
 		return err
@@ -107,7 +69,7 @@ func (l *nsLab) daemon(node string) *Daemon {
 func (l *nsLab) silence(node string, on bool) {
 	l.t.Helper()
 	if !on {
-		l.sh("ip", "netns", "exec", l.ns(node), "nft", "delete", "table", "inet", "bfdtest")
+		l.Run(node, "nft", "delete", "table", "inet", "bfdtest")
 		return
 	}
 	rules := `table inet bfdtest {
@@ -115,7 +77,7 @@ func (l *nsLab) silence(node string, on bool) {
 	chain out { type filter hook output priority 0; udp dport { 3784, 4784 } drop; }
 }
 `
-	cmd := exec.Command("ip", "netns", "exec", l.ns(node), "nft", "-f", "-")
+	cmd := l.Command(node, "nft", "-f", "-")
 	cmd.Stdin = strings.NewReader(rules)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		l.t.Fatalf("nft: %v\n%s", err, out)
@@ -126,50 +88,19 @@ func (l *nsLab) silence(node string, on bool) {
 // shown when the test fails.
 func (l *nsLab) start(node, logName string, argv ...string) {
 	l.t.Helper()
-	logPath := filepath.Join(l.dir, logName)
-	f, err := os.Create(logPath)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	cmd := exec.Command("ip", append([]string{"netns", "exec", l.ns(node)}, argv...)...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		l.t.Fatalf("start %v: %v", argv, err)
-	}
-	f.Close()
-	l.t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if l.t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			if len(b) > 8000 {
-				b = b[len(b)-8000:]
-			}
-			l.t.Logf("--- %s ---\n%s", logName, b)
-		}
-	})
+	l.Start(node, filepath.Join(l.dir, logName), argv...)
 }
 
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", what, limit, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	labtest.Eventually(t, limit, labtest.Named(what, cond))
+}
+
+// describe is a session's status for a failure message (%v would print
+// only the embedded Key).
+func describe(s SessionStatus) string {
+	return fmt.Sprintf("%s: %s (remote %s), diag %s, last down %s, %d downs, tx %v, detect %v, rx %d, bad %v",
+		s.Key, s.State, s.RemoteState, s.LocalDiag, s.LastDownDiag, s.Downs, s.TxInterval, s.DetectTime, s.RxPackets, s.BadPackets)
 }
 
 // inState waits for the session to be in state st.
@@ -182,7 +113,7 @@ func inState(t *testing.T, d *Daemon, k Key, st State, limit time.Duration) Sess
 			return errors.New("no such session")
 		}
 		if s.State != st {
-			return fmt.Errorf("state %s (remote %s, diag %s, rx %d, bad %v, daemon's drops %v)", s.State, s.RemoteState, s.LocalDiag, s.RxPackets, s.BadPackets, d.Status().BadPackets)
+			return fmt.Errorf("%s; daemon's drops %v", describe(s), d.Status().BadPackets)
 		}
 		return nil
 	})
@@ -195,13 +126,13 @@ func TestLinuxTwoNamespaces(t *testing.T) {
 	l.node("b")
 	l.link("a", "10.201.0.1/30", "b", "10.201.0.2/30")
 	// Loopbacks for a multihop session beside the single-hop one.
-	l.sh("ip", "-n", l.ns("a"), "addr", "add", "192.0.2.1/32", "dev", "lo")
-	l.sh("ip", "-n", l.ns("b"), "addr", "add", "192.0.2.2/32", "dev", "lo")
-	l.sh("ip", "-n", l.ns("a"), "route", "add", "192.0.2.2/32", "via", "10.201.0.2")
-	l.sh("ip", "-n", l.ns("b"), "route", "add", "192.0.2.1/32", "via", "10.201.0.1")
+	l.IP("a", "addr", "add", "192.0.2.1/32", "dev", "lo")
+	l.IP("b", "addr", "add", "192.0.2.2/32", "dev", "lo")
+	l.IP("a", "route", "add", "192.0.2.2/32", "via", "10.201.0.2")
+	l.IP("b", "route", "add", "192.0.2.1/32", "via", "10.201.0.1")
 	da, db := l.daemon("a"), l.daemon("b")
 	timers := func(k Key) SessionConfig {
-		return SessionConfig{Key: k, MinTx: 50 * time.Millisecond, MinRx: 50 * time.Millisecond, Multiplier: 3}
+		return SessionConfig{Key: k, MinTx: 50 * time.Millisecond, MinRx: 50 * time.Millisecond, Multiplier: 5}
 	}
 	ka, err := da.Add(timers(Key{Peer: netip.MustParseAddr("10.201.0.2"), Iface: "eth0"}))
 	if err != nil {
@@ -223,7 +154,7 @@ func TestLinuxTwoNamespaces(t *testing.T) {
 	// would have been dropped and counted.
 	waitFor(t, 5*time.Second, "fast timers in force", func() error {
 		s, _ := db.Session(kb)
-		if s.TxInterval != 50*time.Millisecond || s.DetectTime != 150*time.Millisecond || s.Poll {
+		if s.TxInterval != 50*time.Millisecond || s.DetectTime != 250*time.Millisecond || s.Poll {
 			return fmt.Errorf("tx %v detect %v poll %v", s.TxInterval, s.DetectTime, s.Poll)
 		}
 		return nil
@@ -238,7 +169,7 @@ func TestLinuxTwoNamespaces(t *testing.T) {
 	a, _ := da.Session(ka)
 	forged := (&Packet{Version: 1, State: StateUp, DetectMult: 3, MyDiscr: a.LocalDiscr, YourDiscr: s.LocalDiscr,
 		DesiredMinTx: 50_000, RequiredMinRx: 50_000}).Marshal()
-	err = ns.WithNetNSPath(labpath.NetnsPath(l.name, "a"), func(ns.NetNS) error {
+	err = l.Do("a", func() error {
 		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(10, 201, 0, 1), Port: 50001})
 		if err != nil {
 			return err
@@ -262,7 +193,7 @@ func TestLinuxTwoNamespaces(t *testing.T) {
 	for _, k := range []Key{kb, mhb} {
 		s := inState(t, db, k, StateDown, 5*time.Second)
 		if s.LastDownDiag != DiagControlDetectExpired {
-			t.Fatalf("%s went down with %s", k, s.LastDownDiag)
+			t.Fatalf("went down with %s: %s", s.LastDownDiag, describe(s))
 		}
 	}
 	l.silence("a", false)
@@ -274,7 +205,7 @@ func TestLinuxTwoNamespaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s := inState(t, db, kb, StateDown, 5*time.Second); s.LocalDiag != DiagNeighborDown || s.RemoteState != StateAdminDown {
-		t.Fatalf("b after a's AdminDown: %+v", s)
+		t.Fatalf("b after a's AdminDown: %s", describe(s))
 	}
 	if err := da.SetAdminDown(ka, false); err != nil {
 		t.Fatal(err)
