@@ -9,8 +9,14 @@ import (
 // Point is a node's position on the page, in Cytoscape's model units.
 type Point struct{ X, Y float64 }
 
-// spacing is the distance the layout aims for between linked nodes.
-const spacing = 110
+// spacing is the distance the layout aims for between linked nodes; a
+// small lab gets more, so the interface labels at both ends of a link do
+// not run into each other.
+const (
+	spacing      = 110
+	spacingSmall = 200
+	smallLab     = 60
+)
 
 // Layout places every node of the lab, deterministically: the page draws
 // these positions as they are (Cytoscape's "preset" layout), so a lab of a
@@ -21,6 +27,10 @@ const spacing = 110
 // between them, and finally pushed apart until no two discs overlap, so the
 // page's group boxes do not cover each other.
 func Layout(lab *topo.Lab) map[string]Point {
+	sp := float64(spacing)
+	if len(lab.Nodes) <= smallLab {
+		sp = spacingSmall
+	}
 	// Units are groups (by AS or VPC) and lone nodes.
 	unitOf := map[string]int{}
 	var units [][]string
@@ -64,7 +74,7 @@ func Layout(lab *topo.Lab) map[string]Point {
 				edges = append(edges, [2]int{a, b})
 			}
 		}
-		pts := forceLayout(len(members), edges, nil)
+		pts := forceLayout(len(members), edges, nil, sp)
 		c := centre(pts)
 		r := 0.0
 		for i, n := range members {
@@ -73,7 +83,7 @@ func Layout(lab *topo.Lab) map[string]Point {
 			r = math.Max(r, math.Hypot(p.X, p.Y))
 		}
 		// Room for the node's own size and the group's label.
-		radius[u] = r + spacing*0.6
+		radius[u] = r + sp*0.5
 	}
 
 	// The units among themselves.
@@ -90,22 +100,55 @@ func Layout(lab *topo.Lab) map[string]Point {
 			edges = append(edges, k)
 		}
 	}
-	centres := forceLayout(len(units), edges, radius)
-	separate(centres, radius)
+	// Between groups the discs' radii already keep the room: the gap
+	// between two linked discs aims at the base spacing.
+	centres := forceLayout(len(units), edges, radius, spacing)
+	separate(centres, radius, spacing)
 
 	out := make(map[string]Point, len(lab.Nodes))
 	for name, p := range local {
 		c := centres[unitOf[name]]
-		out[name] = Point{math.Round(c.X + p.X), math.Round(c.Y + p.Y)}
+		out[name] = Point{c.X + p.X, c.Y + p.Y}
+	}
+	landscape(out)
+	for name, p := range out {
+		out[name] = Point{math.Round(p.X), math.Round(p.Y)}
 	}
 	return out
+}
+
+// landscape turns the drawing so its long axis (the principal axis of the
+// positions) is horizontal: screens are wider than tall, and a lab drawn
+// along a diagonal or upright would be shown smaller.
+func landscape(pos map[string]Point) {
+	var c Point
+	for _, p := range pos {
+		c.X += p.X
+		c.Y += p.Y
+	}
+	n := float64(len(pos))
+	if n < 2 {
+		return
+	}
+	c.X, c.Y = c.X/n, c.Y/n
+	var xx, yy, xy float64
+	for _, p := range pos {
+		dx, dy := p.X-c.X, p.Y-c.Y
+		xx, yy, xy = xx+dx*dx, yy+dy*dy, xy+dx*dy
+	}
+	a := -0.5 * math.Atan2(2*xy, xx-yy)
+	sin, cos := math.Sin(a), math.Cos(a)
+	for k, p := range pos {
+		dx, dy := p.X-c.X, p.Y-c.Y
+		pos[k] = Point{dx*cos - dy*sin, dx*sin + dy*cos}
+	}
 }
 
 // forceLayout is Fruchterman–Reingold on n points from a deterministic
 // start (a spiral), with an ideal edge length of spacing plus the two
 // discs' radii when radii are given. Its cost is O(n²) per round; the
 // rounds shrink as n grows so a thousand nodes take well under a second.
-func forceLayout(n int, edges [][2]int, radius []float64) []Point {
+func forceLayout(n int, edges [][2]int, radius []float64, spacing float64) []Point {
 	pts := make([]Point, n)
 	if n == 0 {
 		return pts
@@ -136,7 +179,7 @@ func forceLayout(n int, edges [][2]int, radius []float64) []Point {
 	case n > 60:
 		rounds = 180
 	}
-	k := float64(spacing)
+	k := spacing
 	temp := spacing * math.Sqrt(float64(n))
 	disp := make([]Point, n)
 	for round := 0; round < rounds; round++ {
@@ -184,7 +227,7 @@ func forceLayout(n int, edges [][2]int, radius []float64) []Point {
 }
 
 // separate pushes discs apart until none overlap (or a bound on rounds).
-func separate(pts []Point, radius []float64) {
+func separate(pts []Point, radius []float64, spacing float64) {
 	for round := 0; round < 200; round++ {
 		moved := false
 		for i := range pts {

@@ -110,3 +110,14 @@ func BenchmarkLayout1000(b *testing.B) {
 	}
 	b.ReportMetric(float64(time.Since(start).Milliseconds())/float64(b.N), "ms/layout")
 }
+
+func TestLandscape(t *testing.T) {
+	// An upright line becomes a horizontal one, distances kept.
+	pos := map[string]Point{"a": {0, 0}, "b": {0, 100}, "c": {0, 200}}
+	landscape(pos)
+	w := math.Abs(pos["c"].X - pos["a"].X)
+	h := math.Abs(pos["c"].Y - pos["a"].Y)
+	if math.Abs(w-200) > 1e-6 || h > 1e-6 {
+		t.Fatalf("after landscape: %v", pos)
+	}
+}

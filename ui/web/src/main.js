@@ -42,15 +42,15 @@ const kindStyle = {
 function styles(big) {
   const s = [
     { selector: 'node', style: {
-      'label': 'data(label)', 'font-size': 11, 'text-valign': 'bottom', 'text-margin-y': 3,
-      'text-wrap': big ? 'none' : 'wrap', 'width': 26, 'height': 26, 'color': '#1d2330',
+      'label': 'data(label)', 'font-size': big ? 11 : 15, 'text-valign': 'bottom', 'text-margin-y': 3,
+      'text-wrap': big ? 'none' : 'wrap', 'width': big ? 26 : 34, 'height': big ? 26 : 34, 'color': '#1d2330',
       'min-zoomed-font-size': big ? 9 : 0,
       'text-background-color': '#fff', 'text-background-opacity': big ? 0 : 0.7, 'text-background-padding': 1,
     } },
     { selector: 'edge:selected', style: { 'source-label': 'data(slabel)', 'target-label': 'data(tlabel)', 'min-zoomed-font-size': 0 } },
     { selector: ':parent', style: {
       'label': 'data(label)', 'text-valign': 'top', 'text-halign': 'center', 'shape': 'round-rectangle',
-      'background-opacity': 0.07, 'border-width': 1, 'border-style': 'dashed', 'padding': 18, 'font-size': 12,
+      'background-opacity': 0.07, 'border-width': 1, 'border-style': 'dashed', 'padding': 18, 'font-size': big ? 12 : 16,
       'font-weight': 'bold', 'min-zoomed-font-size': 0,
     } },
     { selector: 'node[gkind = "as"]', style: { 'background-color': '#3b6fd8', 'border-color': '#3b6fd8' } },
@@ -61,12 +61,17 @@ function styles(big) {
       // Interface labels on every edge cost seconds at a thousand nodes:
       // a big lab shows them on the selected link and in its details.
       'source-label': big ? '' : 'data(slabel)', 'target-label': big ? '' : 'data(tlabel)',
-      'source-text-offset': 28, 'target-text-offset': 28, 'font-size': 8, 'color': '#445',
-      'min-zoomed-font-size': 9, 'text-background-color': '#fff', 'text-background-opacity': 0.6,
+      'source-text-rotation': 'autorotate', 'target-text-rotation': 'autorotate',
+      'source-text-offset': big ? 30 : 40, 'target-text-offset': big ? 30 : 40, 'font-size': big ? 9 : 12, 'color': '#445',
+      'min-zoomed-font-size': big ? 9 : 6, 'text-background-color': '#fff', 'text-background-opacity': 0.6,
     } },
     { selector: 'edge[state = "down"]', style: { 'line-color': '#d32f2f', 'line-style': 'dashed', 'width': 3 } },
     { selector: 'edge[state = "silent"]', style: { 'line-color': '#f39c12', 'line-style': 'dotted', 'width': 3 } },
     { selector: 'edge[bgp]', style: { 'width': 3 } },
+    // A routing session or adjacency that is not up on a link whose
+    // carrier is: purple, so a silent failure shows before routing moves.
+    { selector: 'edge[state = "up"][bgp][bgp != "Established"][bgp != "?"]', style: { 'line-color': '#8e44ad', 'line-style': 'dashed' } },
+    { selector: 'edge[state = "up"][rip = "down"]', style: { 'line-color': '#8e44ad', 'line-style': 'dashed' } },
     { selector: '.path', style: { 'line-color': '#00a8ff', 'width': 6, 'border-width': 3, 'border-color': '#00a8ff', 'z-index': 10 } },
     { selector: 'node.path', style: { 'line-color': '#00a8ff' } },
     { selector: ':selected', style: { 'border-width': 3, 'border-color': '#111', 'line-color': '#111' } },
@@ -97,7 +102,7 @@ function buildGraph(snap) {
     els.push({ group: 'nodes', data: { id: n.name, parent: n.group ? 'g:' + n.group : undefined, kind: n.kind, label: nodeLabel(n), stopped: n.instance && !n.running }, position: { x: n.x, y: n.y } });
   }
   for (const l of snap.links) {
-    els.push({ group: 'edges', data: { id: l.id, source: l.a, target: l.b, state: l.state, bgp: l.bgp || undefined,
+    els.push({ group: 'edges', data: { id: l.id, source: l.a, target: l.b, state: l.state, bgp: l.bgp || undefined, rip: l.rip || undefined,
       slabel: `${l.a_iface} ${shortAddr(l.a_addr)}`, tlabel: `${l.b_iface} ${shortAddr(l.b_addr)}` } });
   }
   if (window.netemu.cy) window.netemu.cy.destroy();
@@ -113,6 +118,21 @@ function buildGraph(snap) {
   cy.on('tap', 'edge', (ev) => linkTapped(ev.target.id(), ev.renderedPosition || ev.position));
   cy.on('tap', (ev) => { if (ev.target === cy) hideMenu(); });
   cy.on('viewport', hideMenu);
+}
+
+function buildLegend(snap) {
+  const el = $('#legend');
+  el.replaceChildren();
+  for (const it of snap.legend || []) {
+    const s = document.createElement('span');
+    s.className = 'legend-item';
+    s.dataset.legend = it.kind;
+    const dot = document.createElement('i');
+    dot.style.background = (kindStyle[it.kind] || {}).color || '#999';
+    s.append(dot, `${it.kind} ${it.count}`);
+    el.append(s);
+  }
+  el.insertAdjacentHTML('beforeend', '<span class="legend-item"><i class="ln up"></i>up</span><span class="legend-item"><i class="ln down"></i>down</span><span class="legend-item"><i class="ln silent"></i>silent</span><span class="legend-item"><i class="ln sess"></i>session down</span>');
 }
 
 // ---------- the DOM mirror (the testing contract) ----------
@@ -189,7 +209,12 @@ function applySnapshot(snap) {
   showConvergence(snap.convergence);
   state.timing = { graph: t1 - t0, mirror: t2 - t1, events: performance.now() - t2, received: t0 - performance.timeOrigin };
   if (state.trace.from && state.trace.to) sendTrace();
-  document.body.dataset.ready = 'true';
+  buildLegend(snap);
+  // Ready once the canvas has drawn the snapshot, not merely received it.
+  window.netemu.cy.one('render', () => {
+    state.timing.rendered = performance.now() - t0;
+    document.body.dataset.ready = 'true';
+  });
 }
 
 function apply(msg) {
@@ -209,7 +234,7 @@ function apply(msg) {
       const l = state.links.get(d.id);
       if (!l) return;
       l[d.proto] = d.state;
-      if (d.proto === 'bgp') window.netemu.cy.$id(d.id).data('bgp', d.state);
+      window.netemu.cy.$id(d.id).data(d.proto, d.state);
       updateMirrorLink(l);
       break;
     }
