@@ -282,6 +282,13 @@ func (e *engine) drop(iface string, src netip.Addr, err *Error) {
 	e.log.Debug("dropped", "iface", iface, "from", src, "reason", err.Reason, "error", err.Msg)
 }
 
+// ignore discards a packet the RFC says to discard in the neighbour's
+// state (an update from the DR reaching a router still in ExStart with it
+// on a broadcast network): normal, so not counted as bad.
+func (e *engine) ignore(iface string, src netip.Addr, format string, state nbrState) {
+	e.log.Trace("ignored", "iface", iface, "from", src, "what", fmt.Sprintf(format, state))
+}
+
 // send encodes, signs and sends one packet out of i.
 func (e *engine) send(i *iface, dst netip.Addr, body Body) {
 	p := &Packet{Header: Header{Version: Version, RouterID: e.rid, AreaID: i.area.id}, Body: body}
@@ -835,7 +842,7 @@ func (e *engine) sendLSR(now time.Time, n *nbr) {
 // recvLSR is §10.7.
 func (e *engine) recvLSR(now time.Time, n *nbr, r *LSR) {
 	if n.state < nExchange {
-		e.drop(n.ifc.cfg.Name, n.addr, errorf(ReasonState, "ls-request in %s", n.state))
+		e.ignore(n.ifc.cfg.Name, n.addr, "ls-request in %s", n.state)
 		return
 	}
 	var out []*LSA
@@ -862,7 +869,7 @@ func (e *engine) badLSReq(now time.Time, n *nbr, why string) {
 // recvAck is §13.7.
 func (e *engine) recvAck(now time.Time, n *nbr, a *LSAck) {
 	if n.state < nExchange {
-		e.drop(n.ifc.cfg.Name, n.addr, errorf(ReasonState, "ls-ack in %s", n.state))
+		e.ignore(n.ifc.cfg.Name, n.addr, "ls-ack in %s", n.state)
 		return
 	}
 	for _, h := range a.Headers {

@@ -182,7 +182,7 @@ func (e *engine) recvLSU(now time.Time, n *nbr, u *LSU) {
 	i := n.ifc
 	a := i.area
 	if n.state < nExchange {
-		e.drop(i.cfg.Name, n.addr, errorf(ReasonState, "ls-update in %s", n.state))
+		e.ignore(i.cfg.Name, n.addr, "ls-update in %s", n.state)
 		return
 	}
 	var direct []LSAHeader

@@ -152,7 +152,6 @@ const (
 	ReasonOptions    Reason = "options-mismatch"
 	ReasonOwn        Reason = "own-router-id"
 	ReasonNoNeighbor Reason = "unknown-neighbour"
-	ReasonState      Reason = "neighbour-state"
 	ReasonDest       Reason = "bad-destination"
 	ReasonLSAChecks  Reason = "lsa-bad-checksum"
 	ReasonLSAType    Reason = "lsa-bad-type"
