@@ -554,11 +554,66 @@ func (m *Model) SetView(v converge.View) []Message {
 // AddEvents appends agents' events to the timeline (in the order given)
 // and moves the convergence time.
 func (m *Model) AddEvents(evs []routing.Event) []Message {
-	out := make([]Event, 0, len(evs))
+	tl := make([]Event, 0, len(evs))
 	for _, e := range evs {
-		out = append(out, FromRouting(e))
+		tl = append(tl, FromRouting(e))
 	}
-	return m.AddTimeline(out)
+	out := m.AddTimeline(tl)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range evs {
+		out = m.sessionEventLocked(e, out)
+	}
+	return out
+}
+
+// sessionEventLocked moves a link's session state on the agent's own
+// word (session-up/down with the peer's address, neighbour-up/down with
+// the interface) without waiting for the agent to be asked: FRR's
+// watcher writes such events too, and there is no agent to ask there.
+func (m *Model) sessionEventLocked(e routing.Event, out []Message) []Message {
+	var proto, st string
+	bgp := e.Daemon == "bgp" || e.Daemon == "bgpd" // netemu's speaker, FRR's
+	switch {
+	case bgp && e.Kind == routing.EventSessionUp:
+		proto, st = "bgp", "Established"
+	case bgp && e.Kind == routing.EventSessionDown:
+		proto, st = "bgp", "Idle"
+	case e.Daemon == "rip" && e.Kind == routing.EventNeighbourUp:
+		proto, st = "rip", "up"
+	case e.Daemon == "rip" && e.Kind == routing.EventNeighbourDown:
+		proto, st = "rip", "down"
+	default:
+		// BFD's sessions and OSPF's adjacencies are not drawn (yet).
+		return out
+	}
+	n := m.lab.Node(e.Node)
+	if n == nil {
+		return out
+	}
+	for _, ifc := range n.Interfaces {
+		i, ok := m.endIdx[e.Node+":"+ifc.Name]
+		if !ok {
+			continue
+		}
+		l := &m.snap.Links[i]
+		peer := l.BAddr
+		if l.B == e.Node && l.BIface == ifc.Name {
+			peer = l.AAddr
+		}
+		peer, _, _ = strings.Cut(peer, "/")
+		cur := &l.BGP
+		match := l.BGP != "" && e.Peer.IsValid() && peer == e.Peer.String()
+		if proto == "rip" {
+			cur = &l.RIP
+			match = l.RIP != "" && (e.Iface == ifc.Name || (e.Iface == "" && e.Peer.IsValid() && peer == e.Peer.String()))
+		}
+		if match && *cur != st {
+			*cur = st
+			out = append(out, m.msg(MsgSession, SessionChange{ID: l.ID, Proto: proto, State: st}))
+		}
+	}
+	return out
 }
 
 // AddTimeline appends timeline entries in the order given.

@@ -310,3 +310,48 @@ func TestPathResult(t *testing.T) {
 		t.Fatalf("PathResult = %+v", r)
 	}
 }
+
+func TestSessionEvents(t *testing.T) {
+	m, lab := seedModel(t)
+	id := findLink(t, lab, "transit-a", "aws-edge")
+	l := linkOf(snapOf(t, m), id)
+	peer := netip.MustParsePrefix(l.BAddr).Addr()
+	if l.A != "transit-a" {
+		peer = netip.MustParsePrefix(l.AAddr).Addr()
+	}
+	var ripIface string
+	for _, ifc := range lab.Node("transit-a").Interfaces {
+		if ifc.Peer == "transit-b" {
+			ripIface = ifc.Name
+		}
+	}
+	rip := findLink(t, lab, "transit-a", "transit-b")
+	for _, c := range []struct {
+		e    routing.Event
+		id   string
+		want string // "" = no session message
+	}{
+		{routing.Event{Node: "transit-a", Daemon: "bgp", Kind: routing.EventSessionUp, Peer: peer}, id, "Established"},
+		{routing.Event{Node: "transit-a", Daemon: "bgp", Kind: routing.EventSessionUp, Peer: peer}, id, ""},
+		{routing.Event{Node: "transit-a", Daemon: "bgpd", Kind: routing.EventSessionDown, Peer: peer}, id, "Idle"},
+		{routing.Event{Node: "transit-a", Daemon: "bfd", Kind: routing.EventSessionUp, Peer: peer}, id, ""},
+		{routing.Event{Node: "transit-a", Daemon: "bgp", Kind: routing.EventSessionDown, Peer: netip.MustParseAddr("100.127.0.9")}, id, ""}, // iBGP: no link
+		{routing.Event{Node: "transit-a", Daemon: "rip", Kind: routing.EventNeighbourUp, Iface: ripIface}, rip, "up"},
+		{routing.Event{Node: "transit-a", Daemon: "rip", Kind: routing.EventNeighbourDown, Iface: ripIface}, rip, "down"},
+		{routing.Event{Node: "transit-a", Daemon: "ospf", Kind: routing.EventNeighbourUp, Iface: ripIface}, rip, ""},
+		{routing.Event{Node: "transit-a", Daemon: "fib", Kind: routing.EventRouteAdd}, id, ""},
+	} {
+		var got []SessionChange
+		for _, x := range m.AddEvents([]routing.Event{c.e}) {
+			if sc, ok := x.Data.(SessionChange); ok {
+				got = append(got, sc)
+			}
+		}
+		switch {
+		case c.want == "" && len(got) != 0:
+			t.Errorf("%s %v: unexpected %+v", c.e.Kind, c.e.Peer, got)
+		case c.want != "" && (len(got) != 1 || got[0].ID != c.id || got[0].State != c.want):
+			t.Errorf("%s %v: got %+v, want %s %s", c.e.Kind, c.e.Peer, got, c.id, c.want)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/netemu/netemu/routing"
+)
+
+func TestTailFollowsRotation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.jsonl")
+	tl := &tail{path: path}
+	read := func() []string {
+		t.Helper()
+		evs, err := tl.read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range evs {
+			out = append(out, string(e.Kind))
+		}
+		return out
+	}
+	appendLine := func(s string) {
+		t.Helper()
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	line := func(k routing.EventKind) string {
+		return `{"time":"2026-01-01T00:00:00Z","node":"r","daemon":"rip","kind":"` + string(k) + `"}` + "\n"
+	}
+
+	if got := read(); len(got) != 0 {
+		t.Fatalf("no file: %v", got)
+	}
+	appendLine(line(routing.EventRouteAdd) + line(routing.EventRouteWithdraw))
+	if got := read(); len(got) != 2 || got[1] != "route-withdraw" {
+		t.Fatalf("first read: %v", got)
+	}
+	// A line being written waits for its newline; a corrupt one is skipped.
+	half := line(routing.EventBestChange)
+	appendLine(half[:10])
+	if got := read(); len(got) != 0 {
+		t.Fatalf("half a line: %v", got)
+	}
+	appendLine(half[10:] + "not json\n")
+	if got := read(); len(got) != 1 || got[0] != "best-change" {
+		t.Fatalf("rest of the line: %v", got)
+	}
+	// Rotation: the log is renamed and a new one started.
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendLine(line(routing.EventFIBInstall))
+	if got := read(); len(got) != 1 || got[0] != "fib-install" {
+		t.Fatalf("after rotation: %v", got)
+	}
+}
