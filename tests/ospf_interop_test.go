@@ -58,29 +58,46 @@ func netemuOSPFConfig(rid string, ifs ...ospf.Interface) ospf.Config {
 		Interfaces: append([]ospf.Interface{{Name: "lo", Addr: netip.MustParsePrefix(rid + "/32"), Passive: true}}, ifs...)}
 }
 
-// ospfdConf is FRR's ospfd configuration: every interface named in ifs
-// ("eth0:p2p" or "eth0:bcast:PRI") in area 0.
+// ifSpec is "NAME:p2p" or "NAME:bcast:PRI", optionally ":AREA" after
+// (default area 0): an interface of FRR's or BIRD's configuration.
+type ifSpec struct{ name, typ, pri, area string }
+
+func parseSpec(spec string) ifSpec {
+	p := append(strings.Split(spec, ":"), "", "", "")
+	s := ifSpec{name: p[0], typ: p[1], pri: p[2], area: p[3]}
+	if s.pri == "" {
+		s.pri = "1"
+	}
+	if s.area == "" {
+		s.area = "0"
+	}
+	return s
+}
+
+// ospfdConf is FRR's ospfd configuration for the interfaces in ifs; the
+// loopback joins the first one's area.
 func ospfdConf(rid string, md5 bool, ifs ...string) string {
 	var b strings.Builder
 	b.WriteString("hostname f\nlog stdout informational\n")
 	for _, spec := range ifs {
-		parts := strings.Split(spec, ":")
-		fmt.Fprintf(&b, "interface %s\n ip ospf area 0\n ip ospf hello-interval 1\n ip ospf dead-interval 4\n", parts[0])
-		if parts[1] == "p2p" {
+		s := parseSpec(spec)
+		fmt.Fprintf(&b, "interface %s\n ip ospf area %s\n ip ospf hello-interval 1\n ip ospf dead-interval 4\n", s.name, s.area)
+		if s.typ == "p2p" {
 			b.WriteString(" ip ospf network point-to-point\n")
 		} else {
-			fmt.Fprintf(&b, " ip ospf priority %s\n", parts[2])
+			fmt.Fprintf(&b, " ip ospf priority %s\n", s.pri)
 		}
 		if md5 {
 			fmt.Fprintf(&b, " ip ospf authentication message-digest\n ip ospf message-digest-key 1 md5 %s\n", ospfKey)
 		}
 		b.WriteString("exit\n")
 	}
-	fmt.Fprintf(&b, "interface lo\n ip ospf area 0\nexit\nrouter ospf\n ospf router-id %s\n timers throttle spf 0 50 1000\nexit\n", rid)
+	fmt.Fprintf(&b, "interface lo\n ip ospf area %s\nexit\nrouter ospf\n ospf router-id %s\n timers throttle spf 0 50 1000\nexit\n",
+		parseSpec(ifs[0]).area, rid)
 	return b.String()
 }
 
-// birdOSPFConf is BIRD's: the same interface specs.
+// birdOSPFConf is BIRD's, the same interface specs.
 func birdOSPFConf(rid string, md5 bool, ifs ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `router id %s;
@@ -89,23 +106,35 @@ protocol device { scan time 1; }
 protocol kernel { ipv4 { import none; export where source = RTS_OSPF || source = RTS_OSPF_IA || source = RTS_OSPF_EXT1 || source = RTS_OSPF_EXT2; }; }
 protocol ospf v2 {
   ipv4 { import all; export none; };
-  area 0 {
-    interface "lo" { stub yes; };
 `, rid)
+	areas := map[string][]ifSpec{}
+	var order []string
 	for _, spec := range ifs {
-		parts := strings.Split(spec, ":")
-		typ := "ptp"
-		pri := ""
-		if parts[1] != "p2p" {
-			typ, pri = "broadcast", "priority "+parts[2]+";"
+		s := parseSpec(spec)
+		if _, ok := areas[s.area]; !ok {
+			order = append(order, s.area)
 		}
-		auth := ""
-		if md5 {
-			auth = fmt.Sprintf(`authentication cryptographic; password "%s" { id 1; algorithm keyed md5; };`, ospfKey)
-		}
-		fmt.Fprintf(&b, "    interface \"%s\" { type %s; %s hello 1; dead 4; retransmit 2; %s };\n", parts[0], typ, pri, auth)
+		areas[s.area] = append(areas[s.area], s)
 	}
-	b.WriteString("  };\n}\n")
+	for k, area := range order {
+		fmt.Fprintf(&b, "  area %s {\n", area)
+		if k == 0 {
+			b.WriteString("    interface \"lo\" { stub yes; };\n")
+		}
+		for _, s := range areas[area] {
+			typ, pri := "ptp", ""
+			if s.typ != "p2p" {
+				typ, pri = "broadcast", "priority "+s.pri+";"
+			}
+			auth := ""
+			if md5 {
+				auth = fmt.Sprintf(`authentication cryptographic; password "%s" { id 1; algorithm keyed md5; };`, ospfKey)
+			}
+			fmt.Fprintf(&b, "    interface \"%s\" { type %s; %s hello 1; dead 4; retransmit 2; %s };\n", s.name, typ, pri, auth)
+		}
+		b.WriteString("  };\n")
+	}
+	b.WriteString("}\n")
 	return b.String()
 }
 
@@ -222,6 +251,57 @@ func TestOSPFInteropSwitch(t *testing.T) {
 						lo := "10.255.2." + addr[to][len("10.12.0."):]
 						labtest.Eventually(t, 20*time.Second, hasRoute(l.net, from, lo, addr[to]))
 					}
+				}
+			}
+			if st := d.Status(); len(st.BadPackets) != 0 {
+				t.Fatalf("netemu dropped packets: %v", st.BadPackets)
+			}
+		})
+	}
+}
+
+// TestOSPFInteropAreas: two areas, the ABR FRR in one run and netemu in
+// the other; the routers of area 1 reach area 0 through summary-LSAs.
+func TestOSPFInteropAreas(t *testing.T) {
+	for _, abr := range []string{"frr", "netemu"} {
+		t.Run("abr="+abr, func(t *testing.T) {
+			l := newRIPLab(t, "ospfa")
+			l.node("f", "10.255.3.1/32")
+			l.node("n", "10.255.3.2/32")
+			l.node("b", "10.255.3.3/32")
+			var d *ospf.Daemon
+			if abr == "frr" {
+				// n (area 1) — f (ABR) — b (area 0)
+				l.net.Run("f", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+				l.link("n", "eth0", "10.13.1.1/30", "f", "eth0", "10.13.1.2/30")
+				l.link("f", "eth1", "10.13.2.1/30", "b", "eth0", "10.13.2.2/30")
+				c := netemuOSPFConfig("10.255.3.2", ospfIface("eth0", "10.13.1.1/30", ospf.PointToPoint, 1, false))
+				c.Interfaces[0].Area, c.Interfaces[1].Area = 1, 1
+				d = startOSPF(t, l.net, "n", c)
+				l.frrDaemon("f", "ospfd", ospfdConf("10.255.3.1", false, "eth0:p2p:1:1", "eth1:p2p:1:0"), "show ip ospf")
+				l.bird("b", birdOSPFConf("10.255.3.3", false, "eth0:p2p"))
+				labtest.Eventually(t, 30*time.Second, fullNeighbours(d, "10.255.3.1"))
+				labtest.Eventually(t, 20*time.Second, hasRoute(l.net, "n", "10.255.3.3", "10.13.1.2"))
+				labtest.Eventually(t, 20*time.Second, hasRoute(l.net, "b", "10.255.3.2", "10.13.2.1"))
+			} else {
+				// f (area 1) — n (ABR) — b (area 0)
+				l.net.Run("n", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+				l.link("f", "eth0", "10.13.1.1/30", "n", "eth0", "10.13.1.2/30")
+				l.link("n", "eth1", "10.13.2.1/30", "b", "eth0", "10.13.2.2/30")
+				c := netemuOSPFConfig("10.255.3.2",
+					ospfIface("eth0", "10.13.1.2/30", ospf.PointToPoint, 1, false),
+					ospfIface("eth1", "10.13.2.1/30", ospf.PointToPoint, 1, false))
+				c.Interfaces[1].Area = 1
+				d = startOSPF(t, l.net, "n", c)
+				l.frrDaemon("f", "ospfd", ospfdConf("10.255.3.1", false, "eth0:p2p:1:1"), "show ip ospf")
+				l.bird("b", birdOSPFConf("10.255.3.3", false, "eth0:p2p"))
+				labtest.Eventually(t, 30*time.Second, fullNeighbours(d, "10.255.3.1", "10.255.3.3"))
+				labtest.Eventually(t, 20*time.Second, hasRoute(l.net, "f", "10.255.3.3", "10.13.1.2"))
+				labtest.Eventually(t, 20*time.Second, hasRoute(l.net, "f", "10.255.3.2", "10.13.1.2"))
+				labtest.Eventually(t, 20*time.Second, hasRoute(l.net, "b", "10.255.3.1", "10.13.2.1"))
+				labtest.Eventually(t, 20*time.Second, hasRoute(l.net, "b", "10.13.1.0/30", "10.13.2.1"))
+				if !d.Status().ABR {
+					t.Fatal("netemu does not call itself an ABR")
 				}
 			}
 			if st := d.Status(); len(st.BadPackets) != 0 {

@@ -124,6 +124,20 @@ func (d *Daemon) LinkChanged(ev routing.LinkEvent) {
 	}
 }
 
+// NeighbourDown drops every adjacency with the neighbour at addr at once,
+// as the inactivity timer would (BFD saw the path fail). Its Hellos, if it
+// is alive, bring it back.
+func (d *Daemon) NeighbourDown(addr netip.Addr) {
+	d.mu.Lock()
+	now := d.now()
+	d.e.neighbourDown(now, addr, "BFD down")
+	d.mu.Unlock()
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
 // Status is what `netemu ospf NODE` shows, as FRR's `show ip ospf
 // neighbor`, `interface`, `database` and `route` read.
 type Status struct {

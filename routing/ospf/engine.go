@@ -174,6 +174,9 @@ type engine struct {
 	origDirty bool      // self-originated LSAs may need updating
 	origRetry time.Time // MinLSInterval held an origination back until then
 	lastSweep time.Time // the last ageDatabase
+	// wall measures how long SPF takes, for the timeline; never drives
+	// the protocol (that is the time passed in).
+	wall func() time.Time
 
 	routes    map[netip.Prefix]*Route // the whole table, connected included
 	installed map[netip.Prefix]*Route // what is in the kernel
@@ -187,7 +190,7 @@ func newEngine(cfg Config, log hclog.Logger, tr Transport, k Kernel, ev routing.
 	e := &engine{cfg: cfg, log: log, tr: tr, kernel: k, events: ev, rid: cfg.RouterID,
 		rnd:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		byName: map[string]*iface{}, ext: map[Key]*dbEntry{}, bad: map[Reason]uint64{},
-		routes: map[netip.Prefix]*Route{}, installed: map[netip.Prefix]*Route{}}
+		routes: map[netip.Prefix]*Route{}, installed: map[netip.Prefix]*Route{}, wall: time.Now}
 	for _, a := range cfg.Areas {
 		e.areas = append(e.areas, &area{cfg: a, id: a.ID, db: map[Key]*dbEntry{}})
 	}
@@ -529,6 +532,21 @@ func (e *engine) killNbr(now time.Time, n *nbr, why string) {
 	e.resetNbr(now, n, nDown, why)
 	i := n.ifc
 	i.nbrs = slices.DeleteFunc(i.nbrs, func(x *nbr) bool { return x == n })
+}
+
+// neighbourDown kills the neighbours at addr (all interfaces).
+func (e *engine) neighbourDown(now time.Time, addr netip.Addr, why string) {
+	for _, i := range e.ifaces {
+		for _, n := range slices.Clone(i.nbrs) {
+			if n.addr == addr {
+				e.killNbr(now, n, why)
+				if i.cfg.Type == Broadcast {
+					e.electDR(now, i)
+				}
+			}
+		}
+	}
+	e.afterInput(now)
 }
 
 // adjWanted is §10.4: whether an adjacency forms with n.

@@ -576,3 +576,22 @@ func TestMD5Adjacency(t *testing.T) {
 		t.Fatalf("b counted no authentication failures: %v", n.routers["b"].bad)
 	}
 }
+
+func TestNeighbourDownFromBFD(t *testing.T) {
+	n := chain(t)
+	n.start()
+	n.run(5 * time.Second)
+	// BFD says the path to b failed while b's Hellos are still cut.
+	n.cut[port{"b", "eth0"}] = true
+	n.routers["a"].neighbourDown(n.now, netip.MustParseAddr("10.0.1.2"), "BFD down")
+	n.run(100 * time.Millisecond)
+	if s := n.nbrState("a", "eth0", "2.2.2.2"); s != nDown {
+		t.Fatalf("a—b after BFD down: %s", s)
+	}
+	n.wantNoRoute("a", "3.3.3.3/32")
+	// The path heals: Hellos bring the adjacency back.
+	n.cut[port{"b", "eth0"}] = false
+	n.run(5 * time.Second)
+	n.wantFull("a", "eth0", "2.2.2.2")
+	n.wantRoute("a", "3.3.3.3/32", 20, "eth0/10.0.1.2")
+}

@@ -297,6 +297,7 @@ type asbrRoute struct {
 // summaries we originate as an ABR, and the kernel.
 func (e *engine) runSPF(now time.Time) {
 	e.spfRuns++
+	t0 := e.wall()
 	table := map[netip.Prefix]*Route{}
 	for _, a := range e.areas {
 		e.spfArea(now, a, table)
@@ -400,7 +401,7 @@ func (e *engine) runSPF(now time.Time) {
 	e.summarise(abr, intraASBR)
 	e.origDirty = true
 	e.syncKernel()
-	e.events.Emit(routing.Event{Daemon: "ospf", Kind: "spf", Detail: fmt.Sprintf("run %d: %d routes", e.spfRuns, len(table))})
+	e.events.Emit(routing.Event{Daemon: "ospf", Kind: "spf", Detail: fmt.Sprintf("run %d: %d routes in %s", e.spfRuns, len(table), e.wall().Sub(t0).Round(time.Microsecond))})
 }
 
 func firstIface(r *Route) string {
