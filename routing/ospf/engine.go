@@ -392,7 +392,9 @@ func (e *engine) handle(now time.Time, d Datagram) {
 		return
 	}
 	if d.Dst == AllDRouters && i.state != ifDR && i.state != ifBackup {
-		e.drop(d.Iface, src, errorf(ReasonDest, "to AllDRouters while %s", i.state))
+		// We join AllDRouters always (no join/leave at each election):
+		// what other DROthers send to the DR and BDR reaches us too.
+		e.log.Trace("ignored: to AllDRouters", "iface", d.Iface, "from", src, "state", i.state)
 		return
 	}
 	n := i.nbrByRID(p.RouterID)

@@ -595,3 +595,28 @@ func TestNeighbourDownFromBFD(t *testing.T) {
 	n.wantFull("a", "eth0", "2.2.2.2")
 	n.wantRoute("a", "3.3.3.3/32", 20, "eth0/10.0.1.2")
 }
+
+func TestStatusText(t *testing.T) {
+	n := lan(t)
+	n.start()
+	n.run(10 * time.Second)
+	st := n.routers["a"].status(n.now)
+	var b strings.Builder
+	if err := st.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"OSPF router 1.1.1.1, internal router",
+		"Full/DR", "Full/Backup", "2-Way/DROther",
+		"Router Link States (Area 0.0.0.0)", "Net Link States (Area 0.0.0.0)",
+		"4.4.4.4/32", "via 10.0.0.4 eth0", "directly attached to eth0",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	if testing.Verbose() {
+		t.Log("\n" + out)
+	}
+}
