@@ -153,27 +153,7 @@ func (b *builder) buildLinks(f *fileHCL) {
 			}
 		}
 		k.IGP = r.IGP != nil && *r.IGP
-		if r.Bandwidth != nil {
-			v, prob := parseBandwidth(*r.Bandwidth)
-			if prob != "" {
-				b.errf(attr(r.Body, "bandwidth", r.DefRange), "Invalid bandwidth", "%s", prob)
-			}
-			k.Bandwidth = v
-		}
-		if r.Delay != nil {
-			v, prob := parseDuration(*r.Delay)
-			if prob != "" {
-				b.errf(attr(r.Body, "delay", r.DefRange), "Invalid delay", "%s", prob)
-			}
-			k.Delay = v
-		}
-		if r.Loss != nil {
-			if *r.Loss < 0 || *r.Loss > 100 {
-				b.errf(attr(r.Body, "loss", r.DefRange), "Invalid loss", "loss %g is out of range: it is a percentage, 0 to 100.", *r.Loss)
-			} else {
-				k.Loss = *r.Loss
-			}
-		}
+		b.linkImpairment(r, k)
 		if r.Relationship != nil {
 			subj := attr(r.Body, "relationship", r.DefRange)
 			if p := oneOf("relationship", *r.Relationship, "customer", "peer", "provider"); p != "" {

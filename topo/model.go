@@ -175,11 +175,17 @@ type Link struct {
 	Subnet netip.Prefix `json:"subnet"`
 	// IGP runs the AS's IGP on the link even if one end is a host.
 	IGP bool `json:"igp,omitempty"`
-	// Bandwidth in bits per second (0: unlimited).
+	// Bandwidth in bits per second (0: unlimited): the file's rate (or
+	// bandwidth, its other name).
 	Bandwidth uint64        `json:"bandwidth,omitempty"`
 	Delay     time.Duration `json:"delay,omitempty"`
-	// Loss in percent (0–100).
-	Loss float64 `json:"loss,omitempty"`
+	Jitter    time.Duration `json:"jitter,omitempty"`
+	// Loss, Duplicate, Reorder and Corrupt in percent (0–100), each
+	// direction; Impairment() gathers them all.
+	Loss      float64 `json:"loss,omitempty"`
+	Duplicate float64 `json:"duplicate,omitempty"`
+	Reorder   float64 `json:"reorder,omitempty"`
+	Corrupt   float64 `json:"corrupt,omitempty"`
 	// Relationship is B's role seen from A for BGP policy:
 	// "customer", "peer", "provider" or "".
 	Relationship string `json:"relationship,omitempty"`

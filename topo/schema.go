@@ -112,13 +112,19 @@ type hostHCL struct {
 }
 
 type linkHCL struct {
-	A            string    `hcl:"a,label"`
-	B            string    `hcl:"b,label"`
-	Subnet       *string   `hcl:"subnet,optional"`
-	IGP          *bool     `hcl:"igp,optional"`
-	Bandwidth    *string   `hcl:"bandwidth,optional"`
-	Delay        *string   `hcl:"delay,optional"`
-	Loss         *float64  `hcl:"loss,optional"`
+	A         string  `hcl:"a,label"`
+	B         string  `hcl:"b,label"`
+	Subnet    *string `hcl:"subnet,optional"`
+	IGP       *bool   `hcl:"igp,optional"`
+	Bandwidth *string `hcl:"bandwidth,optional"`
+	Delay     *string `hcl:"delay,optional"`
+	Jitter    *string `hcl:"jitter,optional"`
+	Rate      *string `hcl:"rate,optional"`
+	// Percentages: a number or a string such as "1%".
+	Loss         *string   `hcl:"loss,optional"`
+	Duplicate    *string   `hcl:"duplicate,optional"`
+	Reorder      *string   `hcl:"reorder,optional"`
+	Corrupt      *string   `hcl:"corrupt,optional"`
 	Relationship *string   `hcl:"relationship,optional"`
 	Body         hcl.Body  `hcl:",body"`
 	DefRange     hcl.Range `hcl:",def_range"`
