@@ -620,3 +620,48 @@ func TestStatusText(t *testing.T) {
 		t.Log("\n" + out)
 	}
 }
+
+func TestTotallyStubbyArea(t *testing.T) {
+	n := areas(t, true)
+	for _, r := range []string{"c", "d"} {
+		c := n.routers[r].cfg
+		c.Areas = []Area{{ID: 2, Stub: true, NoSummary: true, DefaultCost: 5}}
+		n.build(r, c)
+	}
+	n.start()
+	n.run(8 * time.Second)
+	n.wantRoute("d", "0.0.0.0/0", 15, "eth0/10.0.3.1")
+	n.wantNoRoute("d", "1.1.1.1/32")
+	n.wantNoRoute("d", "10.0.2.0/30")
+	// The rest of the domain still reaches into the stub area.
+	n.wantRoute("a", "4.4.4.4/32", 30, "eth0/10.0.1.2")
+}
+
+func TestExternalType1AndNetworkFlush(t *testing.T) {
+	n := newFakeNet(t)
+	// a and b share a segment; b redistributes with a type-1 metric.
+	n.add("a", "1.1.1.1", "eth0=10.0.0.1/24,bcast")
+	n.add("b", "2.2.2.2", "eth0=10.0.0.2/24,bcast")
+	cb := n.routers["b"].cfg
+	cb.External = []External{{Prefix: netip.MustParsePrefix("198.51.100.0/24"), Metric: 7, Type1: true}}
+	n.build("b", cb)
+	n.join("lan", "a:eth0", "b:eth0")
+	n.start()
+	n.run(10 * time.Second)
+	n.wantRoute("a", "198.51.100.0/24", 17, "eth0/10.0.0.2")
+	if r, _ := n.route("a", "198.51.100.0/24"); r.Kind != KindExt1 {
+		t.Fatalf("kind %s, want external-1", r.Kind)
+	}
+	nk := Key{LSANetwork, IDOf(netip.MustParseAddr("10.0.0.2")), 0x02020202}
+	if n.routers["a"].areas[0].db[nk] == nil {
+		t.Fatalf("no network-LSA from the DR b: %v", sortedKeys(n.routers["a"].areas[0].db))
+	}
+	// a leaves: b, alone on the segment, stops originating the
+	// network-LSA and flushes it.
+	n.setLink("a", "eth0", false)
+	n.cut[port{"a", "eth0"}] = true
+	n.run(8 * time.Second)
+	if en := n.routers["b"].areas[0].db[nk]; en != nil && !en.flushed {
+		t.Fatalf("b still originates the network-LSA with no neighbour")
+	}
+}

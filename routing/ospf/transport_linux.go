@@ -164,7 +164,8 @@ func (t *rawTransport) close() error {
 // (the agent runs inside its router's); passive interfaces get none.
 func New(cfg Config, log hclog.Logger, k Kernel, ev routing.Emitter) (*Daemon, error) {
 	t := &rawTransport{log: log.Named("ospf"), conns: map[string]*net.IPConn{}, recv: make(chan Datagram, 1024), done: make(chan struct{})}
-	for _, i := range cfg.Interfaces {
+	cfg.Interfaces = append([]Interface(nil), cfg.Interfaces...)
+	for k, i := range cfg.Interfaces {
 		if i.Passive {
 			continue
 		}
@@ -172,6 +173,11 @@ func New(cfg Config, log hclog.Logger, k Kernel, ev routing.Emitter) (*Daemon, e
 		if err != nil {
 			_ = t.close()
 			return nil, fmt.Errorf("ospf: interface %s: %w", i.Name, err)
+		}
+		if i.MTU == 0 {
+			// Database Description packets carry the interface MTU and
+			// neighbours refuse a larger one (a VXLAN link's 1450).
+			cfg.Interfaces[k].MTU = uint16(min(ifi.MTU, 65535))
 		}
 		if err := t.open(i.Name, ifi.Index); err != nil {
 			_ = t.close()
