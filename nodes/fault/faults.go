@@ -30,6 +30,10 @@ const (
 	KindLinkUp     = "link-up"     // a link fault repaired
 	KindNodeStop   = "node-stop"   // a router's agent killed
 	KindNodeStart  = "node-start"  // a router's agent restarted
+	// KindLinkImpair: a link's impairments changed at run time (`link
+	// set`); Record.Detail says to what. It neither ends nor is a fault
+	// in force: a cut link stays cut.
+	KindLinkImpair = "link-impair"
 )
 
 // maxHistory bounds the faults file; old injections are of no use to a
@@ -67,6 +71,8 @@ type Record struct {
 	// AIface and BIface: as in Fault.
 	AIface string `json:"a_iface,omitempty"`
 	BIface string `json:"b_iface,omitempty"`
+	// Detail is what a link-impair record set, e.g. "delay 40ms loss 1%".
+	Detail string `json:"detail,omitempty"`
 }
 
 // String describes the record for people, e.g. "link-down transit-a–aws-edge".
@@ -74,7 +80,11 @@ func (r Record) String() string {
 	if r.Node != "" {
 		return r.Kind + " " + r.Node
 	}
-	return r.Kind + " " + r.A + "–" + r.B
+	s := r.Kind + " " + r.A + "–" + r.B
+	if r.Detail != "" {
+		s += ": " + r.Detail
+	}
+	return s
 }
 
 // File is the lab's faults file (StateDir/faults.json).
@@ -204,6 +214,9 @@ func (f *File) applyWith(r Record, specs []nodes.ProcessSpec) {
 	f.History = append(f.History, r)
 	if len(f.History) > maxHistory {
 		f.History = append([]Record(nil), f.History[len(f.History)-maxHistory:]...)
+	}
+	if r.Kind == KindLinkImpair {
+		return
 	}
 	keep := f.Active[:0]
 	for _, x := range f.Active {

@@ -325,3 +325,9 @@ func (in *Injector) restoreRoutes(e *endHandle, l *topo.Link) error {
 	}
 	return nil
 }
+
+// RecordImpair records a change of the link's impairments (to detail,
+// "none" when cleared) in the timeline, stamped began.
+func (in *Injector) RecordImpair(l *topo.Link, detail string, began time.Time) error {
+	return in.record(Record{Time: began, Kind: KindLinkImpair, A: l.A.Node, B: l.B.Node, AIface: l.A.Iface, BIface: l.B.Iface, Detail: detail})
+}
