@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,11 +42,6 @@ func Build(ctx context.Context, lab *topo.Lab, opts BuildOptions) (*State, error
 		l := lab.Links[sh.cross[0]]
 		ma, mb := nodeMachine(lab, l.A.Node), nodeMachine(lab, l.B.Node)
 		return nil, fmt.Errorf("link %s crosses machines %s/%s: cross-machine links are not supported by this build", linkName(l), ma, mb)
-	}
-	if nl := needsNetem(lab, sh); len(nl) > 0 {
-		if err := checkNetem(); err != nil {
-			return nil, fmt.Errorf("link %s: delay/loss need the netem qdisc, which this kernel lacks (sch_netem): %w", linkName(nl[0]), err)
-		}
 	}
 	for _, n := range sh.nodes {
 		if HasMountNS(n) {
@@ -310,6 +306,14 @@ func (b *builder) createLink(ctx context.Context, idx int) error {
 		PeerName:      l.B.Iface,
 		PeerNamespace: netlink.NsFd(int(nsb.Fd())),
 	}
+	// An instance's interface has a fixed MAC, which the VPC's DHCP server
+	// and metadata service know from the model.
+	if mac := instanceMAC(b.lab, l.A.Node); mac != nil {
+		veth.LinkAttrs.HardwareAddr = mac
+	}
+	if mac := instanceMAC(b.lab, l.B.Node); mac != nil {
+		veth.PeerHardwareAddr = mac
+	}
 	if err := ha.LinkAdd(veth); err != nil {
 		return fmt.Errorf("link %s: add veth %s:%s–%s:%s: %w", linkName(l), l.A.Node, l.A.Iface, l.B.Node, l.B.Iface, err)
 	}
@@ -349,8 +353,12 @@ func (b *builder) configureNode(n *topo.Node) error {
 		if ifc.HostRoute {
 			addr.Flags = unix.IFA_F_NOPREFIXROUTE
 		}
-		if err := h.AddrAdd(link, addr); err != nil {
-			return fmt.Errorf("node %q: add %s to %s: %w", n.Name, ifc.Addr, ifc.Name, err)
+		// An instance gets its address (and default route) from the VPC's
+		// DHCP server, as on EC2: its dhclient configures it at start.
+		if n.Kind != topo.KindInstance {
+			if err := h.AddrAdd(link, addr); err != nil {
+				return fmt.Errorf("node %q: add %s to %s: %w", n.Name, ifc.Addr, ifc.Name, err)
+			}
 		}
 		if err := b.shape(h.Handle, n, ifc, link); err != nil {
 			return err
@@ -373,7 +381,15 @@ func (b *builder) configureNode(n *topo.Node) error {
 			proxyARP = append(proxyARP, ifc.Name)
 		}
 	}
+	for _, a := range vpcServiceAddrs(b.lab, n) {
+		if err := h.AddrAdd(lo, &netlink.Addr{IPNet: prefixNet(netip.PrefixFrom(a, 32))}); err != nil {
+			return fmt.Errorf("node %q: add VPC service address %s to lo: %w", n.Name, a, err)
+		}
+	}
 	for _, r := range n.Routes {
+		if n.Kind == topo.KindInstance {
+			break // DHCP's
+		}
 		route := &netlink.Route{Dst: prefixNet(r.To.Masked()), Gw: r.Via.AsSlice()}
 		if err := h.RouteReplace(route); err != nil {
 			return fmt.Errorf("node %q: route %s via %s: %w", n.Name, r.To, r.Via, err)
@@ -395,6 +411,39 @@ func (b *builder) configureNode(n *topo.Node) error {
 	if len(proxyARP) > 0 {
 		if err := sysctlsIn(h.Path(), n.Name, proxyARP); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// instanceMAC is the fixed MAC of node's interface when node is an
+// instance (topo.InstanceMAC), else nil.
+func instanceMAC(lab *topo.Lab, node string) net.HardwareAddr {
+	n := lab.Node(node)
+	if n == nil || n.Kind != topo.KindInstance || n.Instance == nil || !n.Instance.PrivateIP.IsValid() {
+		return nil
+	}
+	mac, err := net.ParseMAC(topo.InstanceMAC(n.Instance.PrivateIP))
+	if err != nil {
+		return nil
+	}
+	return mac
+}
+
+// vpcServiceAddrs are the addresses a VPC's services answer on, held on
+// lo: the VPC router's (resolver at base+2, 169.254.169.253/.254/.123)
+// and the internet gateway's public DNS address.
+func vpcServiceAddrs(lab *topo.Lab, n *topo.Node) []netip.Addr {
+	v := lab.VPC(n.VPC)
+	if v == nil {
+		return nil
+	}
+	switch n.Kind {
+	case topo.KindVPCRouter:
+		return topo.VPCServiceAddrs(v)
+	case topo.KindIGW:
+		if a := topo.PublicDNSAddr(v); a.IsValid() {
+			return []netip.Addr{a}
 		}
 	}
 	return nil
@@ -429,64 +478,29 @@ func (b *builder) peerAddr(ifc *topo.Interface) netipAddr {
 	return l.B.Addr.Addr()
 }
 
-// shape applies the link's bandwidth (tbf) or delay/loss (netem) to this
-// end; both ends get the same, so the link is shaped both ways.
+// shape applies the link's rate (tbf) to this end when a rate is all the
+// link has; both ends get the same, so the link is shaped both ways. Any
+// other impairment is lab's impair stage (nodes/impair: netem where the
+// kernel has it, netemu's own path where not), which sets the rate too.
 func (b *builder) shape(h *netlink.Handle, n *topo.Node, ifc *topo.Interface, link netlink.Link) error {
 	if ifc.Link < 0 || ifc.Link >= len(b.lab.Links) {
 		return nil
 	}
 	l := b.lab.Links[ifc.Link]
-	attrs := netlink.QdiscAttrs{LinkIndex: link.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT}
-	var q netlink.Qdisc
-	switch {
-	case l.Delay > 0 || l.Loss > 0:
-		na := netlink.NetemQdiscAttrs{
-			Latency: uint32(l.Delay / time.Microsecond),
-			Loss:    float32(l.Loss),
-			Rate64:  l.Bandwidth / 8,
-		}
-		q = netlink.NewNetem(attrs, na)
-	case l.Bandwidth > 0:
-		rate := l.Bandwidth / 8 // bytes per second
-		burst := uint32(max(rate/100, 3200))
-		q = &netlink.Tbf{
-			QdiscAttrs: attrs,
-			Rate:       rate,
-			Buffer:     netlink.Xmittime(rate, burst),
-			Limit:      burst + uint32(rate/20),
-		}
-	default:
+	if l.Bandwidth == 0 || !l.Impairment().OnlyRate() {
 		return nil
+	}
+	attrs := netlink.QdiscAttrs{LinkIndex: link.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT}
+	rate := l.Bandwidth / 8 // bytes per second
+	burst := uint32(max(rate/100, 3200))
+	q := &netlink.Tbf{
+		QdiscAttrs: attrs,
+		Rate:       rate,
+		Buffer:     netlink.Xmittime(rate, burst),
+		Limit:      burst + uint32(rate/20),
 	}
 	if err := h.QdiscReplace(q); err != nil {
 		return fmt.Errorf("node %q: shape %s (link %s): %w", n.Name, ifc.Name, linkName(l), err)
 	}
 	return nil
-}
-
-// checkNetem tries a netem qdisc in a scratch namespace that the kernel
-// frees once closed.
-func checkNetem() error {
-	scratch, err := ns.TempNetNS()
-	if err != nil {
-		return fmt.Errorf("scratch netns: %w", err)
-	}
-	defer scratch.Close()
-	return scratch.Do(func(ns.NetNS) error {
-		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
-		if err != nil {
-			return err
-		}
-		defer h.Close()
-		lo, err := h.LinkByName("lo")
-		if err != nil {
-			return err
-		}
-		if err := h.LinkSetUp(lo); err != nil {
-			return err
-		}
-		q := netlink.NewNetem(netlink.QdiscAttrs{LinkIndex: lo.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT},
-			netlink.NetemQdiscAttrs{Latency: 1000})
-		return h.QdiscAdd(q)
-	})
 }

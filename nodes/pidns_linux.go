@@ -121,7 +121,9 @@ func StartInit(st *State, node string) (ProcessState, error) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if s, err := readSupervised(statusPath); err == nil && s.State == SupRunning {
-			return ps, nil
+			// Inside, init is PID 1; status shows the host's pid.
+			s.PID = ps.PID
+			return ps, writeSupervised(statusPath, s)
 		}
 		if !alive(ps.PID) || time.Now().After(deadline) {
 			return ps, fmt.Errorf("node %q: init did not start; log:\n%s", node, tailFile(logPath, 10))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sys/unix"
 )
 
 // Supervise is `netemu supervise`: it runs the configured program, restarts
@@ -34,6 +35,13 @@ func Supervise(ctx context.Context, cfgPath string, log hclog.Logger) error {
 		return fmt.Errorf("supervise: %s: no command", cfgPath)
 	}
 	log = log.Named("supervise").With("node", cfg.Node, "process", cfg.Spec.Name)
+	// A child subreaper: when nsenter (which forks into an instance's PID
+	// namespace and waits) is killed before its program, the program is
+	// adopted here, not by the host's init, and reaped (reapOrphans).
+	// Otherwise its zombie would hold the instance's PID namespace.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		log.Warn("cannot become a child subreaper", "error", err)
+	}
 	s := &SupervisedStatus{Supervisor: os.Getpid(), State: SupStarting, Since: time.Now().UTC()}
 	write := func() {
 		if err := writeSupervised(cfg.Status, s); err != nil {
@@ -74,6 +82,7 @@ func Supervise(ctx context.Context, cfgPath string, log hclog.Logger) error {
 				return nil
 			}
 			s.LastExit = exitText(err)
+			reapOrphans(false)
 			log.Info("exited", "status", s.LastExit)
 		}
 		s.PID = 0
@@ -110,6 +119,28 @@ func stopGroup(pid int, exited <-chan error, log hclog.Logger) {
 	}
 	// Stragglers of the group that outlived their leader.
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	reapOrphans(true)
+}
+
+// reapOrphans reaps the children adopted as a subreaper, once the
+// program itself was waited for (so no wait here can take its status).
+// With block, it waits for them to end (they were just killed), for at
+// most a second.
+func reapOrphans(block bool) {
+	deadline := time.Now().Add(time.Second)
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		switch {
+		case err != nil: // ECHILD: none left
+			return
+		case pid > 0:
+			continue
+		case !block || time.Now().After(deadline):
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func exitText(err error) string {

@@ -40,9 +40,22 @@ declare -A want=(
 	[git]=/usr/bin/git
 	[gcc]=/usr/bin/gcc
 	[ca-certificates]=/etc/ssl/certs/ca-certificates.crt
+	# An instance's system and the VPC's services (issue 21).
+	[sudo]=/usr/bin/sudo
+	[isc-dhcp-client]=/sbin/dhclient
+	[dnsmasq-base]=/usr/sbin/dnsmasq
+	[chrony]=/usr/sbin/chronyd
+	[m4]=/usr/bin/m4
+	# sendmail-bin's libraries (the package itself is unpacked below).
+	[liblockfile1]=/usr/lib/x86_64-linux-gnu/liblockfile.so.1
+	[libdb5.3]=/usr/lib/x86_64-linux-gnu/libdb-5.3.so
+	[libldap-2.5-0]=/usr/lib/x86_64-linux-gnu/libldap-2.5.so.0
+	[libnsl2]=/usr/lib/x86_64-linux-gnu/libnsl.so.2
+	[libsasl2-2]=/usr/lib/x86_64-linux-gnu/libsasl2.so.2
+	[libwrap0]=/usr/lib/x86_64-linux-gnu/libwrap.so.0
 )
 # Their services must never run on the host.
-services=(bird frr mariadb opensmtpd ssh gobgpd iperf3)
+services=(bird frr mariadb opensmtpd ssh gobgpd iperf3 chrony)
 
 missing=()
 for pkg in "${!want[@]}"; do
@@ -78,6 +91,25 @@ if [ ${#missing[@]} -gt 0 ]; then
 			done
 		done
 	fi
+fi
+
+# sendmail, the instances' default MTA: Debian's sendmail-bin conflicts with
+# opensmtpd (both are the system's MTA), and instances may run either, so
+# sendmail-bin and sendmail-cf are unpacked under /opt/netemu/sendmail
+# (never configured or started on the host); netemu runs that binary
+# inside instances only.
+sendmail=/opt/netemu/sendmail
+if [ ! -x "$sendmail/usr/libexec/sendmail/sendmail" ] || [ ! -e "$sendmail/usr/share/sendmail/cf/m4/cf.m4" ]; then
+	say "unpacking sendmail-bin and sendmail-cf under $sendmail"
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp"
+	(cd "$tmp" && apt-get download -qq sendmail-bin sendmail-cf >/dev/null 2>&1) || {
+		apt-get update -qq
+		(cd "$tmp" && apt-get download -qq sendmail-bin sendmail-cf >/dev/null)
+	}
+	mkdir -p "$sendmail"
+	for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$sendmail"; done
+	rm -rf "$tmp"
 fi
 
 # Go: the module needs a recent toolchain. /usr/local/go is used when

@@ -70,8 +70,8 @@ func (c SSHDConfig) Render() string {
 		"UsePAM no",
 		"UseDNS no",
 		"StrictModes yes",
-		"PrintMotd no",
-		"PrintLastLog no",
+		"PrintMotd yes",
+		"PrintLastLog yes",
 		"X11Forwarding no",
 		"LogLevel INFO",
 		"Subsystem sftp internal-sftp",
@@ -139,11 +139,14 @@ func BashProfile() string {
 }
 
 // Hosts is the instance's /etc/hosts: its own name resolves without DNS,
-// which sshd and OpenSMTPD look up at start.
-func Hosts(hostname, addr string) string {
+// which sshd and the MTA look up at start (sendmail wants it qualified:
+// fqdn, the private DNS name, comes first when known).
+func Hosts(hostname, fqdn, addr string) string {
 	var b strings.Builder
 	b.WriteString("127.0.0.1\tlocalhost\n")
-	if addr != "" {
+	if addr != "" && fqdn != "" {
+		fmt.Fprintf(&b, "%s\t%s %s\n", addr, fqdn, hostname)
+	} else if addr != "" {
 		fmt.Fprintf(&b, "%s\t%s\n", addr, hostname)
 	} else {
 		fmt.Fprintf(&b, "127.0.1.1\t%s\n", hostname)
@@ -239,11 +242,45 @@ func BuildAccounts(hostPasswd, hostGroup string) (ViewFiles, error) {
 		if f[0] == LoginUser {
 			continue
 		}
+		if f[0] == "wheel" {
+			f = append([]string(nil), f...)
+			f[3] = addMember(f[3], LoginUser)
+		}
 		g.WriteString(strings.Join(f, ":"))
 		g.WriteByte('\n')
 	}
 	fmt.Fprintf(&g, "%s:x:%d:\n", LoginUser, user.GID)
+	// wheel, as on Amazon Linux: sudo's group (Debian has none; its id is
+	// the next free one).
+	wheel := id + 1
+	for used[wheel] {
+		wheel++
+	}
+	if !hasGroup(gr, "wheel") {
+		fmt.Fprintf(&g, "wheel:x:%d:%s\n", wheel, LoginUser)
+	}
 	return ViewFiles{Passwd: p.String(), Group: g.String(), Shadow: s.String(), User: user}, nil
+}
+
+func hasGroup(gr [][]string, name string) bool {
+	for _, f := range gr {
+		if f[0] == name {
+			return true
+		}
+	}
+	return false
+}
+
+func addMember(members, user string) string {
+	for _, m := range strings.Split(members, ",") {
+		if m == user {
+			return members
+		}
+	}
+	if members == "" {
+		return user
+	}
+	return members + "," + user
 }
 
 // LookupAccount finds name in passwd text.

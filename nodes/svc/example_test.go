@@ -30,8 +30,8 @@ func ExampleSSHDConfig_Render() {
 	// UsePAM no
 	// UseDNS no
 	// StrictModes yes
-	// PrintMotd no
-	// PrintLastLog no
+	// PrintMotd yes
+	// PrintLastLog yes
 	// X11Forwarding no
 	// LogLevel INFO
 	// Subsystem sftp internal-sftp

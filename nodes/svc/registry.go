@@ -27,7 +27,10 @@ type Program struct {
 // Kind is a service kind: what it needs installed, how its files are
 // prepared and which supervised process runs it.
 type Kind struct {
-	Name     string
+	Name string
+	// MTA tells the smtp service's variants apart (topo.MTASendmail,
+	// topo.MTAOpenSMTPD); "" for other kinds.
+	MTA      string
 	Programs []Program
 	// Process is the supervised process's name (status, logs).
 	Process string
@@ -57,7 +60,24 @@ func kinds() []Kind {
 			},
 		},
 		{
+			// The default MTA, the article's: Debian's sendmail-bin,
+			// unpacked beside OpenSMTPD (the two packages conflict).
 			Name:     "smtp",
+			MTA:      topo.MTASendmail,
+			Programs: []Program{{SendmailBinary, "sendmail-bin (unpacked under " + SendmailRoot + " by tests/setup.sh)"}, {"/usr/bin/m4", "m4"}},
+			Process:  "sendmail",
+			Ports:    []int{25},
+			prepare:  prepareSendmail,
+			spec: func(in *instance) nodes.ProcessSpec {
+				// Run as .../sendmail so its command name (lsof, ps) is
+				// "sendmail"; -bD: a daemon in the foreground.
+				return nodes.ProcessSpec{Name: "sendmail", Restart: true,
+					Command: []string{SendmailBinary, "-bD", "-q1h", "-C", in.path("sendmail", "sendmail.cf")}}
+			},
+		},
+		{
+			Name:     "smtp",
+			MTA:      topo.MTAOpenSMTPD,
 			Programs: []Program{{"/usr/sbin/smtpd", "opensmtpd"}},
 			Process:  "smtpd",
 			Ports:    []int{25},
@@ -91,9 +111,22 @@ func kinds() []Kind {
 func KnownKinds() []string {
 	var names []string
 	for _, k := range kinds() {
-		names = append(names, k.Name)
+		if len(names) == 0 || names[len(names)-1] != k.Name {
+			names = append(names, k.Name)
+		}
 	}
 	return names
+}
+
+// LookupService returns the kind that runs s: for smtp, its MTA's variant
+// (sendmail unless the file says otherwise).
+func LookupService(s *topo.Service) (Kind, error) {
+	for _, k := range kinds() {
+		if k.Name == s.Kind && (k.MTA == "" || s.MTA == "" || k.MTA == s.MTA) {
+			return k, nil
+		}
+	}
+	return LookupKind(s.Kind)
 }
 
 // LookupKind returns the kind called name; the error lists the known ones.
@@ -135,7 +168,7 @@ func Preflight(lab *topo.Lab, stat func(string) (os.FileInfo, error), lookPath f
 	for _, n := range lab.Nodes {
 		taken := map[string]string{}
 		for _, s := range n.Services {
-			k, err := LookupKind(s.Kind)
+			k, err := LookupService(s)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("node %q: %w", n.Name, err))
 				continue
@@ -170,6 +203,27 @@ func Preflight(lab *topo.Lab, stat func(string) (os.FileInfo, error), lookPath f
 	if anything {
 		for _, p := range basePrograms {
 			need("running programs inside nodes", p)
+		}
+	}
+	// Every instance boots by DHCP and runs chronyd; every VPC runs its
+	// DHCP, DNS and Time Sync services. (Only what this share runs: lab is
+	// the local share.)
+	for _, n := range lab.Nodes {
+		var what string
+		var progs []Program
+		switch n.Kind {
+		case topo.KindInstance:
+			what, progs = "an instance's system", []Program{progDhclient, progChronyd, progSudo, progIP, basePrograms[0], basePrograms[1]}
+		case topo.KindVPCRouter:
+			what, progs = "the VPC's DHCP, DNS and Time Sync", []Program{progDnsmasq, progChronyd, basePrograms[1]}
+		case topo.KindIGW:
+			what, progs = "the VPC's public DNS", []Program{progDnsmasq}
+		}
+		for _, p := range progs {
+			if !checked[p.Path] {
+				checked[p.Path] = true
+				need(what, p)
+			}
 		}
 	}
 	return errors.Join(errs...)

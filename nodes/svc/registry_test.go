@@ -63,7 +63,8 @@ func (fakeInfo) Sys() any           { return nil }
 func TestPreflight(t *testing.T) {
 	all := fakeFS{"/usr/sbin/sshd": true, "/usr/sbin/smtpd": true, "/usr/sbin/mariadbd": true,
 		"/usr/bin/mariadb-install-db": true, "/usr/bin/nsenter": true, "/usr/bin/setpriv": true,
-		"/usr/bin/sleep": true}
+		"/usr/bin/sleep": true, SendmailBinary: true, "/usr/bin/m4": true, "/sbin/dhclient": true,
+		"/usr/sbin/chronyd": true, "/usr/bin/sudo": true, "/usr/sbin/ip": true, "/usr/sbin/dnsmasq": true}
 	without := func(p string) fakeFS {
 		f := fakeFS{}
 		for k, v := range all {
@@ -97,6 +98,12 @@ func TestPreflight(t *testing.T) {
 		{"process named like a service", inst([]string{"sshd"}, &topo.Process{Name: "sshd", Command: []string{"sleep"}}), all,
 			[]string{`process "sshd" has the name of service sshd's process`}},
 		{"no nsenter", inst([]string{"sshd"}), without("/usr/bin/nsenter"), []string{"util-linux"}},
+		{"no sendmail", inst([]string{"smtp"}), without(SendmailBinary), []string{"service smtp needs " + SendmailBinary, "sendmail-bin"}},
+		{"opensmtpd needs no sendmail", &topo.Lab{Nodes: []*topo.Node{{Name: "web", Kind: topo.KindInstance,
+			Services: []*topo.Service{{Kind: "smtp", MTA: topo.MTAOpenSMTPD}}}}}, without(SendmailBinary), nil},
+		{"no dhclient", inst(nil), without("/sbin/dhclient"), []string{"an instance's system needs /sbin/dhclient (Debian package isc-dhcp-client)"}},
+		{"vpc router needs dnsmasq", &topo.Lab{Nodes: []*topo.Node{{Name: "prod-router", Kind: topo.KindVPCRouter}}}, without("/usr/sbin/dnsmasq"),
+			[]string{"dnsmasq-base"}},
 		{"nothing to run needs nothing", &topo.Lab{Nodes: []*topo.Node{{Name: "r", Kind: topo.KindRouter}}}, fakeFS{}, nil},
 	}
 	for _, tt := range tests {

@@ -20,6 +20,11 @@ func (NodesRunner) StopProcess(st *nodes.State, node, name string) error {
 	return nodes.StopProcess(st, node, name)
 }
 
+// StartInit implements Runner.
+func (NodesRunner) StartInit(st *nodes.State, node string) (nodes.ProcessState, error) {
+	return nodes.StartInit(st, node)
+}
+
 // Command implements Runner.
 func (NodesRunner) Command(st *nodes.State, node string, argv []string) *exec.Cmd {
 	return nodes.Command(st, node, argv...)

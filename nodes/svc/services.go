@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -27,6 +28,9 @@ import (
 type Runner interface {
 	StartProcess(st *nodes.State, node string, spec nodes.ProcessSpec) (nodes.ProcessState, error)
 	StopProcess(st *nodes.State, node, name string) error
+	// StartInit starts an instance's init, the first process of its PID
+	// namespace, which every later process of the node enters.
+	StartInit(st *nodes.State, node string) (nodes.ProcessState, error)
 	// Command runs argv inside the node's namespaces (its mount namespace
 	// too, for instances).
 	Command(st *nodes.State, node string, argv []string) *exec.Cmd
@@ -73,15 +77,38 @@ func Up(ctx context.Context, st *nodes.State, r Runner, log hclog.Logger) (*Resu
 			res.ClientKeys[name] = dst
 		}
 	}
+	// The VPC's own services first (instances boot by DHCP), then every
+	// node at once: each instance boots on its own, as on EC2.
+	if _, err := writeVPCFiles(st); err != nil {
+		return nil, err
+	}
+	var infra, rest []*topo.Node
 	for _, n := range lab.Nodes {
 		if !isLocal(st, n.Name) {
 			continue
 		}
-		if err := startNode(ctx, st, r, n, keys, log); err != nil {
-			return nil, err
+		if n.Kind == topo.KindVPCRouter || n.Kind == topo.KindIGW {
+			infra = append(infra, n)
+		} else {
+			rest = append(rest, n)
 		}
 		if hasService(n, "mariadb") {
 			res.MariaDBPasswords[n.Name] = filepath.Join(labpath.NodeDir(st.Dir, n.Name), "mariadb", "app-password")
+		}
+	}
+	for _, group := range [][]*topo.Node{infra, rest} {
+		errs := make([]error, len(group))
+		var wg sync.WaitGroup
+		for i, n := range group {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = startNode(ctx, st, r, n, keys, log)
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil
@@ -97,6 +124,10 @@ func StartInstance(ctx context.Context, st *nodes.State, r Runner, node string, 
 	}
 	keys, err := ensureLabKeys(st)
 	if err != nil {
+		return err
+	}
+	// Its public IP changed: the VPC's names and metadata follow.
+	if err := RefreshNames(st); err != nil {
 		return err
 	}
 	return startNode(ctx, st, r, n, keys, log.Named("svc"))
@@ -115,16 +146,27 @@ func StopInstance(st *nodes.State, r Runner, node string) error {
 			errs = append(errs, fmt.Errorf("node %q: stop %s: %w", node, name, err))
 		}
 	}
+	// Last, init: the kernel ends whatever else ran in the instance's PID
+	// namespace (a user's session) with it.
+	if n.Kind == topo.KindInstance {
+		if err := r.StopProcess(st, node, nodes.InitProcess); err != nil {
+			errs = append(errs, fmt.Errorf("node %q: stop init: %w", node, err))
+		}
+	}
 	return errors.Join(errs...)
 }
 
-// processNames lists what netemu runs in n, services first.
+// processNames lists what netemu runs in n, services first, then the
+// instance's system (chronyd, dhclient: the network goes last).
 func processNames(n *topo.Node) []string {
 	var names []string
 	for _, s := range n.Services {
-		if k, err := LookupKind(s.Kind); err == nil {
+		if k, err := LookupService(s); err == nil {
 			names = append(names, k.Process)
 		}
+	}
+	if n.Kind == topo.KindInstance {
+		names = append(names, ProcChronyd, ProcDhclient)
 	}
 	for _, p := range n.Processes {
 		names = append(names, p.Name)
@@ -211,6 +253,14 @@ func startNode(ctx context.Context, st *nodes.State, r Runner, n *topo.Node, key
 		if err := prepareView(in); err != nil {
 			return fmt.Errorf("node %q: prepare view: %w", n.Name, err)
 		}
+		if err := startInstanceSystem(ctx, in); err != nil {
+			return fmt.Errorf("node %q: boot: %w", n.Name, err)
+		}
+	}
+	if n.Kind == topo.KindVPCRouter || n.Kind == topo.KindIGW {
+		if err := startVPCServices(ctx, in); err != nil {
+			return fmt.Errorf("node %q: VPC services: %w", n.Name, err)
+		}
 	}
 	if n.Kind == topo.KindHost {
 		if _, err := os.Stat(labpath.MntPath(st.Dir, n.Name)); err == nil {
@@ -225,7 +275,7 @@ func startNode(ctx context.Context, st *nodes.State, r Runner, n *topo.Node, key
 	}
 	var waits []started
 	for _, s := range n.Services {
-		k, err := LookupKind(s.Kind)
+		k, err := LookupService(s)
 		if err != nil {
 			return fmt.Errorf("node %q: %w", n.Name, err)
 		}
@@ -314,9 +364,10 @@ func prepareView(in *instance) error {
 	}
 	in.view = vf
 	n := in.node
-	addr := ""
+	addr, fqdn := "", ""
 	if n.Instance != nil && n.Instance.PrivateIP.IsValid() {
 		addr = n.Instance.PrivateIP.String()
+		fqdn = topo.PrivateDNSName(in.st.Model.Region, n.Instance.PrivateIP)
 	}
 	files := []struct {
 		name string
@@ -327,8 +378,9 @@ func prepareView(in *instance) error {
 		{"group", vf.Group, 0o644},
 		{"shadow", vf.Shadow, 0o640},
 		{"hostname", n.Hostname + "\n", 0o644},
-		{"hosts", Hosts(n.Hostname, addr), 0o644},
+		{"hosts", Hosts(n.Hostname, fqdn, addr), 0o644},
 		{"resolv.conf", ResolvConf(), 0o644},
+		{"motd", Motd(), 0o644},
 	}
 	var binds []bindMount
 	for _, f := range files {
@@ -372,6 +424,15 @@ func prepareView(in *instance) error {
 		}
 	}
 	binds = append(binds, bindMount{src: in.path("root", "home"), dst: viewHome})
+	// sudo: the instance's own drop-in directory (the host's stays out).
+	sudoers := in.path("root", "etc", "sudoers.d")
+	if err := os.MkdirAll(sudoers, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", sudoers, err)
+	}
+	if err := writeFileInPlace(filepath.Join(sudoers, "90-cloud-init-users"), []byte(Sudoers()), 0o440); err != nil {
+		return err
+	}
+	binds = append(binds, bindMount{src: sudoers, dst: "/etc/sudoers.d"})
 	// Own /var/log (sshd's login records stay out of the host's wtmp) and
 	// /var/spool (OpenSMTPD's queue lives at a fixed path).
 	for _, dst := range []string{viewLog, viewSpool} {
@@ -381,8 +442,18 @@ func prepareView(in *instance) error {
 		}
 		binds = append(binds, bindMount{src: p, dst: dst})
 	}
+	// sshd records logins only in files that exist: lastlog gives the
+	// next login its "Last login" line, wtmp feeds `last`.
+	for _, f := range []string{"lastlog", "wtmp"} {
+		p := in.path("root", viewLog, f)
+		fh, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o664)
+		if err != nil {
+			return fmt.Errorf("create %s: %w", p, err)
+		}
+		fh.Close()
+	}
 	for _, s := range n.Services {
-		k, err := LookupKind(s.Kind)
+		k, err := LookupService(s)
 		if err != nil {
 			return err
 		}
@@ -422,12 +493,21 @@ func prepareHostView(in *instance) error {
 	if err := writeFileInPlace(hostname, []byte(in.node.Hostname+"\n"), 0o644); err != nil {
 		return err
 	}
+	binds := []bindMount{
+		{src: home, dst: "/root"},
+		{src: hostname, dst: "/etc/hostname", file: true},
+	}
+	// The Internet side resolves the instances' public names (AWS's public
+	// DNS, held by each VPC's internet gateway), so `ssh ec2-user@ec2-…`
+	// works as AWS's console says; nothing reaches the host's resolvers.
+	resolv := in.path("root", "etc", "resolv.conf")
+	if err := writeFileInPlace(resolv, []byte(HostResolvConf(in.st.Model)), 0o644); err != nil {
+		return err
+	}
+	binds = append(binds, bindMount{src: resolv, dst: "/etc/resolv.conf", file: true})
 	return setupView(viewSpec{
-		mntNS: labpath.MntPath(in.st.Dir, in.node.Name),
-		binds: []bindMount{
-			{src: home, dst: "/root"},
-			{src: hostname, dst: "/etc/hostname", file: true},
-		},
+		mntNS:   labpath.MntPath(in.st.Dir, in.node.Name),
+		binds:   binds,
 		keepDir: labpath.RunDir(),
 	})
 }

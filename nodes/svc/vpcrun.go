@@ -1,0 +1,299 @@
+package svc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/netemu/netemu/fw"
+	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/labpath"
+	"github.com/netemu/netemu/topo"
+)
+
+// Programs of the VPC's services and of an instance's system.
+var (
+	progDnsmasq  = Program{"/usr/sbin/dnsmasq", "dnsmasq-base"}
+	progChronyd  = Program{"/usr/sbin/chronyd", "chrony"}
+	progDhclient = Program{"/sbin/dhclient", "isc-dhcp-client"}
+	progSudo     = Program{"/usr/bin/sudo", "sudo"}
+	progIP       = Program{"/usr/sbin/ip", "iproute2"}
+)
+
+// Process names of the VPC's services (netemu status, logs).
+const (
+	ProcDHCP      = "dhcp"     // in the VPC router
+	ProcDNS       = "dns"      // in the VPC router and the internet gateway
+	ProcTimeSync  = "timesync" // in the VPC router
+	ProcIMDS      = "imds"     // in the VPC router
+	ProcDhclient  = "dhclient" // in an instance
+	ProcChronyd   = "chronyd"  // in an instance
+	vpcServiceDir = "vpc"
+)
+
+// lead is how a VPC service's files are named in a node dir.
+func vpcPath(st *nodes.State, node string, name string) string {
+	return filepath.Join(labpath.NodeDir(st.Dir, node), vpcServiceDir, name)
+}
+
+// publicIPs reads the lab's current public IPs (fw's bookkeeping).
+func publicIPs(st *nodes.State) (PublicIPs, error) {
+	aws, err := fw.LoadState(st.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("public IPs: %w", err)
+	}
+	return func(name string) netip.Addr {
+		if !aws.Running(name) {
+			return netip.Addr{}
+		}
+		return aws.PublicIP(name)
+	}, nil
+}
+
+// writeVPCFiles (re)writes the name and metadata files of every local VPC
+// router and internet gateway. It returns the nodes whose files changed.
+func writeVPCFiles(st *nodes.State) ([]string, error) {
+	lab := st.Model
+	if len(lab.VPCs) == 0 {
+		return nil, nil
+	}
+	pub, err := publicIPs(st)
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	for _, v := range lab.VPCs {
+		if isLocal(st, v.Router) {
+			if err := os.MkdirAll(vpcPath(st, v.Router, ""), 0o755); err != nil {
+				return nil, err
+			}
+			if err := writeFileInPlace(vpcPath(st, v.Router, "hosts"), []byte(PrivateHosts(lab, v, pub)), 0o644); err != nil {
+				return nil, err
+			}
+			data, err := json.MarshalIndent(IMDSConfig(lab, v, pub), "", "  ")
+			if err != nil {
+				return nil, err
+			}
+			if err := writeAtomic(vpcPath(st, v.Router, "imds.json"), data); err != nil {
+				return nil, err
+			}
+			changed = append(changed, v.Router)
+		}
+		if isLocal(st, v.IGW) && topo.PublicDNSAddr(v).IsValid() {
+			if err := os.MkdirAll(vpcPath(st, v.IGW, ""), 0o755); err != nil {
+				return nil, err
+			}
+			if err := writeFileInPlace(vpcPath(st, v.IGW, "hosts"), []byte(PublicHosts(lab, pub)), 0o644); err != nil {
+				return nil, err
+			}
+			changed = append(changed, v.IGW)
+		}
+	}
+	return changed, nil
+}
+
+// RefreshNames rewrites the VPCs' DNS names and metadata after an
+// instance's public IP changed (instance stop/start) and has the DNS
+// servers re-read them (SIGHUP, as dnsmasq expects); the metadata service
+// re-reads its file by itself.
+func RefreshNames(st *nodes.State) error {
+	changed, err := writeVPCFiles(st)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, node := range changed {
+		pid, err := readPidFile(vpcPath(st, node, "dns.pid"))
+		if err != nil {
+			continue // not running (yet): it reads the file at start
+		}
+		if !strings.Contains(strings.Join(cmdlineOf(pid), " "), "dnsmasq") {
+			continue // a stale pid file
+		}
+		if err := syscall.Kill(pid, syscall.SIGHUP); err != nil && !errors.Is(err, syscall.ESRCH) {
+			errs = append(errs, fmt.Errorf("node %q: reload DNS: %w", node, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// startVPCServices starts the VPC's DHCP server, resolver, Time Sync and
+// metadata service in its router, or the public DNS in its gateway.
+func startVPCServices(ctx context.Context, in *instance) error {
+	st, n, lab := in.st, in.node, in.st.Model
+	v := lab.VPC(n.VPC)
+	if v == nil {
+		return nil
+	}
+	path := func(name string) string { return vpcPath(st, n.Name, name) }
+	dnsmasq := func(conf string) []string {
+		return []string{progDnsmasq.Path, "--keep-in-foreground", "--log-facility=-", "--conf-file=" + conf}
+	}
+	var specs []nodes.ProcessSpec
+	var ports []int
+	switch n.Kind {
+	case topo.KindVPCRouter:
+		files := map[string]string{
+			"dhcp.conf":     DHCPConf(lab, v, n, path("dhcp.leases"), path("dhcp.pid")),
+			"dns.conf":      ResolverConf([]netip.Addr{topo.VPCResolver(v), topo.ResolverLinkLocal}, []string{topo.PrivateDomain(lab.Region), publicDomain(lab.Region)}, path("hosts"), path("dns.pid")),
+			"timesync.conf": ChronyServerConf(v, path("timesync.pid")),
+		}
+		for name, data := range files {
+			if err := writeFileInPlace(path(name), []byte(data), 0o644); err != nil {
+				return err
+			}
+		}
+		imdsSpec, err := nodes.BuiltinSpec(st, n.Name, ProcIMDS, nodes.BuiltinIMDS, path("imds.json"))
+		if err != nil {
+			return err
+		}
+		specs = []nodes.ProcessSpec{
+			{Name: ProcDHCP, Restart: true, Command: dnsmasq(path("dhcp.conf"))},
+			{Name: ProcDNS, Restart: true, Command: dnsmasq(path("dns.conf"))},
+			// -x: serve time, never set the clock, which is the host's;
+			// and without CAP_SYS_TIME it could not if it tried.
+			{Name: ProcTimeSync, Restart: true, Command: []string{"setpriv", "--bounding-set=-sys_time", "--",
+				progChronyd.Path, "-d", "-x", "-f", path("timesync.conf")}},
+			imdsSpec,
+		}
+		ports = []int{53, 80}
+	case topo.KindIGW:
+		if !topo.PublicDNSAddr(v).IsValid() {
+			return nil
+		}
+		conf := ResolverConf([]netip.Addr{topo.PublicDNSAddr(v)}, []string{publicDomain(lab.Region)}, path("hosts"), path("dns.pid"))
+		if err := writeFileInPlace(path("dns.conf"), []byte(conf), 0o644); err != nil {
+			return err
+		}
+		specs = []nodes.ProcessSpec{{Name: ProcDNS, Restart: true, Command: dnsmasq(path("dns.conf"))}}
+		ports = []int{53}
+	default:
+		return nil
+	}
+	var logFile string
+	for _, spec := range specs {
+		ps, err := in.r.StartProcess(st, n.Name, spec)
+		if err != nil {
+			return fmt.Errorf("node %q: %s: start: %w", n.Name, spec.Name, err)
+		}
+		logFile = ps.LogFile
+		in.log.Info("VPC service started", "service", spec.Name, "supervisor_pid", ps.PID)
+	}
+	return waitListening(ctx, in, ports, logFile)
+}
+
+// startInstanceSystem is what an EC2 instance's boot does before its
+// services: init (PID 1 of its own PID namespace), the network by DHCP
+// (dhclient, waiting for the lease), then chronyd on Time Sync.
+func startInstanceSystem(ctx context.Context, in *instance) error {
+	st, n := in.st, in.node
+	if _, err := in.r.StartInit(st, n.Name); err != nil {
+		return err
+	}
+	for name, data := range map[string]string{
+		"dhclient.conf": DhclientConf(),
+		"chrony.conf":   ChronyClientConf(),
+	} {
+		if err := writeFileInPlace(in.path("system", name), []byte(data), 0o644); err != nil {
+			return err
+		}
+	}
+	script := in.path("system", "dhclient-script")
+	if err := writeFileInPlace(script, []byte(DhclientScript()), 0o755); err != nil {
+		return err
+	}
+	if len(n.Interfaces) == 0 {
+		return fmt.Errorf("node %q: no interface to configure by DHCP", n.Name)
+	}
+	ifc := n.Interfaces[0].Name
+	dh := nodes.ProcessSpec{Name: ProcDhclient, Restart: true, Command: []string{progDhclient.Path, "-4", "-d", "-v",
+		"-cf", in.path("system", "dhclient.conf"), "-lf", in.path("system", "dhclient.leases"),
+		"-pf", "/run/dhclient." + ifc + ".pid", "-sf", script, ifc}}
+	ps, err := in.r.StartProcess(st, n.Name, dh)
+	if err != nil {
+		return fmt.Errorf("node %q: dhclient: %w", n.Name, err)
+	}
+	if err := waitDefaultRoute(ctx, in, ifc, ps.LogFile); err != nil {
+		return err
+	}
+	ch := nodes.ProcessSpec{Name: ProcChronyd, Restart: true, Command: []string{"setpriv", "--bounding-set=-sys_time", "--",
+		progChronyd.Path, "-d", "-x", "-f", in.path("system", "chrony.conf")}}
+	if _, err := in.r.StartProcess(st, n.Name, ch); err != nil {
+		return fmt.Errorf("node %q: chronyd: %w", n.Name, err)
+	}
+	return nil
+}
+
+// DHCPTimeout bounds the wait for an instance's first lease.
+const DHCPTimeout = 30 * time.Second
+
+// waitDefaultRoute waits until DHCP configured ifc: a default route
+// through it (the script sets the address first).
+func waitDefaultRoute(ctx context.Context, in *instance, ifc, logFile string) error {
+	deadline := time.Now().Add(DHCPTimeout)
+	for {
+		out, err := in.r.Command(in.st, in.node.Name, []string{"cat", "/proc/net/route"}).Output()
+		if err == nil && HasDefaultRoute(string(out), ifc) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("node %q: no DHCP lease on %s after %s; dhclient's last lines:\n%s", in.node.Name, ifc, DHCPTimeout, tail(logFile, 15))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// HasDefaultRoute says whether /proc/net/route text has a default route
+// through ifc.
+func HasDefaultRoute(procNetRoute, ifc string) bool {
+	for _, line := range strings.Split(procNetRoute, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && f[0] == ifc && f[1] == "00000000" && f[2] != "00000000" {
+			return true
+		}
+	}
+	return false
+}
+
+func readPidFile(path string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(data)))
+}
+
+func cmdlineOf(pid int) []string {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(string(data), "\x00"), "\x00")
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("rename %s: %w", path, err)
+	}
+	return nil
+}
+
+var _ = hclog.NewNullLogger
