@@ -56,15 +56,3 @@ func planShare(lab *topo.Lab, machine string) (*share, error) {
 
 // linkName is how errors and logs name a link: "a–b".
 func linkName(l *topo.Link) string { return l.A.Node + "–" + l.B.Node }
-
-// needsNetem lists the links of the share that need the netem qdisc.
-func needsNetem(lab *topo.Lab, s *share) []*topo.Link {
-	var out []*topo.Link
-	for _, idx := range append(append([]int{}, s.local...), s.cross...) {
-		l := lab.Links[idx]
-		if l.Delay > 0 || l.Loss > 0 {
-			out = append(out, l)
-		}
-	}
-	return out
-}
