@@ -3,6 +3,7 @@ module github.com/netemu/netemu
 go 1.26.8
 
 require (
+	github.com/cilium/ebpf v0.17.3
 	github.com/containernetworking/plugins v1.10.0
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/hashicorp/hcl/v2 v2.25.0

@@ -11,7 +11,9 @@
 //     addresses, routes, VXLAN tunnels to the other machines. It records
 //     the share on disk before the first kernel object, so `down` works
 //     whenever `up` dies, and removes what it made when it fails.
-//  3. tunnels — what each cut link became (VNI, port, MTU).
+//  3. tunnels — what each cut link became (VNI, port, MTU); then impair:
+//     links' delay, jitter, loss, duplication, reordering, corruption and
+//     rate (nodes/impair: netem, or netemu's own path without it).
 //  4. firewall — public IPs, internet gateways' NAT, route tables,
 //     security groups and network ACLs of the VPCs.
 //  5. services — key pairs, instances' own /etc and /home, sshd, the MTA,

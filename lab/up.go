@@ -115,6 +115,7 @@ type stage struct {
 func stages() []stage {
 	return []stage{
 		tunnelsStage(),
+		impairStage(),
 		fwStage(),
 		servicesStage(),
 		routingStage(),

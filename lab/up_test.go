@@ -225,7 +225,7 @@ func TestStageOrder(t *testing.T) {
 	for _, s := range stages() {
 		names = append(names, s.name)
 	}
-	want := []string{StageTunnels, StageFirewall, StageServices, StageRouting, StagePeers, StageFRR, StageConverge}
+	want := []string{StageTunnels, StageImpair, StageFirewall, StageServices, StageRouting, StagePeers, StageFRR, StageConverge}
 	if !slices.Equal(names, want) {
 		t.Errorf("stages = %q, want %q", names, want)
 	}

@@ -1,0 +1,169 @@
+package impair
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sys/unix"
+)
+
+// LineOptions say which end a delay line serves. It runs inside the
+// end's network namespace (`netemu impair-line`, supervised there).
+type LineOptions struct {
+	Iface  string // the end: frames leave through it
+	Tap    string // the TAP the egress program redirects to (TapName)
+	Config LineConfig
+	Log    hclog.Logger
+	// Stats, when set, gets the line's counters every second and at exit.
+	Stats func(Stats)
+}
+
+// RunLine moves frames from the TAP to the end, each after its delay,
+// until ctx ends. Frames waiting when it ends are dropped, as a netem
+// qdisc's are when it is replaced.
+func RunLine(ctx context.Context, o LineOptions) error {
+	log := o.Log
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	ifc, err := net.InterfaceByName(o.Iface)
+	if err != nil {
+		return fmt.Errorf("delay line: %w", err)
+	}
+	tap, err := openTap(o.Tap)
+	if err != nil {
+		return fmt.Errorf("delay line: %w", err)
+	}
+	defer tap.Close()
+	out, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0) // protocol 0: receives nothing
+	if err != nil {
+		return fmt.Errorf("delay line: packet socket: %w", err)
+	}
+	defer unix.Close(out)
+	if err := unix.SetsockoptInt(out, unix.SOL_SOCKET, unix.SO_MARK, Mark); err != nil {
+		return fmt.Errorf("delay line: SO_MARK: %w", err)
+	}
+	_ = unix.SetsockoptInt(out, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 4<<20)
+
+	line := NewLine(o.Config, rand.Uint64())
+	var mu sync.Mutex
+	wake := make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		<-ctx.Done()
+		tap.Close() // unblocks the read
+	}()
+	readErr := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, err := tap.Read(buf)
+			if err != nil {
+				readErr <- err
+				cancel()
+				return
+			}
+			frame := append([]byte(nil), buf[:n]...)
+			mu.Lock()
+			line.Push(time.Now(), frame)
+			mu.Unlock()
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	log.Info("delay line running", "iface", o.Iface, "tap", o.Tap, "delay", o.Config.Delay, "jitter", o.Config.Jitter)
+
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	report := time.NewTicker(time.Second)
+	defer report.Stop()
+	var sendErrs uint64
+	for {
+		mu.Lock()
+		due := line.Pop(time.Now())
+		next, ok := line.Next()
+		stats := line.Stats
+		mu.Unlock()
+		for _, f := range due {
+			if err := send(out, ifc.Index, f); err != nil {
+				if sendErrs++; sendErrs == 1 || sendErrs%10000 == 0 {
+					log.Warn("send failed", "error", err, "count", sendErrs)
+				}
+			}
+		}
+		wait := time.Hour
+		if ok {
+			wait = time.Until(next)
+		}
+		if wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				if o.Stats != nil {
+					o.Stats(stats)
+				}
+				select {
+				case err := <-readErr:
+					if !errors.Is(err, os.ErrClosed) {
+						return fmt.Errorf("delay line: read %s: %w", o.Tap, err)
+					}
+				default:
+				}
+				return nil
+			case <-wake:
+			case <-timer.C:
+			case <-report.C:
+				if o.Stats != nil {
+					o.Stats(stats)
+				}
+			}
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+		}
+	}
+}
+
+// send writes one Ethernet frame out of ifindex.
+func send(fd, ifindex int, frame []byte) error {
+	if len(frame) < 14 {
+		return nil
+	}
+	proto := binary.BigEndian.Uint16(frame[12:14])
+	sa := &unix.SockaddrLinklayer{Ifindex: ifindex, Protocol: proto<<8 | proto>>8}
+	return unix.Sendto(fd, frame, 0, sa)
+}
+
+// openTap attaches to the persistent TAP name (made by Apply). The file
+// is non-blocking so that Close unblocks a Read.
+func openTap(name string) (*os.File, error) {
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open /dev/net/tun: %w", err)
+	}
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI)
+	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("attach to %s: %w", name, err)
+	}
+	return os.NewFile(uintptr(fd), "/dev/net/tun:"+name), nil
+}

@@ -1,0 +1,129 @@
+package impair
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/netemu/netemu/topo"
+)
+
+// FileName is the impairments file inside a share's state directory:
+// what every link does now and by which mechanism. Its writers hold the
+// share's lock.
+const FileName = "impair.json"
+
+// File is the share's impairments: the probed kernel and every link that
+// is not a plain wire.
+type File struct {
+	Kernel *Kernel     `json:"kernel,omitempty"`
+	Links  []LinkState `json:"links,omitempty"`
+}
+
+// LinkState is one link's impairment in force.
+type LinkState struct {
+	A          string          `json:"a"`
+	B          string          `json:"b"`
+	AIface     string          `json:"a_iface"`
+	BIface     string          `json:"b_iface"`
+	Impairment topo.Impairment `json:"impairment"`
+	Mechanism  string          `json:"mechanism"`
+	// Since is when it was set (up or `link set`).
+	Since time.Time `json:"since"`
+}
+
+// Load reads the impairments file; none is an empty one.
+func Load(stateDir string) (*File, error) {
+	b, err := os.ReadFile(filepath.Join(stateDir, FileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return &File{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read impairments: %w", err)
+	}
+	var f File
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", filepath.Join(stateDir, FileName), err)
+	}
+	return &f, nil
+}
+
+// Save writes the file atomically.
+func (f *File) Save(stateDir string) error {
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode impairments: %w", err)
+	}
+	tmp := filepath.Join(stateDir, "."+FileName+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write impairments: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(stateDir, FileName)); err != nil {
+		return fmt.Errorf("write impairments: %w", err)
+	}
+	return nil
+}
+
+// Find is the state of the link l, or nil.
+func (f *File) Find(l *topo.Link) *LinkState {
+	for i := range f.Links {
+		x := &f.Links[i]
+		if x.A == l.A.Node && x.AIface == l.A.Iface && x.B == l.B.Node && x.BIface == l.B.Iface {
+			return x
+		}
+	}
+	return nil
+}
+
+// Set records s for its link, replacing what was there; a zero
+// impairment removes the link from the file.
+func (f *File) Set(s LinkState) {
+	kept := f.Links[:0]
+	for _, x := range f.Links {
+		if !(x.A == s.A && x.AIface == s.AIface && x.B == s.B && x.BIface == s.BIface) {
+			kept = append(kept, x)
+		}
+	}
+	f.Links = kept
+	if !s.Impairment.IsZero() {
+		f.Links = append(f.Links, s)
+	}
+}
+
+// Change is what a `link set` gives: each setting given replaces the
+// link's, the others stay.
+type Change struct {
+	Delay, Jitter                     *time.Duration
+	Loss, Duplicate, Reorder, Corrupt *float64
+	Rate                              *uint64
+}
+
+// IsZero says nothing was given.
+func (c Change) IsZero() bool { return c == Change{} }
+
+// On returns i changed by c.
+func (c Change) On(i topo.Impairment) topo.Impairment {
+	set := func(dst *float64, v *float64) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	if c.Delay != nil {
+		i.Delay = *c.Delay
+	}
+	if c.Jitter != nil {
+		i.Jitter = *c.Jitter
+	}
+	set(&i.Loss, c.Loss)
+	set(&i.Duplicate, c.Duplicate)
+	set(&i.Reorder, c.Reorder)
+	set(&i.Corrupt, c.Corrupt)
+	if c.Rate != nil {
+		i.Rate = *c.Rate
+	}
+	return i
+}
