@@ -116,7 +116,11 @@ func SetImpair(ctx context.Context, o ImpairOptions) (*LinkImpairment, error) {
 	if err := f.Save(st.Dir); err != nil {
 		return nil, err
 	}
-	if err := injector(st, log).RecordImpair(l, next.String(), began); err != nil {
+	detail := next.String()
+	if next.IsZero() {
+		detail = "cleared"
+	}
+	if err := injector(st, log).RecordImpair(l, detail, began); err != nil {
 		return nil, err
 	}
 	li := linkImpairment(s)
@@ -195,7 +199,7 @@ func lineCommand(st *nodes.State, iface string, c impair.LineConfig) []string {
 		self, _ = SelfPath()
 	}
 	pct := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	return []string{self, "impair-line", "--iface", iface, "--tap", impair.TapName(iface),
+	return []string{self, "link", "delay-line", "--iface", iface, "--tap", impair.TapName(iface),
 		"--delay", c.Delay.String(), "--jitter", c.Jitter.String(),
 		"--reorder", pct(c.Reorder), "--duplicate", pct(c.Duplicate), "--corrupt", pct(c.Corrupt)}
 }
@@ -228,14 +232,14 @@ func waitLine(ctx context.Context, e impair.End) error {
 }
 
 // localImpaired lists the links of machine's share that have impairments
-// (every link when the lab has no machines).
+// (every link when the lab has no machines or machine is "").
 func localImpaired(l *topo.Lab, machine string) []*topo.Link {
 	var out []*topo.Link
 	for _, k := range l.Links {
 		if k.Impairment().IsZero() {
 			continue
 		}
-		if len(l.Machines) > 0 {
+		if len(l.Machines) > 0 && machine != "" {
 			a, b := l.Node(k.A.Node), l.Node(k.B.Node)
 			if (a == nil || a.Machine != machine) && (b == nil || b.Machine != machine) {
 				continue

@@ -63,5 +63,6 @@ func newLinkCmd(g *globals) *cobra.Command {
 		c.Flags().MarkHidden("fanned-out")
 	}
 	cmd.AddCommand(down, up)
+	addImpairCmds(g, cmd)
 	return cmd
 }

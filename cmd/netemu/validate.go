@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,11 @@ func newValidateCmd(g *globals) *cobra.Command {
 			l, err := lab.Load(args[0])
 			if err != nil {
 				return err
+			}
+			if os.Geteuid() == 0 { // probing the kernel needs root
+				if err := lab.CheckKernel(l, ""); err != nil {
+					return err
+				}
 			}
 			fmt.Printf("%s: ok (%d nodes, %d links)\n", args[0], len(l.Nodes), len(l.Links))
 			return nil

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/netemu/netemu/lab"
+	"github.com/netemu/netemu/nodes/impair"
+	"github.com/netemu/netemu/topo"
+)
+
+// addImpairCmds adds `link set`, `link show` and the hidden `link
+// delay-line` (the delay line a lab runs in a node) to the link command.
+func addImpairCmds(g *globals, link *cobra.Command) {
+	link.AddCommand(newLinkSetCmd(g), newLinkShowCmd(g), newDelayLineCmd(g))
+}
+
+func newLinkSetCmd(g *globals) *cobra.Command {
+	var clear bool
+	cmd := &cobra.Command{
+		Use:   "set A B [--delay D] [--jitter D] [--loss P] [--duplicate P] [--reorder P] [--corrupt P] [--rate R] | --clear",
+		Short: "Change a link's delay, jitter, loss, duplication, reordering, corruption or rate while the lab runs",
+		Long: "link set A B changes the impairments of the link between A and B, each direction (as Mininet's\n" +
+			"TCLink: --delay 40ms on a link gives a ping across it about 80 ms). Settings not given keep\n" +
+			"their value; --clear makes the link a plain wire. netem does the work where the kernel has it,\n" +
+			"else netemu's own path (see `link show`). Percentages are like 1% or 0.1; rates like 10mbit.",
+		Example: "  netemu link set home-core transit-a --delay 40ms --jitter 5ms --loss 1% --rate 10mbit\n" +
+			"  netemu link set home-core transit-a --clear",
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ch, err := impairFlags(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if clear == !ch.IsZero() {
+				return fmt.Errorf("give --clear or at least one of --delay, --jitter, --loss, --duplicate, --reorder, --corrupt, --rate (not both)")
+			}
+			li, err := lab.SetImpair(cmd.Context(), lab.ImpairOptions{Lab: g.lab, A: args[0], B: args[1], Change: ch, Clear: clear, Log: g.logger()})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), li)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.String("delay", "", "added delay, each direction (e.g. 40ms)")
+	f.String("jitter", "", "delay varies uniformly by up to this, around --delay (e.g. 5ms)")
+	f.String("loss", "", "packets dropped, percent (e.g. 1%)")
+	f.String("duplicate", "", "packets sent twice, percent")
+	f.String("reorder", "", "packets sent at once, ahead of the delayed ones, percent (needs a delay)")
+	f.String("corrupt", "", "packets with one bit flipped, percent")
+	f.String("rate", "", "rate limit (e.g. 10mbit, 1gbit)")
+	f.String("bandwidth", "", "another name for --rate")
+	f.BoolVar(&clear, "clear", false, "remove every impairment of the link")
+	return cmd
+}
+
+// impairFlags reads the impairment flags given; an error names its flag.
+func impairFlags(f *pflag.FlagSet) (impair.Change, error) {
+	var ch impair.Change
+	str := func(name string) (string, bool) {
+		if !f.Changed(name) {
+			return "", false
+		}
+		v, _ := f.GetString(name)
+		return v, true
+	}
+	for _, d := range []struct {
+		name string
+		dst  **time.Duration
+	}{{"delay", &ch.Delay}, {"jitter", &ch.Jitter}} {
+		if s, ok := str(d.name); ok {
+			v, prob := topo.ParseDelay(s)
+			if prob != "" {
+				return ch, fmt.Errorf("--%s: %s", d.name, prob)
+			}
+			*d.dst = &v
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  **float64
+	}{{"loss", &ch.Loss}, {"duplicate", &ch.Duplicate}, {"reorder", &ch.Reorder}, {"corrupt", &ch.Corrupt}} {
+		if s, ok := str(p.name); ok {
+			v, prob := topo.ParsePercent(s)
+			if prob != "" {
+				return ch, fmt.Errorf("--%s: %s", p.name, prob)
+			}
+			*p.dst = &v
+		}
+	}
+	for _, name := range []string{"rate", "bandwidth"} {
+		if s, ok := str(name); ok {
+			if ch.Rate != nil {
+				return ch, fmt.Errorf("--bandwidth is another name for --rate: give one of them")
+			}
+			v, prob := topo.ParseRate(s)
+			if prob != "" {
+				return ch, fmt.Errorf("--%s: %s", name, prob)
+			}
+			ch.Rate = &v
+		}
+	}
+	return ch, nil
+}
+
+func newLinkShowCmd(g *globals) *cobra.Command {
+	var out outputFormat
+	cmd := &cobra.Command{
+		Use:   "show",
+		Short: "List the links with impairments: what is set, and which mechanism does it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := lab.ShowImpair(lab.Query{Lab: g.lab})
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			return show(w, out, s, func() error {
+				if len(s.Links) == 0 {
+					fmt.Fprintf(w, "lab %s: no link has impairments\n", s.Lab)
+					return nil
+				}
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "LINK\tEACH DIRECTION\tMECHANISM\tSINCE")
+				for _, l := range s.Links {
+					fmt.Fprintf(tw, "%s–%s\t%s\t%s\t%s\n", l.A, l.B, l.Settings, l.Mechanism, l.Since.Local().Format(time.TimeOnly))
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				if k := s.Kernel; k != nil && !k.Netem {
+					fmt.Fprintln(w, "this kernel has no netem qdisc: netemu's own path does delay, loss and the rest (see README)")
+				}
+				return nil
+			})
+		},
+	}
+	return withOutput(cmd, &out)
+}
+
+// newDelayLineCmd is the hidden `netemu link delay-line`, run supervised
+// inside a node by `link set` and `up`: netemu's own delay line for one
+// link end on a kernel without netem.
+func newDelayLineCmd(g *globals) *cobra.Command {
+	var o impair.LineOptions
+	var reorder, dup, corrupt string
+	cmd := &cobra.Command{
+		Use:    "delay-line --iface IFACE --tap TAP [--delay D --jitter D --reorder P --duplicate P --corrupt P]",
+		Short:  "Run the delay line of one link end (started by `netemu up` and `link set`)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, p := range []struct {
+				name, s string
+				dst     *float64
+			}{{"reorder", reorder, &o.Config.Reorder}, {"duplicate", dup, &o.Config.Duplicate}, {"corrupt", corrupt, &o.Config.Corrupt}} {
+				v, prob := topo.ParsePercent(p.s)
+				if prob != "" {
+					return fmt.Errorf("--%s: %s", p.name, prob)
+				}
+				*p.dst = v
+			}
+			o.Log = hclog.New(&hclog.LoggerOptions{Name: "delay-line", Level: hclog.LevelFromString(g.logLevel), Output: os.Stderr})
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+			defer stop()
+			o.Stats = func(s impair.Stats) {
+				o.Log.Debug("stats", "in", s.In, "out", s.Out, "duplicated", s.Duplicated, "corrupted", s.Corrupted, "reordered", s.Reordered, "overflow", s.Overflow)
+			}
+			if err := impair.RunLine(ctx, o); err != nil {
+				return fmt.Errorf("%s: %w", strings.TrimSpace(o.Iface), err)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Iface, "iface", "", "the link end")
+	f.StringVar(&o.Tap, "tap", "", "the TAP its egress program redirects to")
+	f.DurationVar(&o.Config.Delay, "delay", 0, "delay")
+	f.DurationVar(&o.Config.Jitter, "jitter", 0, "jitter")
+	f.StringVar(&reorder, "reorder", "0", "percent sent at once")
+	f.StringVar(&dup, "duplicate", "0", "percent duplicated")
+	f.StringVar(&corrupt, "corrupt", "0", "percent corrupted")
+	_ = cmd.MarkFlagRequired("iface")
+	_ = cmd.MarkFlagRequired("tap")
+	return cmd
+}
