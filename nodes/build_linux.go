@@ -355,7 +355,7 @@ func (b *builder) configureNode(n *topo.Node) error {
 		}
 		// An instance gets its address (and default route) from the VPC's
 		// DHCP server, as on EC2: its dhclient configures it at start.
-		if n.Kind != topo.KindInstance {
+		if !usesDHCP(b.lab, n) {
 			if err := h.AddrAdd(link, addr); err != nil {
 				return fmt.Errorf("node %q: add %s to %s: %w", n.Name, ifc.Addr, ifc.Name, err)
 			}
@@ -387,7 +387,7 @@ func (b *builder) configureNode(n *topo.Node) error {
 		}
 	}
 	for _, r := range n.Routes {
-		if n.Kind == topo.KindInstance {
+		if usesDHCP(b.lab, n) {
 			break // DHCP's
 		}
 		route := &netlink.Route{Dst: prefixNet(r.To.Masked()), Gw: r.Via.AsSlice()}
@@ -414,6 +414,12 @@ func (b *builder) configureNode(n *topo.Node) error {
 		}
 	}
 	return nil
+}
+
+// usesDHCP says whether node configures its address by DHCP: an instance
+// of one of the lab's VPCs (whose router runs the DHCP server).
+func usesDHCP(lab *topo.Lab, n *topo.Node) bool {
+	return n.Kind == topo.KindInstance && lab.VPC(n.VPC) != nil
 }
 
 // instanceMAC is the fixed MAC of node's interface when node is an

@@ -85,7 +85,7 @@ func labPrograms(lab string) []string {
 
 func TestSeedStory(t *testing.T) {
 	labtest.RequireRoot(t)
-	for _, p := range []string{"/usr/sbin/sshd", "/usr/sbin/smtpd", "/usr/sbin/mariadbd", "/usr/bin/ssh", "/usr/bin/mysql", "/usr/bin/lsof"} {
+	for _, p := range []string{"/usr/sbin/sshd", svc.SendmailBinary, "/usr/sbin/mariadbd", "/usr/bin/ssh", "/usr/bin/mysql", "/usr/bin/lsof"} {
 		if _, err := os.Stat(p); err != nil {
 			t.Skipf("needs %s (run tests/setup.sh)", p)
 		}
@@ -141,7 +141,7 @@ func TestSeedStory(t *testing.T) {
 		}
 		defer func() { _ = sess.Process.Kill(); _ = sess.Wait() }()
 		listen22 := regexp.MustCompile(`(?m)^sshd .* TCP \*:22 \(LISTEN\)$`)
-		listen25 := regexp.MustCompile(`(?m)^smtpd .* TCP 127\.0\.0\.1:25 \(LISTEN\)$`)
+		listen25 := regexp.MustCompile(`(?m)^sendmail .* TCP 127\.0\.0\.1:25 \(LISTEN\)$`)
 		session := regexp.MustCompile(`(?m)^sshd .* TCP 10\.0\.1\.10:22->` + regexp.QuoteMeta(macAddr) + `:(\d+) \(ESTABLISHED\)$`)
 		var lsof string
 		labtest.Eventually(t, 30*time.Second, labtest.Until("lsof to show sshd, the MTA and the session", func() bool {

@@ -83,6 +83,12 @@ func (r *svcTestRunner) StopProcess(st *nodes.State, node, name string) error {
 	return nil
 }
 
+// StartInit gives no PID namespace: these tests check the services, and
+// TestEC2Instance the instance's init.
+func (r *svcTestRunner) StartInit(st *nodes.State, node string) (nodes.ProcessState, error) {
+	return nodes.ProcessState{Node: node, Spec: nodes.ProcessSpec{Name: nodes.InitProcess}}, nil
+}
+
 func (r *svcTestRunner) stopAll() {
 	r.mu.Lock()
 	var keys []string

@@ -46,6 +46,7 @@ declare -A want=(
 	[dnsmasq-base]=/usr/sbin/dnsmasq
 	[chrony]=/usr/sbin/chronyd
 	[m4]=/usr/bin/m4
+	[bind9-dnsutils]=/usr/bin/dig
 	# sendmail-bin's libraries (the package itself is unpacked below).
 	[liblockfile1]=/usr/lib/x86_64-linux-gnu/liblockfile.so.1
 	[libdb5.3]=/usr/lib/x86_64-linux-gnu/libdb-5.3.so

@@ -200,6 +200,9 @@ func startInstanceSystem(ctx context.Context, in *instance) error {
 	if _, err := in.r.StartInit(st, n.Name); err != nil {
 		return err
 	}
+	if st.Model.VPC(n.VPC) == nil {
+		return nil // no VPC, no DHCP or Time Sync: its address is static
+	}
 	for name, data := range map[string]string{
 		"dhclient.conf": DhclientConf(),
 		"chrony.conf":   ChronyClientConf(),
