@@ -1,6 +1,6 @@
 // Package agent is netemu's per-router process (`netemu agent`): it runs
 // inside the router's network namespace, starts the router's routing
-// daemons (RIP, and BGP when configured), shares one kernel FIB writer and
+// daemons (RIP or OSPF, and BGP when configured), shares one kernel FIB writer and
 // one event log between them, forwards link state changes to them and
 // serves a control socket (HTTP over a unix socket) for the CLI.
 package agent
@@ -12,6 +12,7 @@ import (
 
 	"github.com/netemu/netemu/routing"
 	"github.com/netemu/netemu/routing/bgp"
+	"github.com/netemu/netemu/routing/ospf"
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/netemu/netemu/topo"
 )
@@ -31,6 +32,8 @@ type Config struct {
 	RIP *rip.Config `json:"rip,omitempty"`
 	// BGP is nil when the router has no BGP session.
 	BGP *bgp.Config `json:"bgp,omitempty"`
+	// OSPF is nil when the router runs no OSPF.
+	OSPF *ospf.Config `json:"ospf,omitempty"`
 }
 
 // Interface is one of the router's interfaces as the model describes it.

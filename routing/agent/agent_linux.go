@@ -16,6 +16,7 @@ import (
 	"github.com/netemu/netemu/routing"
 	"github.com/netemu/netemu/routing/bgp"
 	"github.com/netemu/netemu/routing/fib"
+	"github.com/netemu/netemu/routing/ospf"
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -52,6 +53,15 @@ func newDaemons(cfg *Config, log hclog.Logger, fibw fib.FIB, events routing.Emit
 	var ds []Daemon
 	if cfg.RIP != nil {
 		d, err := rip.New(*cfg.RIP, log, fibw, events)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, d)
+	}
+	if cfg.OSPF != nil {
+		// OSPF writes its own (multipath) routes: nil makes it open a
+		// netlink kernel writer in this namespace.
+		d, err := ospf.New(*cfg.OSPF, log, nil, events)
 		if err != nil {
 			return nil, err
 		}

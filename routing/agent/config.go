@@ -29,6 +29,9 @@ func ConfigFor(lab *topo.Lab, node string) (*Config, error) {
 	if cfg.BGP, err = BGPConfigFor(lab, node); err != nil {
 		return nil, err
 	}
+	if cfg.OSPF, err = ospfConfigFor(lab, n); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -36,10 +39,10 @@ func ConfigFor(lab *topo.Lab, node string) (*Config, error) {
 // a router of the same AS when the AS's IGP is RIP, or on a link marked
 // `igp = true` (a host running its own RIP speaker).
 func ripInterface(lab *topo.Lab, n *topo.Node, i *topo.Interface) bool {
-	if i.Link >= 0 && i.Link < len(lab.Links) && lab.Links[i.Link].IGP {
-		return true
-	}
 	as := lab.AS(n.AS)
+	if i.Link >= 0 && i.Link < len(lab.Links) && lab.Links[i.Link].IGP {
+		return as == nil || as.IGP != igpOSPF // an OSPF AS runs OSPF there
+	}
 	if as == nil || as.IGP != topo.IGPRIP {
 		return false
 	}

@@ -161,7 +161,9 @@ func (t *rawTransport) close() error {
 }
 
 // New builds the daemon on raw sockets in the current network namespace
-// (the agent runs inside its router's); passive interfaces get none.
+// (the agent runs inside its router's); passive interfaces get none. A nil
+// k writes routes through a NetlinkKernel opened here and closed when Run
+// ends.
 func New(cfg Config, log hclog.Logger, k Kernel, ev routing.Emitter) (*Daemon, error) {
 	t := &rawTransport{log: log.Named("ospf"), conns: map[string]*net.IPConn{}, recv: make(chan Datagram, 1024), done: make(chan struct{})}
 	cfg.Interfaces = append([]Interface(nil), cfg.Interfaces...)
@@ -184,7 +186,17 @@ func New(cfg Config, log hclog.Logger, k Kernel, ev routing.Emitter) (*Daemon, e
 			return nil, err
 		}
 	}
+	closeAll := t.close
+	if k == nil {
+		nk, err := NewKernel()
+		if err != nil {
+			_ = t.close()
+			return nil, err
+		}
+		k = nk
+		closeAll = func() error { defer nk.Close(); return t.close() }
+	}
 	d := NewWithTransport(cfg, log, t, t.recv, k, ev)
-	d.close = t.close
+	d.close = closeAll
 	return d, nil
 }
