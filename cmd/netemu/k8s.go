@@ -1,0 +1,362 @@
+package main
+
+// Kubernetes (issue 17): `netemu k8s manifest|install|agent`, and
+// --kubeconfig, which turns up, down, status, instance, link, node, exec,
+// ssh and events into changes to (and reads of) the cluster's Lab objects.
+// Everything about --kubeconfig lives in this file: addK8s wraps those
+// commands, so their own files know nothing of Kubernetes.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/netemu/netemu/lab"
+	"github.com/netemu/netemu/lab/k8s"
+)
+
+// k8sFlags are the cluster flags shared by every command.
+type k8sFlags struct {
+	kubeconfig string
+	namespace  string
+	nodeLabel  string
+	timeout    time.Duration
+}
+
+func (f *k8sFlags) client() (*k8s.Client, error) {
+	return k8s.NewClient(k8s.Config{Kubeconfig: f.kubeconfig, Namespace: f.namespace, NodeLabel: f.nodeLabel})
+}
+
+// addK8s adds the k8s command and --kubeconfig to root (after every other
+// command exists: it wraps some of them).
+func addK8s(root *cobra.Command, g *globals) {
+	f := &k8sFlags{}
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.kubeconfig, "kubeconfig", "", "act on the Lab objects of this Kubernetes cluster instead of this machine (see `netemu k8s`)")
+	pf.StringVar(&f.namespace, "k8s-namespace", k8s.DefaultNamespace, "with --kubeconfig: the agents' namespace")
+	pf.StringVar(&f.nodeLabel, "k8s-node-label", k8s.DefaultNodeLabel, "with --kubeconfig: the label (KEY=VALUE) of the Nodes that are machines")
+	pf.DurationVar(&f.timeout, "k8s-timeout", 10*time.Minute, "with --kubeconfig: how long to wait for the agents")
+	root.AddCommand(newK8sCmd(g, f))
+
+	wrapK8s(root, f, "up", func(ctx context.Context, c *k8s.Client, cmd *cobra.Command, args []string) error {
+		if v, _ := cmd.Flags().GetString("machine"); v != "" {
+			return fmt.Errorf("--machine: on a cluster the agents place the lab")
+		}
+		file := ""
+		if len(args) == 1 {
+			file = args[0]
+		}
+		l, err := c.Up(ctx, file)
+		if l != nil {
+			printK8sLab(cmd.OutOrStdout(), l)
+		}
+		return err
+	})
+	wrapK8s(root, f, "down", func(ctx context.Context, c *k8s.Client, cmd *cobra.Command, args []string) error {
+		name := g.lab
+		if len(args) == 1 {
+			name = args[0]
+		}
+		name, err := c.Resolve(ctx, name)
+		if err != nil {
+			return err
+		}
+		if err := c.Down(ctx, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "lab %s is down on every machine\n", name)
+		return nil
+	})
+	wrapK8s(root, f, "status", func(ctx context.Context, c *k8s.Client, cmd *cobra.Command, args []string) error {
+		name := g.lab
+		if len(args) == 1 {
+			name = args[0]
+		}
+		name, err := c.Resolve(ctx, name)
+		if err != nil {
+			return err
+		}
+		l, err := c.Get(ctx, name)
+		if err != nil {
+			return err
+		}
+		if o := cmd.Flags().Lookup("output"); o != nil && o.Value.String() == string(outputJSON) {
+			return printJSON(cmd.OutOrStdout(), map[string]any{"name": l.Name, "spec": l.Spec, "status": l.Status})
+		}
+		printK8sLab(cmd.OutOrStdout(), l)
+		return nil
+	})
+	for _, v := range []struct {
+		path string
+		do   func(ctx context.Context, c *k8s.Client, name string, cmd *cobra.Command, args []string) (*k8s.Lab, error)
+	}{
+		{"instance stop", func(ctx context.Context, c *k8s.Client, name string, _ *cobra.Command, args []string) (*k8s.Lab, error) {
+			return c.SetInstance(ctx, name, args[0], true)
+		}},
+		{"instance start", func(ctx context.Context, c *k8s.Client, name string, _ *cobra.Command, args []string) (*k8s.Lab, error) {
+			return c.SetInstance(ctx, name, args[0], false)
+		}},
+		{"link down", func(ctx context.Context, c *k8s.Client, name string, cmd *cobra.Command, args []string) (*k8s.Lab, error) {
+			silent, _ := cmd.Flags().GetBool("silent")
+			return c.SetLink(ctx, name, args[0], args[1], true, silent)
+		}},
+		{"link up", func(ctx context.Context, c *k8s.Client, name string, _ *cobra.Command, args []string) (*k8s.Lab, error) {
+			return c.SetLink(ctx, name, args[0], args[1], false, false)
+		}},
+		{"node stop", func(ctx context.Context, c *k8s.Client, name string, _ *cobra.Command, args []string) (*k8s.Lab, error) {
+			return c.SetNode(ctx, name, args[0], true)
+		}},
+		{"node start", func(ctx context.Context, c *k8s.Client, name string, _ *cobra.Command, args []string) (*k8s.Lab, error) {
+			return c.SetNode(ctx, name, args[0], false)
+		}},
+	} {
+		wrapK8s(root, f, v.path, func(ctx context.Context, c *k8s.Client, cmd *cobra.Command, args []string) error {
+			name, err := c.Resolve(ctx, g.lab)
+			if err != nil {
+				return err
+			}
+			l, err := v.do(ctx, c, name, cmd, args)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: applied on every machine (%s)\n", v.path, strings.Join(args, " "), machinesText(l))
+			if strings.HasPrefix(v.path, "instance") {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s public IP: %s\n", args[0], dash(l.Status.PublicIPs[args[0]]))
+			}
+			return nil
+		})
+	}
+	// exec, ssh and events run where the share is, through the agent pod
+	// on that machine (kubectl exec into it, then into the host).
+	for _, path := range []string{"exec", "ssh", "events"} {
+		wrapK8s(root, f, path, func(ctx context.Context, c *k8s.Client, cmd *cobra.Command, args []string) error {
+			name, err := c.Resolve(ctx, g.lab)
+			if err != nil {
+				return err
+			}
+			l, err := c.Get(ctx, name)
+			if err != nil {
+				return err
+			}
+			var machines []string
+			switch path {
+			case "exec":
+				m, err := l.Where(args[0])
+				if err != nil {
+					return err
+				}
+				machines = []string{m}
+			case "ssh":
+				ch, err := l.ClientHost()
+				if err != nil {
+					return err
+				}
+				m, err := l.Where(ch)
+				if err != nil {
+					return err
+				}
+				machines = []string{m}
+			default:
+				for _, m := range l.Status.Machines {
+					machines = append(machines, m.Name)
+				}
+			}
+			// The command as typed, minus the flags addK8s handles.
+			rest := append([]string{path}, passFlags(cmd)...)
+			if path != "events" { // events' LAB is the share --lab names
+				rest = append(append(rest, "--"), args...)
+			}
+			for _, m := range machines {
+				pod, err := c.AgentPod(ctx, m)
+				if err != nil {
+					return err
+				}
+				argv := k8s.KubectlExec(f.kubeconfig, f.namespace, pod, path != "events" && isTerminal(), name+"@"+m, rest)
+				if len(machines) > 1 {
+					fmt.Fprintf(cmd.OutOrStdout(), "== machine %s\n", m)
+				}
+				x := exec.CommandContext(ctx, argv[0], argv[1:]...)
+				x.Stdin, x.Stdout, x.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
+				if err := x.Run(); err != nil {
+					return fmt.Errorf("%s on machine %s (%s): %w", path, m, strings.Join(argv, " "), err)
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// passFlags are the flags the user set on cmd itself, to pass on.
+func passFlags(cmd *cobra.Command) []string {
+	var out []string
+	cmd.LocalNonPersistentFlags().Visit(func(fl *pflag.Flag) {
+		out = append(out, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return out
+}
+
+func isTerminal() bool {
+	fi, err := os.Stdin.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// wrapK8s makes the command at path run do when --kubeconfig is given,
+// and as before otherwise.
+func wrapK8s(root *cobra.Command, f *k8sFlags, path string, do func(ctx context.Context, c *k8s.Client, cmd *cobra.Command, args []string) error) {
+	cmd, _, err := root.Find(strings.Fields(path))
+	if err != nil || cmd == root || cmd.RunE == nil {
+		return
+	}
+	local := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if f.kubeconfig == "" {
+			return local(cmd, args)
+		}
+		if v, err := cmd.Flags().GetBool("all-machines"); err == nil && v {
+			return fmt.Errorf("--all-machines: with --kubeconfig every machine's agent acts on its own")
+		}
+		c, err := f.client()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+		defer cancel()
+		return do(ctx, c, cmd, args)
+	}
+}
+
+func newK8sCmd(g *globals, f *k8sFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "k8s",
+		Short: "Run labs on a Kubernetes cluster: the manifest, its installation, the per-machine agent",
+	}
+	var mo k8s.ManifestOptions
+	addManifestFlags := func(c *cobra.Command) {
+		c.Flags().StringVar(&mo.Image, "image", k8s.DefaultImage, "the agent container's image (it needs sh, cp and nsenter: the agent is the host's netemu)")
+		c.Flags().StringVar(&mo.Binary, "binary", "netemu", "netemu on the hosts' PATH")
+	}
+	manifest := &cobra.Command{
+		Use:   "manifest",
+		Short: "Print the Lab CRD, the agent's RBAC and DaemonSet, for kubectl apply -f -",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			mo.Namespace, mo.NodeLabel = f.namespace, f.nodeLabel
+			out, err := k8s.Manifest(mo)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(out)
+			return err
+		},
+	}
+	install := &cobra.Command{
+		Use:   "install",
+		Short: "Apply the manifest to the cluster --kubeconfig names",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			mo.Namespace, mo.NodeLabel = f.namespace, f.nodeLabel
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+			defer cancel()
+			done, err := c.Install(ctx, mo)
+			for _, d := range done {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s applied\n", d)
+			}
+			if err == nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "label the machines: kubectl label node NAME %s\n", f.nodeLabel)
+			}
+			return err
+		},
+	}
+	addManifestFlags(manifest)
+	addManifestFlags(install)
+
+	a := &k8s.Agent{}
+	var inCluster string
+	agent := &cobra.Command{
+		Use:   "agent",
+		Short: "The per-machine agent the DaemonSet runs: builds and reconciles this machine's share of every lab",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := k8s.NewClient(k8s.Config{Kubeconfig: f.kubeconfig, InClusterDir: inCluster, Namespace: f.namespace, NodeLabel: f.nodeLabel})
+			if err != nil {
+				return err
+			}
+			self, err := lab.SelfPath()
+			if err != nil {
+				return err
+			}
+			a.Client, a.Self, a.Log = c, self, g.logger().Named("k8s-agent")
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+			defer stop()
+			return a.Run(ctx)
+		},
+	}
+	agent.Flags().StringVar(&a.Node, "node-name", os.Getenv("NODE_NAME"), "this machine's Kubernetes Node name (the DaemonSet passes spec.nodeName)")
+	agent.Flags().StringVar(&inCluster, "in-cluster-dir", "", "a directory with the ServiceAccount's token and ca.crt (the DaemonSet's copy on the host)")
+	agent.Flags().StringVar(&a.RecordDir, "record-dir", k8s.DefaultRecordDir, "where the agent records the shares it owns")
+	agent.Flags().DurationVar(&a.Resync, "resync", 2*time.Second, "how often every lab is reconciled")
+	agent.Flags().DurationVar(&a.PeerTimeout, "peer-timeout", 0, "how long a build waits for the other machines (default lab's)")
+	// The manifest passes these by their flag names.
+	agent.Flags().StringVar(&f.nodeLabel, "node-label", f.nodeLabel, "the label (KEY=VALUE) of the Nodes that are machines")
+	agent.Flags().StringVar(&f.namespace, "namespace", f.namespace, "the agents' namespace (Leases)")
+
+	cmd.AddCommand(manifest, install, agent)
+	return cmd
+}
+
+// printK8sLab is the lab's table: the whole lab, every machine.
+func printK8sLab(w io.Writer, l *k8s.Lab) {
+	st := l.Status
+	fmt.Fprintf(w, "lab %s: %s, %d machines, %d nodes, converged %s\n", l.Name, dash(st.Phase), st.MachineCount, st.NodeCount, dash(st.Converged))
+	if st.Message != "" {
+		fmt.Fprintf(w, "  %s\n", st.Message)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MACHINE\tADDRESS\tPHASE\tCONVERGED\tNODES")
+	for _, m := range st.Machines {
+		sh := st.Shares[m.Name]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\n", m.Name, m.Address, dash(sh.Phase), sh.Converged, strings.Join(st.Placement[m.Name], ","))
+	}
+	tw.Flush()
+	for _, m := range st.Machines {
+		if msg := st.Shares[m.Name].Message; msg != "" {
+			fmt.Fprintf(w, "  %s: %s\n", m.Name, msg)
+		}
+	}
+	if len(st.PublicIPs) > 0 {
+		var names []string
+		for n := range st.PublicIPs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "INSTANCE\tPUBLIC IP")
+		for _, n := range names {
+			fmt.Fprintf(tw, "%s\t%s\n", n, st.PublicIPs[n])
+		}
+		tw.Flush()
+	}
+}
+
+func machinesText(l *k8s.Lab) string {
+	var ms []string
+	for _, m := range l.Status.Machines {
+		ms = append(ms, m.Name)
+	}
+	return strings.Join(ms, ", ")
+}
