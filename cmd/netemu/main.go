@@ -43,7 +43,6 @@ func newRootCmd() *cobra.Command {
 	for _, c := range commandConstructors {
 		root.AddCommand(c(g))
 	}
-	addK8s(root, g) // k8s.go: the k8s command and --kubeconfig
 	return root
 }
 
@@ -73,6 +72,7 @@ var commandConstructors = []func(*globals) *cobra.Command{
 	newTraceCmd,
 	newPlacementCmd,
 	newRouteWatchCmd,
+	newUICmd,
 }
 
 func main() {

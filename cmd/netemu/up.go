@@ -18,6 +18,7 @@ import (
 	"github.com/netemu/netemu/nodes/svc"
 	"github.com/netemu/netemu/nodes/vxlan"
 	"github.com/netemu/netemu/topo"
+	"github.com/netemu/netemu/ui"
 )
 
 // Environment variables that bound `up`'s waits: tests of labs that never
@@ -29,7 +30,7 @@ const (
 
 func newUpCmd(g *globals) *cobra.Command {
 	var machine string
-	var allMachines bool
+	var allMachines, withUI bool
 	cmd := &cobra.Command{
 		Use:   "up [FILE]",
 		Short: "Build a lab (default: the embedded seed lab) and start its programs",
@@ -49,15 +50,16 @@ func newUpCmd(g *globals) *cobra.Command {
 				}
 				return runAllMachines(cmd.Context(), os.Stdout, l, file, "up", nil)
 			}
-			return runUp(cmd.Context(), g, file, machine)
+			return runUp(cmd.Context(), g, file, machine, withUI)
 		},
 	}
 	cmd.Flags().StringVar(&machine, "machine", "", "build only this machine's share of a multi-host lab (default: the machine whose address is on this host)")
 	cmd.Flags().BoolVar(&allMachines, "all-machines", false, "run `up --machine M` on every machine of the file over ssh ($NETEMU_SSH, default ssh), in parallel")
+	cmd.Flags().BoolVar(&withUI, "ui", false, "then serve the live view (as `netemu ui`, on "+ui.DefaultListen+") until Ctrl-C")
 	return cmd
 }
 
-func runUp(ctx context.Context, g *globals, file, machine string) error {
+func runUp(ctx context.Context, g *globals, file, machine string, withUI bool) error {
 	l, err := lab.Load(file)
 	if err != nil {
 		return err
@@ -84,7 +86,10 @@ func runUp(ctx context.Context, g *globals, file, machine string) error {
 	if err != nil {
 		return err
 	}
-	return printNodesTable(os.Stdout, res.State, nil)
+	if err := printNodesTable(os.Stdout, res.State, nil); err != nil || !withUI {
+		return err
+	}
+	return ui.ServeShare(ctx, res.State, g.logger(), ui.ServeOptions{Out: os.Stdout})
 }
 
 // envDuration is the duration in $name, 0 when unset.
