@@ -43,6 +43,7 @@ func newRootCmd() *cobra.Command {
 	for _, c := range commandConstructors {
 		root.AddCommand(c(g))
 	}
+	addK8s(root, g) // k8s.go: the k8s command and --kubeconfig
 	return root
 }
 
