@@ -61,6 +61,9 @@ type builder struct {
 	linkAlloc    *allocator
 	edgeIGWLink  map[string]int // vpc → link index
 	igwRouterLnk map[string]int
+	// badNodes are node names already reported invalid: what refers to
+	// them is not reported once more per use.
+	badNodes map[string]bool
 }
 
 // pendingLink is a link block parsed but not yet addressed.
@@ -84,6 +87,7 @@ func newBuilder(f *hcl.File, opts Options) *builder {
 		explicitLo:   map[string]bool{},
 		edgeIGWLink:  map[string]int{},
 		igwRouterLnk: map[string]int{},
+		badNodes:     map[string]bool{},
 	}
 	if body, ok := f.Body.(*hclsyntax.Body); ok {
 		b.indexBlocks(body)
@@ -498,6 +502,7 @@ func (b *builder) declareNodes(f *fileHCL) {
 	for _, d := range all {
 		if p := checkName(d.name, MaxNodeName); p != "" {
 			b.errf(b.label(d.def, 0), "Invalid name", "%s %s", d.kind, p)
+			b.badNodes[d.name] = true // links to it are not reported again
 			continue
 		}
 		if prev, dup := seen[d.name]; dup {

@@ -102,8 +102,12 @@ func (b *builder) buildLinks(f *fileHCL) {
 			case n == nil && b.isImplicit(node):
 				b.errf(subj, "Cannot link to an implicit node", "%q is created by a vpc and linked by it; link to the vpc's edge router instead.", node)
 				ok = false
+			case n == nil && b.badNodes[node]:
+				ok = false // its name is already reported as invalid
 			case n == nil:
-				b.errf(subj, "Unknown node", "link end %q: no router or host %q is defined.", end, node)
+				// The same text for every use of one name, so the uses
+				// collapse into one error with a count.
+				b.errf(subj, "Unknown node", "no router or host %q is defined%s.", node, didYouMean(node, b.nodeNames()))
 				ok = false
 			case n.Kind == KindInstance:
 				b.errf(subj, "Cannot link an instance", "instance %q attaches to its subnet, not to links.", node)

@@ -3,6 +3,7 @@ package topo
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"sort"
@@ -50,14 +51,49 @@ func Load(path string) (*Lab, error) {
 
 // LoadWith is Load with options.
 func LoadWith(path string, opts Options) (*Lab, error) {
-	src, err := os.ReadFile(path)
+	src, err := readLimited(path)
 	if err != nil {
-		return nil, fmt.Errorf("read topology: %w", err)
+		return nil, err
 	}
 	if opts.Source == "" {
 		opts.Source = path
 	}
 	return ParseWith(src, path, opts)
+}
+
+// readLimited reads path, refusing a file over MaxFileSize before reading it.
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read topology: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileSize {
+		return nil, errTooLarge(path, fi.Size())
+	}
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read topology: %w", err)
+	}
+	if len(src) > MaxFileSize {
+		return nil, errTooLarge(path, int64(len(src)))
+	}
+	return src, nil
+}
+
+// safeBuild runs the builder. After decode errors its input is partial
+// (fields of bad attributes left zero); should that trip it, the decode
+// errors alone are reported.
+func (b *builder) safeBuild(raw *fileHCL, partial bool) (lab *Lab, diags hcl.Diagnostics) {
+	if partial {
+		defer func() {
+			if recover() != nil {
+				lab, diags = nil, nil
+			}
+		}()
+	}
+	lab = b.build(raw)
+	return lab, b.diags
 }
 
 // Parse validates the topology in src; filename names it in diagnostics.
@@ -73,24 +109,29 @@ func ParseWith(src []byte, filename string, opts Options) (*Lab, error) {
 	if opts.Source == "" {
 		opts.Source = filename
 	}
+	if len(src) > MaxFileSize {
+		return nil, errTooLarge(filename, int64(len(src)))
+	}
 	p := hclparse.NewParser()
 	f, diags := p.ParseHCL(src, filename)
 	if diags.HasErrors() {
 		sortDiags(diags)
-		return nil, &DiagError{Diags: diags, Files: p.Files()}
+		return nil, &DiagError{Diags: collapse(diags), Files: p.Files()}
 	}
+	// Every error of the file in one run: a block that fails to decode
+	// (a wrong type) does not stop the checks of the others.
 	var raw fileHCL
-	diags = append(diags, gohcl.DecodeBody(f.Body, nil, &raw)...)
-	if diags.HasErrors() {
-		sortDiags(diags)
-		return nil, &DiagError{Diags: diags, Files: p.Files()}
-	}
+	decode := gohcl.DecodeBody(f.Body, nil, &raw)
+	diags = append(diags, decode...)
 	b := newBuilder(f, opts)
-	lab := b.build(&raw)
-	diags = append(diags, b.diags...)
+	lab, built := b.safeBuild(&raw, decode.HasErrors())
+	if decode.HasErrors() {
+		built = afterDecodeErrors(f.Body, decode, built)
+	}
+	diags = append(diags, built...)
 	if diags.HasErrors() {
 		sortDiags(diags)
-		return nil, &DiagError{Diags: diags, Files: p.Files()}
+		return nil, &DiagError{Diags: collapse(diags), Files: p.Files()}
 	}
 	// Every machine of a multi-host lab needs the same complete placement,
 	// so it is part of the model, not a step callers may forget.
