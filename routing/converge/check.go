@@ -100,6 +100,11 @@ type Result struct {
 	LastChange time.Time
 	// QuietLeft is how much of the quiet period is still to go.
 	QuietLeft time.Duration
+	// External lists the sessions towards BGP speakers netemu does not
+	// run (`neighbor "ADDR"` blocks) that are not Established: they never
+	// hold convergence back, since the speaker may be started only after
+	// `up` (BIRD in a host of the lab), but they are reported.
+	External []Problem
 }
 
 // Summary describes a result in one line for people.
@@ -181,7 +186,9 @@ func Check(lab *topo.Lab, views []View, f Faults, quiet time.Duration, now time.
 			continue
 		}
 		res.Problems = append(res.Problems, checkRIP(lab, n, v, f, timeout, res.LastChange, now)...)
-		res.Problems = append(res.Problems, checkBGP(lab, n, v, f)...)
+		bgp, ext := checkBGP(lab, n, v, f)
+		res.Problems = append(res.Problems, bgp...)
+		res.External = append(res.External, ext...)
 	}
 	if len(res.Problems) > 0 {
 		return res
@@ -237,13 +244,20 @@ func checkRIP(lab *topo.Lab, n *topo.Node, v View, f Faults, timeout time.Durati
 	return out
 }
 
-func checkBGP(lab *topo.Lab, n *topo.Node, v View, f Faults) []Problem {
-	var out []Problem
+// checkBGP checks n's BGP sessions. Sessions towards speakers netemu
+// does not run are returned apart (ext) when they are not up.
+func checkBGP(lab *topo.Lab, n *topo.Node, v View, f Faults) (out, ext []Problem) {
 	for _, s := range v.BGPSessions {
 		owner := Owner(lab, s.Peer)
 		what := fmt.Sprintf("bgp session %s", s.Peer)
 		if owner != "" {
 			what += " (" + owner + ")"
+		}
+		if externalNeighbor(n, s.Peer) {
+			if !s.Established() {
+				ext = append(ext, Problem{n.Name, what, s.State + ": waiting for an external speaker"})
+			}
+			continue
 		}
 		if owner != "" && f.Stopped[owner] {
 			// A crashed peer's sockets close, or its hold timer expires.
@@ -271,7 +285,18 @@ func checkBGP(lab *topo.Lab, n *topo.Node, v View, f Faults) []Problem {
 			out = append(out, Problem{n.Name, what, s.State})
 		}
 	}
-	return out
+	return out, ext
+}
+
+// externalNeighbor reports whether addr is one of n's `neighbor "ADDR"`
+// blocks: a BGP speaker netemu does not run.
+func externalNeighbor(n *topo.Node, addr netip.Addr) bool {
+	for _, nb := range n.BGPNeighbors {
+		if nb.Address.IsValid() && nb.Address == addr {
+			return true
+		}
+	}
+	return false
 }
 
 // connectedVia returns n's interface whose subnet holds addr, or nil.

@@ -170,3 +170,30 @@ func TestQuietPeriod(t *testing.T) {
 		}
 	}
 }
+
+// A `neighbor "ADDR"` block towards a speaker netemu does not run (BIRD
+// started in a host after `up`) never holds convergence back; it is
+// reported apart.
+func TestCheckExternalNeighbourDoesNotBlock(t *testing.T) {
+	for _, state := range []string{"Active", "Established"} {
+		l := seedLike()
+		ae := l.Node("aws-edge")
+		ae.BGPNeighbors = []*topo.BGPNeighbor{{Address: ip("10.88.0.2"), ASN: 65100}}
+		v := healthy()
+		v[3].BGPSessions = append(v[3].BGPSessions, BGPSession{Peer: ip("10.88.0.2"), ASN: 65100, State: state})
+		r := Check(l, v, Faults{}, 2*time.Second, t0.Add(10*time.Second))
+		if !r.Converged {
+			t.Fatalf("%s: not converged: %s", state, r.Summary())
+		}
+		wantExt := 0
+		if state != "Established" {
+			wantExt = 1
+		}
+		if len(r.External) != wantExt {
+			t.Fatalf("%s: external = %v, want %d", state, r.External, wantExt)
+		}
+		if wantExt == 1 && !strings.Contains(r.External[0].String(), "aws-edge: bgp session 10.88.0.2: Active: waiting for an external speaker") {
+			t.Errorf("external = %q", r.External[0])
+		}
+	}
+}
