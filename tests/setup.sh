@@ -35,6 +35,7 @@ declare -A want=(
 	[iperf3]=/usr/bin/iperf3
 	[graphviz]=/usr/bin/dot
 	[socat]=/usr/bin/socat
+	[etcd-server]=/usr/bin/etcd # the Kubernetes tests' control plane (tests/k8s), on a test namespace's loopback
 	[chromium]=/usr/bin/chromium # the live view's browser tests (ui, chromedp)
 	[make]=/usr/bin/make
 	[git]=/usr/bin/git
@@ -56,7 +57,7 @@ declare -A want=(
 	[libwrap0]=/usr/lib/x86_64-linux-gnu/libwrap.so.0
 )
 # Their services must never run on the host.
-services=(bird frr mariadb opensmtpd ssh gobgpd iperf3 chrony)
+services=(bird frr mariadb opensmtpd ssh gobgpd iperf3 chrony etcd)
 
 missing=()
 for pkg in "${!want[@]}"; do
@@ -85,6 +86,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 				bird2) [ "$s" = bird ] || continue ;;
 				mariadb-server) [ "$s" = mariadb ] || continue ;;
 				openssh-server) [ "$s" = ssh ] || continue ;;
+				etcd-server) [ "$s" = etcd ] || continue ;;
 				"$s") ;;
 				*) continue ;;
 				esac
