@@ -65,6 +65,7 @@ var commandConstructors = []func(*globals) *cobra.Command{
 	newInstanceCmd,
 	newAgentCmd,
 	newRIPCmd,
+	newOSPFCmd,
 	newBGPCmd,
 	newLinkCmd,
 	newNodeCmd,
