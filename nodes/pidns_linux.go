@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sys/unix"
 
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
@@ -169,6 +170,12 @@ func initNSArgs(st *State, node string) []string {
 // after which the kernel kills whatever is left.
 func runInit(ctx context.Context, cfg SuperviseConfig, log hclog.Logger) error {
 	s := &SupervisedStatus{Supervisor: os.Getpid(), State: SupRunning, Since: time.Now().UTC()}
+	// unshare mounted /proc for this PID namespace; /sys too must be the
+	// instance's (its network namespace's /sys/class/net), in this mount
+	// namespace of its own, which nothing propagates back from.
+	if err := unix.Mount("sysfs", "/sys", "sysfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		log.Warn("mount sysfs", "error", err)
+	}
 	sigc := make(chan os.Signal, 16)
 	signal.Notify(sigc, syscall.SIGCHLD)
 	defer signal.Stop(sigc)
