@@ -108,6 +108,8 @@ var attrSpecs = map[uint8]attrSpec{
 	AttrAtomicAggregate: {flagsWK, ActionAttributeDiscard, false, (*attrDecoder).atomicAggregate},
 	AttrAggregator:      {flagsOT, ActionAttributeDiscard, true, (*attrDecoder).aggregator},
 	AttrCommunities:     {flagsOT, ActionTreatAsWithdraw, true, (*attrDecoder).communities},
+	AttrOriginatorID:    {flagsONT, ActionTreatAsWithdraw, false, (*attrDecoder).originatorID},
+	AttrClusterList:     {flagsONT, ActionTreatAsWithdraw, false, (*attrDecoder).clusterList},
 	AttrMPReach:         {flagsONT, ActionSessionReset, false, (*attrDecoder).mpReach},
 	AttrMPUnreach:       {flagsONT, ActionSessionReset, false, (*attrDecoder).mpUnreach},
 	AttrAS4Path:         {flagsOT, ActionAttributeDiscard, false, (*attrDecoder).as4PathAttr},
@@ -229,6 +231,27 @@ func (d *attrDecoder) communities(v, raw []byte) *MessageError {
 	d.a.Communities = make([]uint32, 0, len(v)/4)
 	for i := 0; i < len(v); i += 4 {
 		d.a.Communities = append(d.a.Communities, binary.BigEndian.Uint32(v[i:]))
+	}
+	return nil
+}
+
+// originatorID and clusterList: RFC 7606 §7.9 and §7.10 treat a
+// malformed one as a withdrawal.
+func (d *attrDecoder) originatorID(v, raw []byte) *MessageError {
+	if len(v) != 4 {
+		return attrErr(ErrUpdAttrLength, raw, ActionTreatAsWithdraw, "ORIGINATOR_ID of %d octets", len(v))
+	}
+	d.a.OriginatorID = netip.AddrFrom4([4]byte(v))
+	return nil
+}
+
+func (d *attrDecoder) clusterList(v, raw []byte) *MessageError {
+	if len(v) == 0 || len(v)%4 != 0 {
+		return attrErr(ErrUpdAttrLength, raw, ActionTreatAsWithdraw, "CLUSTER_LIST of %d octets", len(v))
+	}
+	d.a.ClusterList = make([]netip.Addr, 0, len(v)/4)
+	for i := 0; i < len(v); i += 4 {
+		d.a.ClusterList = append(d.a.ClusterList, netip.AddrFrom4([4]byte(v[i:i+4])))
 	}
 	return nil
 }

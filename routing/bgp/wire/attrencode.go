@@ -104,6 +104,18 @@ func (a *PathAttrs) Encode(opts Options) []byte {
 		}
 		b = appendAttr(b, optTrans(AttrCommunities), AttrCommunities, v)
 	}
+	if a.OriginatorID.Is4() {
+		id := a.OriginatorID.As4()
+		b = appendAttr(b, FlagOptional, AttrOriginatorID, id[:])
+	}
+	if len(a.ClusterList) > 0 {
+		v := make([]byte, 0, 4*len(a.ClusterList))
+		for _, c := range a.ClusterList {
+			id := c.As4()
+			v = append(v, id[:]...)
+		}
+		b = appendAttr(b, FlagOptional, AttrClusterList, v)
+	}
 	if m := a.MPReach; m != nil {
 		v := binary.BigEndian.AppendUint16(nil, m.AFI)
 		v = append(v, m.SAFI, byte(len(m.NextHop)))

@@ -18,6 +18,8 @@ const (
 	AttrAtomicAggregate = 6
 	AttrAggregator      = 7
 	AttrCommunities     = 8
+	AttrOriginatorID    = 9  // RFC 4456
+	AttrClusterList     = 10 // RFC 4456
 	AttrMPReach         = 14
 	AttrMPUnreach       = 15
 	AttrAS4Path         = 17
@@ -266,9 +268,15 @@ type PathAttrs struct {
 	Aggregator      *Aggregator      `json:"aggregator,omitempty"`
 	Communities     []uint32         `json:"communities,omitempty"`
 	LargeComms      []LargeCommunity `json:"large_communities,omitempty"`
-	MPReach         *MPReach         `json:"mp_reach,omitempty"`
-	MPUnreach       *MPUnreach       `json:"mp_unreach,omitempty"`
-	Unknown         []RawAttr        `json:"unknown,omitempty"`
+	// OriginatorID (RFC 4456) is the router ID of the route's originator
+	// in the AS, set by the first route reflector; invalid when absent.
+	OriginatorID netip.Addr `json:"originator_id,omitzero"`
+	// ClusterList (RFC 4456) is the clusters the route was reflected
+	// through, the last reflector's first.
+	ClusterList []netip.Addr `json:"cluster_list,omitempty"`
+	MPReach     *MPReach     `json:"mp_reach,omitempty"`
+	MPUnreach   *MPUnreach   `json:"mp_unreach,omitempty"`
+	Unknown     []RawAttr    `json:"unknown,omitempty"`
 	// Partial holds, as bits 1<<type, the recognized optional transitive
 	// attributes (AGGREGATOR, COMMUNITIES, LARGE_COMMUNITY) that arrived
 	// with the Partial bit: RFC 4271 §5 forbids clearing it on the way on.
@@ -291,6 +299,7 @@ func (a *PathAttrs) Clone() *PathAttrs {
 	}
 	c.Communities = slices.Clone(a.Communities)
 	c.LargeComms = slices.Clone(a.LargeComms)
+	c.ClusterList = slices.Clone(a.ClusterList)
 	c.MPReach, c.MPUnreach = nil, nil
 	c.Unknown = make([]RawAttr, len(a.Unknown))
 	for i, u := range a.Unknown {

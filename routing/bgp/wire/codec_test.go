@@ -40,6 +40,8 @@ func TestRoundTripMessages(t *testing.T) {
 		Aggregator:      &Aggregator{AS: 4200000002, Addr: addr("10.0.0.1")},
 		Communities:     []uint32{64500<<16 | 1, CommNoExport},
 		LargeComms:      []LargeCommunity{{4200000001, 1, 2}},
+		OriginatorID:    addr("10.64.0.7"),
+		ClusterList:     []netip.Addr{addr("10.64.0.1"), addr("10.64.0.2")},
 		Unknown:         []RawAttr{{Flags: FlagOptional | FlagTransitive | FlagPartial, Type: 99, Data: []byte{1, 2, 3}}},
 	}
 	cases := []struct {
@@ -228,6 +230,10 @@ func TestRFC7606(t *testing.T) {
 		{"local_pref length", updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{FlagTransitive, AttrLocalPref, 1, 0}), nlri), ActionTreatAsWithdraw, ErrUpdAttrLength},
 		{"communities length", updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{FlagOptional | FlagTransitive, AttrCommunities, 3, 0, 0, 0}), nlri), ActionTreatAsWithdraw, ErrUpdOptionalAttr},
 		{"large communities length", updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{FlagOptional | FlagTransitive, AttrLargeCommunity, 4, 0, 0, 0, 1}), nlri), ActionTreatAsWithdraw, ErrUpdOptionalAttr},
+		{"originator_id length", updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{FlagOptional, AttrOriginatorID, 3, 10, 0, 0}), nlri), ActionTreatAsWithdraw, ErrUpdAttrLength},
+		{"cluster_list length", updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{FlagOptional, AttrClusterList, 5, 10, 0, 0, 1, 2}), nlri), ActionTreatAsWithdraw, ErrUpdAttrLength},
+		{"cluster_list empty", updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{FlagOptional, AttrClusterList, 0}), nlri), ActionTreatAsWithdraw, ErrUpdAttrLength},
+		{"originator_id transitive flags", updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{FlagOptional | FlagTransitive, AttrOriginatorID, 4, 10, 0, 0, 1}), nlri), ActionTreatAsWithdraw, ErrUpdAttrFlags},
 		{"origin flags", updateBody(nil, cat([]byte{FlagOptional, AttrOrigin, 1, 0}, aPath, aNextHop), nlri), ActionTreatAsWithdraw, ErrUpdAttrFlags},
 		{"atomic aggregate length discarded", updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{FlagTransitive, AttrAtomicAggregate, 1, 0}), nlri), 0, 0},
 		{"aggregator length discarded", updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{FlagOptional | FlagTransitive, AttrAggregator, 3, 0, 0, 0}), nlri), 0, 0},

@@ -63,6 +63,8 @@ func FuzzDecodeMessage(f *testing.F) {
 // FuzzDecodeUpdate works on UPDATE bodies, where most of the parsing is.
 func FuzzDecodeUpdate(f *testing.F) {
 	f.Add(updateBody(nil, cat(aOrigin, aPath, aNextHop), []netip.Prefix{pfx("10.0.0.0/8")}), false)
+	f.Add(updateBody(nil, cat(aOrigin, aPath, aNextHop, []byte{FlagOptional, AttrOriginatorID, 4, 10, 64, 0, 7},
+		[]byte{FlagOptional, AttrClusterList, 8, 10, 64, 0, 1, 10, 64, 0, 2}), []netip.Prefix{pfx("10.0.0.0/8")}), true)
 	f.Add(updateBody([]netip.Prefix{pfx("10.0.0.0/8")}, nil, nil), true)
 	f.Add(updateBody(nil, cat(aOrigin, aPath, []byte{0xc0, AttrAS4Path, 6, 2, 1, 0, 1, 0x11, 0x70}, aNextHop), nil), false)
 	// Partial bits on recognized optional transitive attributes.
