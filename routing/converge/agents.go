@@ -39,6 +39,10 @@ func Ask(ctx context.Context, node, nodeDir string) View {
 			v.RIPNeighbours = append(v.RIPNeighbours, RIPNeighbour{Addr: n.Address, Iface: n.Iface, LastHeard: n.LastHeard})
 		}
 	}
+	if err := askOSPF(ctx, c, &v); err != nil {
+		v.Err = err
+		return v
+	}
 	switch raw, err := c.BGP(ctx); {
 	case errors.Is(err, agent.ErrNoDaemon):
 	case err != nil:

@@ -20,6 +20,8 @@ type View struct {
 	LastChange    time.Time
 	RIPNeighbours []RIPNeighbour
 	BGPSessions   []BGPSession
+	// OSPFNeighbours are the OSPF daemon's neighbours (none without OSPF).
+	OSPFNeighbours []OSPFNeighbour
 }
 
 // RIPNeighbour is a RIP neighbour as the agent knows it.
@@ -186,6 +188,7 @@ func Check(lab *topo.Lab, views []View, f Faults, quiet time.Duration, now time.
 			continue
 		}
 		res.Problems = append(res.Problems, checkRIP(lab, n, v, f, timeout, res.LastChange, now)...)
+		res.Problems = append(res.Problems, checkOSPF(lab, n, v, f)...)
 		bgp, ext := checkBGP(lab, n, v, f)
 		res.Problems = append(res.Problems, bgp...)
 		res.External = append(res.External, ext...)
