@@ -29,6 +29,9 @@ type Config struct {
 	PrefixLists []*PrefixList  `json:"prefix_lists,omitempty"`
 	// Port is the TCP port to listen on and connect to (0: 179).
 	Port int `json:"port,omitempty"`
+	// ClusterID is the route-reflection cluster when some peer is an
+	// RRClient (RFC 4456); the router ID when unset.
+	ClusterID netip.Addr `json:"cluster_id,omitzero"`
 }
 
 // Resolved is how a next hop is reached.
@@ -147,7 +150,7 @@ func newDaemon(cfg Config, log hclog.Logger, fibw fib.FIB, events routing.Emitte
 	}
 	d := &Daemon{
 		cfg: cfg, log: log.Named("bgp"), fib: fibw, events: events, pols: pols,
-		local: Local{ASN: cfg.ASN, RouterID: cfg.RouterID},
+		local: Local{ASN: cfg.ASN, RouterID: cfg.RouterID, ClusterID: cfg.ClusterID},
 		dial:  dial, res: res,
 		rib: NewRIB(), byAddr: map[netip.Addr]*peerState{}, dirty: map[uint64]struct{}{},
 		installed: map[uint64]kroute{}, nhCache: map[netip.Addr]nhEntry{},
@@ -311,7 +314,7 @@ func (d *Daemon) established(s *Session, open *wire.Open) {
 	p.up, p.fullSync, p.eorSent = true, true, false
 	p.ipv4 = open.IPv4Unicast()
 	p.info = &PeerInfo{Name: p.cfg.Name, Addr: p.cfg.PeerAddr, AS: p.cfg.PeerAS, RouterID: open.BGPID,
-		IBGP: p.cfg.IBGP(), Rel: p.cfg.Relationship}
+		IBGP: p.cfg.IBGP(), Rel: p.cfg.Relationship, RRClient: p.cfg.RRClient && p.cfg.IBGP()}
 	p.adjOut = map[uint64]string{}
 	d.log.Info("session established", "peer", p.cfg.PeerAddr, "as", p.cfg.PeerAS)
 	d.events.Emit(routing.Event{Daemon: "bgp", Kind: routing.EventSessionUp, Peer: p.cfg.PeerAddr,
@@ -698,6 +701,7 @@ type PeerStatus struct {
 	Sent        int        `json:"prefixes_sent"`
 	RouterID    netip.Addr `json:"router_id,omitzero"`
 	Relation    string     `json:"relationship,omitempty"`
+	RRClient    bool       `json:"rr_client,omitempty"`
 	LastError   string     `json:"last_error,omitempty"`
 	Flaps       int        `json:"flaps"`
 	Description string     `json:"description,omitempty"`
@@ -742,7 +746,7 @@ func (d *Daemon) Status() Status {
 	for _, p := range d.peers {
 		ps := PeerStatus{Name: p.cfg.Name, Addr: p.cfg.PeerAddr, LocalAddr: p.cfg.LocalAddr, AS: p.cfg.PeerAS, IBGP: p.cfg.IBGP(),
 			State: p.sess.State().String(), Received: len(p.adjIn), Accepted: p.accepted, Sent: len(p.adjOut),
-			Relation: p.cfg.Relationship, Flaps: p.flaps, Description: p.cfg.Description,
+			Relation: p.cfg.Relationship, RRClient: p.cfg.RRClient, Flaps: p.flaps, Description: p.cfg.Description,
 			UpdatesIn: p.updatesIn, RefreshIn: p.refreshIn, RefreshOut: p.refreshOut}
 		if p.info != nil {
 			ps.RouterID = p.info.RouterID

@@ -55,6 +55,9 @@ type PeerConfig struct {
 	Import       string `json:"import,omitempty"` // policy names
 	Export       string `json:"export,omitempty"`
 	Description  string `json:"description,omitempty"`
+	// RRClient makes the (iBGP) peer a route-reflector client of ours
+	// (RFC 4456): we reflect routes to and from it.
+	RRClient bool `json:"rr_client,omitempty"`
 }
 
 // IBGP reports whether the session is internal.

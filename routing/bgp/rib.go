@@ -49,6 +49,8 @@ type PeerInfo struct {
 	RouterID netip.Addr `json:"router_id"`
 	IBGP     bool       `json:"ibgp"`
 	Rel      string     `json:"relationship,omitempty"`
+	// RRClient: the peer is a route-reflector client of ours (RFC 4456).
+	RRClient bool `json:"rr_client,omitempty"`
 }
 
 // Path is one route to a prefix in the Loc-RIB.
@@ -67,6 +69,15 @@ type Path struct {
 
 func (p *Path) local() bool { return p.From == nil }
 func (p *Path) ebgp() bool  { return p.From != nil && !p.From.IBGP }
+
+// routerID is the BGP identifier the decision compares: the
+// ORIGINATOR_ID of a reflected route, else the peer's.
+func (p *Path) routerID() netip.Addr {
+	if p.Attrs.OriginatorID.IsValid() {
+		return p.Attrs.OriginatorID
+	}
+	return p.From.RouterID
+}
 
 func (p *Path) localPref() uint32 {
 	if p.Attrs.HasLocalPref {
@@ -114,8 +125,13 @@ func Better(a, b *Path) (bool, string) {
 	if a.From == nil || b.From == nil {
 		return a.From == nil, "local"
 	}
-	if c := a.From.RouterID.Compare(b.From.RouterID); c != 0 {
+	// A reflected route's ORIGINATOR_ID stands for the router ID, and
+	// the shorter CLUSTER_LIST wins before the peer address (RFC 4456 §9).
+	if c := a.routerID().Compare(b.routerID()); c != 0 {
 		return c < 0, "router-id"
+	}
+	if x, y := len(a.Attrs.ClusterList), len(b.Attrs.ClusterList); x != y {
+		return x < y, "cluster-list length"
 	}
 	return a.From.Addr.Compare(b.From.Addr) < 0, "peer address"
 }
@@ -284,6 +300,17 @@ func (r *RIB) Len() int { return len(r.dests) }
 type Local struct {
 	ASN      uint32
 	RouterID netip.Addr
+	// ClusterID is the route-reflection cluster (RFC 4456); the router ID
+	// when invalid. It matters only with route-reflector clients.
+	ClusterID netip.Addr
+}
+
+// cluster is the cluster ID in force.
+func (l Local) cluster() netip.Addr {
+	if l.ClusterID.IsValid() {
+		return l.ClusterID
+	}
+	return l.RouterID
 }
 
 // ImportResult says what became of a received route.
@@ -296,6 +323,9 @@ const (
 	ImportFirstAS
 	ImportPolicy
 	ImportOwnNextHop
+	// ImportReflectLoop: an iBGP route carrying our router ID as
+	// ORIGINATOR_ID or our cluster ID in its CLUSTER_LIST (RFC 4456 §8).
+	ImportReflectLoop
 )
 
 // Import turns a received route into the attributes the Loc-RIB keeps:
@@ -308,8 +338,15 @@ func Import(l Local, from *PeerConfig, prefix netip.Prefix, raw *wire.PathAttrs,
 	if raw.NextHop == from.LocalAddr {
 		return nil, ImportOwnNextHop
 	}
+	if from.IBGP() && ((raw.OriginatorID.IsValid() && raw.OriginatorID == l.RouterID) ||
+		slices.Contains(raw.ClusterList, l.cluster())) {
+		return nil, ImportReflectLoop
+	}
 	a := raw.Clone()
 	if !from.IBGP() {
+		// Reflection's attributes are non-transitive and internal to an
+		// AS: a neighbour AS's are not ours to act on.
+		a.OriginatorID, a.ClusterList = netip.Addr{}, nil
 		if first := a.ASPath.First(); first != from.PeerAS {
 			return nil, ImportFirstAS
 		}
@@ -367,8 +404,11 @@ func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *wire.PathAttrs
 	if !ibgp && (a.HasCommunity(wire.CommNoExport) || a.HasCommunity(wire.CommNoExportSubconfed)) {
 		return nil
 	}
-	if ibgp && best.From != nil && best.From.IBGP {
-		return nil // iBGP split horizon: full mesh, no reflection
+	// iBGP split horizon, unless we reflect (RFC 4456 §6): a client's
+	// route goes to every iBGP peer, a non-client's to clients only.
+	reflect := ibgp && best.From != nil && best.From.IBGP
+	if reflect && !best.From.RRClient && !to.RRClient {
+		return nil
 	}
 	if !ibgp && (to.Relationship == RelPeer || to.Relationship == RelProvider) && !learnedFromCustomer(l, best) {
 		return nil // valley-free: only own and customer routes go up or sideways
@@ -389,6 +429,15 @@ func Export(l Local, to *PeerConfig, best *Path, pols *Policies) *wire.PathAttrs
 	}
 	if best.local() {
 		out.HasOrigin, out.HasASPath = true, true
+	}
+	if reflect {
+		if !out.OriginatorID.IsValid() {
+			out.OriginatorID = best.From.RouterID
+		}
+		out.ClusterList = append([]netip.Addr{l.cluster()}, out.ClusterList...)
+	} else {
+		// Our own and eBGP routes start a reflection afresh.
+		out.OriginatorID, out.ClusterList = netip.Addr{}, nil
 	}
 	if ibgp {
 		if !out.HasLocalPref {
