@@ -167,22 +167,33 @@ func (c *Client) WaitGone(ctx context.Context, name string) error {
 // WaitPhase waits until the lab's phase is one of phases (or Failed) and
 // returns the lab.
 func (c *Client) WaitPhase(ctx context.Context, name string, phases ...string) (*Lab, error) {
+	var last *Lab
 	for {
 		l, err := c.Get(ctx, name)
-		if err == nil && (slices.Contains(phases, l.Status.Phase) || l.Status.Phase == PhaseFailed) {
-			if l.Status.Phase == PhaseFailed && !slices.Contains(phases, PhaseFailed) {
+		if err == nil {
+			last = l
+			if slices.Contains(phases, l.Status.Phase) {
+				return l, nil
+			}
+			if l.Status.Phase == PhaseFailed {
 				return l, fmt.Errorf("lab %s failed: %s", name, l.Status.Message)
 			}
-			return l, nil
 		}
 		if ctx.Err() != nil {
-			if l != nil {
-				return l, fmt.Errorf("lab %s is %s (%s), not %v: %w", name, l.Status.Phase, l.Status.Message, phases, ctx.Err())
+			if last == nil {
+				return nil, fmt.Errorf("lab %s: %w", name, err)
 			}
-			return nil, fmt.Errorf("lab %s: %w (last: %v)", name, ctx.Err(), err)
+			return last, fmt.Errorf("lab %s is %s, not %v (%s): %w", name, dashed(last.Status.Phase), phases, last.Status.Message, ctx.Err())
 		}
 		waitTick(ctx)
 	}
+}
+
+func dashed(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // waitTick pauses between two polls of the API server (or until ctx ends).

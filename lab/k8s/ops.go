@@ -145,9 +145,11 @@ func (c *Client) change(ctx context.Context, name string, fn func(l *Lab, s *Spe
 // WaitApplied waits until the share of every machine still in the
 // cluster reconciled to generation gen (or one failed to).
 func (c *Client) WaitApplied(ctx context.Context, name string, gen int64) (*Lab, error) {
+	var last *Lab
 	for {
 		l, err := c.Get(ctx, name)
 		if err == nil {
+			last = l
 			behind, failed := l.Behind(gen)
 			if len(failed) > 0 {
 				return l, fmt.Errorf("lab %s: machine(s) %v failed to apply the change: %s", name, failed, l.failures(failed))
@@ -155,11 +157,13 @@ func (c *Client) WaitApplied(ctx context.Context, name string, gen int64) (*Lab,
 			if len(behind) == 0 {
 				return l, nil
 			}
-			if ctx.Err() != nil {
-				return l, fmt.Errorf("lab %s: machine(s) %v have not applied the change: %w", name, behind, ctx.Err())
+		}
+		if ctx.Err() != nil {
+			if last == nil {
+				return nil, fmt.Errorf("lab %s: %w", name, err)
 			}
-		} else if ctx.Err() != nil {
-			return nil, err
+			behind, _ := last.Behind(gen)
+			return last, fmt.Errorf("lab %s: machine(s) %v have not applied the change (is their agent running?): %w", name, behind, ctx.Err())
 		}
 		waitTick(ctx)
 	}
