@@ -73,7 +73,7 @@ func TestProgram(t *testing.T) {
 		{"loss only", PlanFor(topo.Impairment{Loss: 10}, false), []string{"FnGetPrandomU32", "LdImmDW dst: r1 imm: 429496730", "JGEReg dst: r0 off: -1 src: r1"}, []string{"FnRedirect"}},
 		{"line only", PlanFor(topo.Impairment{Delay: time.Millisecond}, false), []string{"FnRedirect", "MovImm dst: r1 imm: 7"}, []string{"FnGetPrandomU32"}},
 		{"loss and line", PlanFor(topo.Impairment{Delay: time.Millisecond, Loss: 1}, false), []string{"FnGetPrandomU32", "FnRedirect"}, nil},
-		{"all lost", PlanFor(topo.Impairment{Loss: 100}, false), []string{"MovImm dst: r0 imm: 2"}, []string{"FnGetPrandomU32", "FnRedirect"}},
+		{"all lost", PlanFor(topo.Impairment{Loss: 100}, false), []string{"MovImm dst: r0 imm: 4"}, []string{"FnGetPrandomU32", "FnRedirect"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := Program(tc.p, 7)

@@ -6,8 +6,12 @@ import (
 
 // tc actions a direct-action classifier returns.
 const (
-	tcActOK   = 0
-	tcActShot = 2
+	tcActOK = 0
+	// tcActStolen drops the frame but tells the sender it was sent, as
+	// netem does for its losses (NET_XMIT_SUCCESS): with TC_ACT_SHOT a
+	// local sender would get ENOBUFS and send again (ping counts nothing
+	// lost, TCP retries at once), which no real lossy link does.
+	tcActStolen = 4
 )
 
 // offsetof(struct __sk_buff, mark).
@@ -29,7 +33,7 @@ func Program(p Plan, tapIndex int) asm.Instructions {
 	case p.DropAll:
 		// Nothing after the drop but "pass": the verifier refuses
 		// unreachable instructions.
-		return append(in, asm.Mov.Imm(asm.R0, tcActShot), asm.Return(),
+		return append(in, asm.Mov.Imm(asm.R0, tcActStolen), asm.Return(),
 			asm.Mov.Imm(asm.R0, tcActOK).WithSymbol("pass"), asm.Return())
 	case p.Loss > 0:
 		// r0 = bpf_get_prandom_u32(); if r0 >= threshold: keep, else drop.
@@ -39,7 +43,7 @@ func Program(p Plan, tapIndex int) asm.Instructions {
 			asm.FnGetPrandomU32.Call(),
 			asm.LoadImm(asm.R1, int64(p.Loss), asm.DWord),
 			asm.JGE.Reg(asm.R0, asm.R1, "keep"),
-			asm.Mov.Imm(asm.R0, tcActShot),
+			asm.Mov.Imm(asm.R0, tcActStolen),
 			asm.Return(),
 		)
 	}
