@@ -27,6 +27,9 @@ type DownOptions struct {
 	// is gone but whose namespaces remain, and unreadable state.
 	All bool
 	Log hclog.Logger
+	// Progress, when set, is told of each share before it is removed,
+	// with its node count (0 when its state is unreadable).
+	Progress func(share string, nodes int)
 }
 
 // DownReport is what Down did to one share.
@@ -75,6 +78,13 @@ func Down(ctx context.Context, o DownOptions) ([]DownReport, error) {
 			continue
 		}
 		st, _ := nodes.LoadState(t.lab, t.machine) // its model names the tunnels
+		if o.Progress != nil {
+			n := 0
+			if st != nil {
+				n = len(st.Nodes)
+			}
+			o.Progress(share, n)
+		}
 		err = nodes.Down(ctx, t.lab, t.machine, log)
 		if err == nil && st != nil && st.Model != nil {
 			err = vxlan.RemoveStale(st.Model, t.machine)

@@ -18,8 +18,13 @@ func Load(file string) (*topo.Lab, error) {
 	if file == "" {
 		return topo.LoadExample(topo.Seed)
 	}
-	if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) && slices.Contains(topo.Examples(), file) {
-		return topo.LoadExample(file)
+	if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+		if slices.Contains(topo.Examples(), file) {
+			return topo.LoadExample(file)
+		}
+		return nil, fmt.Errorf("there is no file %s, and no example lab of that name%s (`netemu examples` lists them)", file, DidYouMean(file, topo.Examples()))
+	} else if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("cannot read %s: permission denied", file)
 	}
 	return topo.Load(file)
 }

@@ -61,13 +61,25 @@ func Select(q Query) ([]*nodes.State, error) {
 	case q.Node == "" && q.Lab != "" && len(found) > 1:
 		return nil, fmt.Errorf("lab %s has several shares on this machine (%s): name one as LAB@MACHINE", q.Lab, ShareNames(found))
 	case q.Lab != "" && (q.Node == "" || len(named) == 0):
-		return nil, fmt.Errorf("lab %s is not up", q.Lab)
+		return nil, fmt.Errorf("lab %s is not up%s", q.Lab, labHint(lab, states))
 	case len(states) == 0:
 		return nil, errors.New("no lab is up (run `netemu up` first)")
 	case q.Node == "":
 		return nil, fmt.Errorf("several labs are up (%s): say which with --lab", ShareNames(states))
 	}
-	return nil, fmt.Errorf("no running lab here has a node %q", q.Node)
+	return nil, fmt.Errorf("no running lab here has a node %q%s", q.Node, DidYouMean(q.Node, NodeNames(named)))
+}
+
+// labHint suggests a running lab for a misspelt name, else lists them.
+func labHint(name string, states []*nodes.State) string {
+	labs := LabNames(states)
+	if s := DidYouMean(name, labs); s != "" {
+		return s
+	}
+	if len(labs) == 0 {
+		return " (no lab is up here)"
+	}
+	return " (up here: " + strings.Join(labs, ", ") + ")"
 }
 
 // has reports whether st is one of the shares q wants.
@@ -99,14 +111,31 @@ func selectLab(q Query, found []*nodes.State) ([]*nodes.State, error) {
 	case len(labs) > 1:
 		return nil, fmt.Errorf("several labs are up (%s): say which with --lab", ShareNames(found))
 	case q.Node != "" && q.Lab != "":
-		return nil, fmt.Errorf("lab %s is not up here or has no node %q", q.Lab, q.Node)
+		return nil, fmt.Errorf("lab %s is not up here or has no node %q%s", q.Lab, q.Node, DidYouMean(q.Node, wholeNodes(found)))
 	case q.Node != "":
-		return nil, fmt.Errorf("no running lab here has a node %q", q.Node)
+		return nil, fmt.Errorf("no running lab here has a node %q%s", q.Node, DidYouMean(q.Node, wholeNodes(found)))
 	case q.Lab != "":
 		lab, _ := labpath.SplitShareName(q.Lab)
 		return nil, fmt.Errorf("lab %s has no share on this machine: run the command on one of its machines", lab)
 	}
 	return nil, errors.New("no lab is up here (run `netemu up` first)")
+}
+
+// wholeNodes lists every node of the labs of states' models (nodes of
+// every machine), for suggestions; all running labs when states is empty.
+func wholeNodes(states []*nodes.State) []string {
+	if len(states) == 0 {
+		states, _ = nodes.ListStates()
+	}
+	var out []string
+	for _, st := range states {
+		if st.Model != nil {
+			for _, n := range st.Model.Nodes {
+				out = append(out, n.Name)
+			}
+		}
+	}
+	return out
 }
 
 // Share is Select for a command on one share.

@@ -121,7 +121,7 @@ func sshInstance(model *topo.Lab, lab, name string) (*topo.Node, error) {
 		return nil, fmt.Errorf("lab %s has no node %q", lab, name)
 	}
 	if n.Kind != topo.KindInstance || n.Instance == nil {
-		return nil, fmt.Errorf("%s is a %s, not an instance: use `netemu exec %s`", name, n.Kind, name)
+		return nil, fmt.Errorf("%s is %s %s, not an instance: use `netemu exec %s`", name, Article(string(n.Kind)), n.Kind, name)
 	}
 	if n.Instance.KeyPair == "" {
 		return nil, fmt.Errorf("instance %s has no key_pair: nobody can log in with ssh", name)

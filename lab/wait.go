@@ -38,6 +38,10 @@ type WaitResult struct {
 	// Fault is the last fault injected or repaired, when routing changed
 	// after it (nil otherwise): the convergence it caused.
 	Fault *fault.Record
+	// External are the sessions towards BGP speakers netemu does not run
+	// (`neighbor "ADDR"` blocks) that are not up: they do not hold the
+	// wait, since such a speaker may start only after `up`.
+	External []converge.Problem
 }
 
 // String says it in one line, e.g. "routing converged in 2.1s (last
@@ -49,6 +53,9 @@ func (r *WaitResult) String() string {
 	msg := fmt.Sprintf("routing converged in %s", r.Took.Round(10*time.Millisecond))
 	if r.Fault != nil {
 		msg += fmt.Sprintf(" (last routing change %s after %s)", r.LastChange.Sub(r.Fault.Time).Round(time.Millisecond), *r.Fault)
+	}
+	for _, p := range r.External {
+		msg += fmt.Sprintf("\n%s: %s is not up (%s)", p.Node, p.What, p.State)
 	}
 	return msg
 }
@@ -144,7 +151,7 @@ func Wait(ctx context.Context, st *nodes.State, o WaitOptions) (*WaitResult, err
 	if err != nil {
 		return nil, err
 	}
-	out := &WaitResult{Took: took, LastChange: res.LastChange}
+	out := &WaitResult{Took: took, LastChange: res.LastChange, External: res.External}
 	if f, ferr := fault.Load(st.Dir); ferr == nil {
 		if last, ok := f.LastChange(); ok && res.LastChange.After(last.Time) {
 			out.Fault = &last

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/netemu/netemu/routing/bgp"
 	"github.com/spf13/cobra"
@@ -28,7 +29,7 @@ func newBGPCmd(g *globals) *cobra.Command {
 			ctx, node := cmd.Context(), args[0]
 			switch {
 			case len(args) == 1:
-				s, err := lab.BGP(ctx, g.lab, node)
+				s, err := lab.BGPSummary(ctx, g.lab, node)
 				if err != nil {
 					return err
 				}
@@ -44,27 +45,35 @@ func newBGPCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return show(os.Stdout, output, rs, func() error { return printBGPRoutes(rs) })
+				return show(os.Stdout, output, lab.BGPRoutesReportOf(node, rs), func() error { return printBGPRoutes(rs) })
 			}
-			return fmt.Errorf("unknown view %q: want \"routes\" or \"refresh\"", args[1])
+			return usage(fmt.Errorf("unknown view %q: want \"routes\" or \"refresh\"", args[1]))
 		},
 	}, &output)
 }
 
-func printBGPSummary(s *bgp.Status) error {
+func printBGPSummary(s *lab.BGPReport) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "BGP router %s, AS %d, router ID %s, %d prefixes\n\n", s.Node, s.ASN, s.RouterID, s.Prefixes)
+	by := ""
+	if s.Daemon == "frr" {
+		by = " (FRR bgpd)"
+	}
+	fmt.Fprintf(tw, "BGP router %s%s, AS %d, router ID %s, %d prefixes\n\n", s.Node, by, s.ASN, s.RouterID, s.Prefixes)
 	fmt.Fprintln(tw, "PEER\tNAME\tAS\tTYPE\tSTATE\tUP/DOWN\tRCVD\tACCEPTED\tSENT\tLAST ERROR")
 	for _, p := range s.Peers {
-		typ := "ebgp"
-		if p.IBGP {
-			typ = "ibgp"
+		name, state := dash(p.Name), p.State
+		if p.External {
+			name = "(external)"
+			if !strings.EqualFold(state, "established") {
+				state += ", waiting for the external speaker"
+			}
 		}
-		if p.Relation != "" {
-			typ += "/" + p.Relation
+		up := "-"
+		if p.UptimeMS > 0 {
+			up = (time.Duration(p.UptimeMS) * time.Millisecond).Round(time.Second).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", p.Addr, p.Name, p.AS, typ, p.State, dash(p.Uptime),
-			p.Received, p.Accepted, p.Sent, dash(p.LastError))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", p.Address, name, p.ASN, p.Type, state, up,
+			p.PrefixesReceived, p.PrefixesAccepted, p.PrefixesSent, dash(p.LastError))
 	}
 	return tw.Flush()
 }

@@ -3,20 +3,25 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
+	"github.com/netemu/netemu/nodes"
 )
 
 func newDownCmd(g *globals) *cobra.Command {
 	var all bool
 	var machine string
 	var allMachines bool
+	var output outputFormat
 	cmd := &cobra.Command{
 		Use:   "down [LAB]",
-		Short: "Remove a lab: processes, namespaces, files (idempotent; works after a crash)",
-		Args:  cobra.MaximumNArgs(1),
+		Short: "Remove a lab: processes, namespaces, files (works after a crash)",
+		Long: "Removes a lab: its processes, namespaces, links and files, also after a crash.\n" +
+			"Naming a lab that is not up is an error (exit 1); `down --all` removes whatever is up.",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := g.labArg(args)
 			if allMachines {
@@ -27,18 +32,52 @@ func newDownCmd(g *globals) *cobra.Command {
 				}
 				return runAllMachines(cmd.Context(), os.Stdout, l, name, "down", nil)
 			}
-			reports, err := lab.Down(cmd.Context(), lab.DownOptions{Name: name, Machine: machine, All: all, Log: g.logger()})
-			if err == nil && len(reports) == 0 {
-				fmt.Println("no lab is up")
+			o := lab.DownOptions{Name: name, Machine: machine, All: all, Log: g.logger()}
+			started := time.Now()
+			if output != outputJSON {
+				// A line per share: removing a big lab takes a while.
+				o.Progress = func(share string, n int) {
+					fmt.Fprintf(os.Stderr, "removing lab %s (%d nodes)…\n", share, n)
+				}
 			}
-			for _, r := range reports {
-				fmt.Println(r)
+			reports, err := lab.Down(cmd.Context(), o)
+			if output == outputJSON {
+				r := lab.DownReportJSON{Shares: []lab.DownShareReport{}}
+				for _, x := range reports {
+					r.Shares = append(r.Shares, lab.DownShareReport{Share: x.Share, WasUp: x.WasUp})
+				}
+				if perr := printJSON(os.Stdout, r); perr != nil {
+					return perr
+				}
+			} else {
+				if err == nil && len(reports) == 0 {
+					fmt.Println("no lab is up")
+				}
+				for _, r := range reports {
+					if r.WasUp {
+						fmt.Printf("%s (%s)\n", r, time.Since(started).Round(100*time.Millisecond))
+					}
+				}
 			}
-			return err
+			if err != nil {
+				return err
+			}
+			// A lab named but not up: the name is probably wrong.
+			if name != "" && !all {
+				wasUp := len(reports) > 0
+				for _, r := range reports {
+					wasUp = wasUp && r.WasUp
+				}
+				if !wasUp {
+					states, _ := nodes.ListStates()
+					return fmt.Errorf("lab %s is not up, nothing to remove%s", name, lab.DidYouMean(name, lab.LabNames(states)))
+				}
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "remove every lab on this machine")
 	cmd.Flags().StringVar(&machine, "machine", "", "remove only this machine's share of a multi-host lab")
 	cmd.Flags().BoolVar(&allMachines, "all-machines", false, "with FILE instead of LAB: run `down --machine M` on every machine of the file over ssh, in parallel")
-	return cmd
+	return withOutput(cmd, &output)
 }

@@ -35,7 +35,7 @@ func newEventsCmd(g *globals) *cobra.Command {
 				return lab.FollowEvents(cmd.Context(), w, st, from, tl, output == outputJSON)
 			}
 			if output == outputJSON {
-				return printJSON(w, tl)
+				return printJSON(w, lab.EventsReportOf(tl))
 			}
 			_, err = io.WriteString(w, tl.Format())
 			return err

@@ -20,6 +20,7 @@ func newInstanceCmd(g *globals) *cobra.Command {
 			"on every machine, or once with --all-machines (over ssh, in parallel).",
 	}
 	var allMachines, fannedOut bool
+	var output outputFormat
 	for _, v := range []struct {
 		use, short string
 		start      bool
@@ -39,6 +40,16 @@ func newInstanceCmd(g *globals) *cobra.Command {
 					return fanOut(cmd.Context(), os.Stdout, f, err)
 				}
 				res, err := v.do(cmd.Context(), o)
+				if output == outputJSON && err == nil && res != nil {
+					r := lab.ChangeReport{Command: cmd.CommandPath()[len("netemu "):], Target: args[0], Message: res.Message,
+						Hint: res.Hint, Warning: res.Warning}
+					if v.start {
+						if st, serr := lab.Share(lab.Query{Lab: g.lab, Node: args[0]}); serr == nil {
+							r.PublicIP = lab.PublicIPOf(st, args[0])
+						}
+					}
+					return printJSON(os.Stdout, r)
+				}
 				if res != nil {
 					if err == nil {
 						fmt.Println(res.Message)
@@ -55,7 +66,7 @@ func newInstanceCmd(g *globals) *cobra.Command {
 		c.Flags().BoolVar(&allMachines, "all-machines", false, "run it over ssh ($NETEMU_SSH, default ssh) on every machine of the lab, in parallel")
 		c.Flags().BoolVar(&fannedOut, "fanned-out", false, "set by --all-machines on the remote commands")
 		c.Flags().MarkHidden("fanned-out")
-		cmd.AddCommand(c)
+		cmd.AddCommand(withOutput(c, &output))
 	}
 	return cmd
 }

@@ -25,6 +25,7 @@ func newLinkCmd(g *globals) *cobra.Command {
 	// fannedOut is set on the commands --all-machines runs on each
 	// machine, which need not tell the user to run them elsewhere too.
 	var silent, allMachines, fannedOut bool
+	var output outputFormat
 	run := func(down bool) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
 			o := lab.LinkOptions{Lab: g.lab, A: args[0], B: args[1], Down: down, Silent: silent, Log: g.logger()}
@@ -36,6 +37,9 @@ func newLinkCmd(g *globals) *cobra.Command {
 			c, err := lab.SetLink(cmd.Context(), o)
 			if err != nil {
 				return err
+			}
+			if output == outputJSON {
+				return printJSON(w, lab.ChangeReport{Command: "link " + cmd.Name(), Target: args[0] + " " + args[1], Message: c.String(), Hint: c.FarEndHint()})
 			}
 			fmt.Fprintln(w, c)
 			if hint := c.FarEndHint(); hint != "" && !fannedOut {
@@ -61,6 +65,7 @@ func newLinkCmd(g *globals) *cobra.Command {
 		c.Flags().BoolVar(&allMachines, "all-machines", false, "run it over ssh ($NETEMU_SSH, default ssh) on every machine that holds an end of the link, in parallel")
 		c.Flags().BoolVar(&fannedOut, "fanned-out", false, "set by --all-machines on the remote commands")
 		c.Flags().MarkHidden("fanned-out")
+		withOutput(c, &output)
 	}
 	cmd.AddCommand(down, up)
 	addImpairCmds(g, cmd)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 
 func newLogsCmd(g *globals) *cobra.Command {
 	var follow bool
+	var output outputFormat
 	cmd := &cobra.Command{
 		Use:   "logs NODE [PROCESS]",
 		Short: "Print the logs of the processes netemu supervises in a node (all, or one)",
@@ -28,6 +30,16 @@ func newLogsCmd(g *globals) *cobra.Command {
 			if len(args) == 2 {
 				want = args[1]
 			}
+			if output == outputJSON {
+				if follow {
+					return usage(errors.New("--follow prints the logs as they come: it has no -o json"))
+				}
+				r, err := lab.LogsReportOf(st, node, want)
+				if err != nil {
+					return err
+				}
+				return printJSON(os.Stdout, r)
+			}
 			procs, err := lab.Logs(os.Stdout, st, node, want)
 			if err != nil || !follow {
 				return err
@@ -38,5 +50,5 @@ func newLogsCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing what the processes log, until interrupted")
-	return cmd
+	return withOutput(cmd, &output)
 }

@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/hashicorp/go-hclog"
@@ -37,6 +38,10 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.Version = g.versionLine()
+	root.SetVersionTemplate("{{.Version}}\n")
+	// A flag cobra cannot parse is a usage error (exit 2).
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level: trace, debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.lab, "lab", "", "the running lab to act on (default: the only one)")
 
@@ -44,7 +49,19 @@ func newRootCmd() *cobra.Command {
 		root.AddCommand(c(g))
 	}
 	addK8s(root, g) // k8s.go: the k8s command and --kubeconfig
+	usageArgs(root)
+	addCompletions(root)
 	return root
+}
+
+// usageArgs makes every command's argument check a usage error (exit 2).
+func usageArgs(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error { return usage(check(cmd, args)) }
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // commandConstructors lists every subcommand, one line each; the one
@@ -75,17 +92,34 @@ var commandConstructors = []func(*globals) *cobra.Command{
 	newPlacementCmd,
 	newRouteWatchCmd,
 	newUICmd,
+	newVersionCmd,
+	newExamplesCmd,
 }
 
 func main() {
-	if err := newRootCmd().Execute(); err != nil {
-		// Diagnostics already start with file:line:col; a prefix would hide it.
-		var diags *topo.DiagError
-		if errors.As(err, &diags) {
-			fmt.Fprintln(os.Stderr, diags.Error())
-		} else {
-			fmt.Fprintln(os.Stderr, "netemu:", err)
-		}
-		os.Exit(exitCode(err))
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// run runs one command line and returns the exit status (README "Exit
+// codes"), having printed the error, if any, to stderr.
+func run(args []string, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
 	}
+	// Diagnostics already start with file:line:col; a prefix would hide it.
+	var diags *topo.DiagError
+	switch {
+	case errors.Is(err, errReported):
+	case errors.As(err, &diags):
+		fmt.Fprintln(stderr, diags.Error())
+	default:
+		fmt.Fprintln(stderr, "netemu:", friendly(err))
+		if exitCode(err) == exitUsage && !errors.Is(err, errInterrupted) {
+			fmt.Fprintln(stderr, "(see `netemu help` or `netemu COMMAND --help`)")
+		}
+	}
+	return exitCode(err)
 }

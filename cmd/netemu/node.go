@@ -17,6 +17,7 @@ func newNodeCmd(g *globals) *cobra.Command {
 			"In a multi-host lab it runs on the router's machine; --all-machines runs it there over ssh.",
 	}
 	var allMachines bool
+	var output outputFormat
 	for _, v := range []struct {
 		use, short string
 		start      bool
@@ -38,12 +39,15 @@ func newNodeCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if output == outputJSON {
+					return printJSON(cmd.OutOrStdout(), lab.ChangeReport{Command: "node " + cmd.Name(), Target: args[0], Message: fmt.Sprint(msg)})
+				}
 				fmt.Fprintln(cmd.OutOrStdout(), msg)
 				return nil
 			},
 		}
 		c.Flags().BoolVar(&allMachines, "all-machines", false, "run it over ssh ($NETEMU_SSH, default ssh) on the machine that runs the router")
-		cmd.AddCommand(c)
+		cmd.AddCommand(withOutput(c, &output))
 	}
 	return cmd
 }

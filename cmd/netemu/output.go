@@ -176,7 +176,7 @@ func newProgress(f *os.File, label string) *progress {
 }
 
 func (p *progress) update(done, total int) {
-	if !p.tty || total == 0 {
+	if p == nil || !p.tty || total == 0 {
 		return
 	}
 	p.mu.Lock()
@@ -191,6 +191,9 @@ func (p *progress) update(done, total int) {
 }
 
 func (p *progress) done() {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.drawn {

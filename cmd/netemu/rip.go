@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/netemu/netemu/routing/rip"
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
@@ -23,7 +22,7 @@ func newRIPCmd(g *globals) *cobra.Command {
 		Short: "Show a router's RIP neighbours and table",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := lab.RIP(cmd.Context(), g.lab, args[0])
+			s, err := lab.RIPSummary(cmd.Context(), g.lab, args[0])
 			if err != nil {
 				return err
 			}
@@ -32,8 +31,11 @@ func newRIPCmd(g *globals) *cobra.Command {
 	}, &output)
 }
 
-func printRIP(s *rip.Status) error {
+func printRIP(s *lab.RIPReport) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	if s.Daemon == "frr" {
+		fmt.Fprintf(tw, "RIP router %s (FRR ripd)\n\n", s.Node)
+	}
 	fmt.Fprintln(tw, "NEIGHBOUR\tIFACE\tSTATE\tLAST HEARD\tPACKETS\tBAD PACKETS")
 	now := time.Now()
 	for _, n := range s.Neighbours {
@@ -42,24 +44,21 @@ func printRIP(s *rip.Status) error {
 			state = "up"
 		}
 		heard := "never"
-		if !n.LastHeard.IsZero() {
-			heard = now.Sub(n.LastHeard).Round(100*time.Millisecond).String() + " ago"
+		if !n.LastHeardAt.IsZero() {
+			heard = now.Sub(n.LastHeardAt).Round(100*time.Millisecond).String() + " ago"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", n.Address, n.Iface, state, heard, n.Packets, reasons(n.BadPackets))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", n.Address, dash(n.Iface), state, heard, n.Packets, reasons(n.BadPackets))
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "PREFIX\tMETRIC\tNEXT HOP\tIFACE\tAGE\tSTATE")
 	for _, r := range s.Routes {
-		nh := "-"
-		if r.NextHop.IsValid() {
-			nh = r.NextHop.String()
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", r.Prefix, r.Metric, nh, dash(r.Iface), r.Age.Round(time.Second), r.State)
+		age := (time.Duration(r.AgeMS) * time.Millisecond).Round(time.Second)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", r.Prefix, r.Metric, dash(r.NextHop), dash(r.Iface), age, r.State)
 	}
 	return tw.Flush()
 }
 
-func reasons(m map[rip.Reason]uint64) string {
+func reasons(m map[string]uint64) string {
 	if len(m) == 0 {
 		return "-"
 	}

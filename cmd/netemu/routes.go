@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
 	"github.com/spf13/cobra"
 )
@@ -27,7 +28,7 @@ func newRoutesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return show(os.Stdout, output, rs, func() error { return printRoutes(rs) })
+			return show(os.Stdout, output, lab.RoutesReportOf(args[0], rs), func() error { return printRoutes(rs) })
 		},
 	}, &output)
 }
@@ -36,10 +37,7 @@ func printRoutes(rs []nodes.KernelRoute) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TABLE\tDESTINATION\tVIA\tDEV\tPROTO\tMETRIC\tTYPE")
 	for _, r := range rs {
-		table := strconv.Itoa(r.Table)
-		if r.Table == 254 {
-			table = "main"
-		}
+		table := lab.TableName(r.Table)
 		via := "-"
 		if r.Gateway.IsValid() {
 			via = r.Gateway.String()

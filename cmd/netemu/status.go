@@ -17,12 +17,21 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Short: "Running labs: nodes, kinds, interfaces, addresses, processes",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			shares, err := lab.Status(g.labArg(args), g.logger())
+			name := g.labArg(args)
+			shares, err := lab.Status(name, g.logger())
 			if err != nil {
 				return err
 			}
 			if output == outputJSON {
-				return printJSON(os.Stdout, shares)
+				// One lab named: one object; else every share, an array.
+				if name != "" && len(shares) == 1 {
+					return printJSON(os.Stdout, shares[0].Report())
+				}
+				rs := []lab.LabReport{}
+				for _, s := range shares {
+					rs = append(rs, s.Report())
+				}
+				return printJSON(os.Stdout, rs)
 			}
 			for _, s := range shares {
 				st := s.State

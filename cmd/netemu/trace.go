@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
+	"github.com/netemu/netemu/routing/converge"
 )
 
 func newTraceCmd(g *globals) *cobra.Command {
@@ -28,9 +29,15 @@ func newTraceCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if output == outputJSON {
-				return printJSON(cmd.OutOrStdout(), p)
+				err = printJSON(cmd.OutOrStdout(), lab.TraceReportOf(p))
+			} else {
+				_, err = fmt.Fprint(cmd.OutOrStdout(), p.Format())
 			}
-			_, err = fmt.Fprint(cmd.OutOrStdout(), p.Format())
+			if err == nil && p.Result != converge.Reached {
+				// Scripts test reachability by the exit status; the path
+				// itself is printed above.
+				return &exitError{code: exitFailure, err: fmt.Errorf("%s does not reach %s: %s", args[0], args[1], p.Result)}
+			}
 			return err
 		},
 	}, &output)

@@ -31,10 +31,16 @@ const (
 func newUpCmd(g *globals) *cobra.Command {
 	var machine string
 	var allMachines, withUI bool
+	var output outputFormat
 	cmd := &cobra.Command{
-		Use:   "up [FILE]",
+		Use:   "up [FILE|EXAMPLE]",
 		Short: "Build a lab (default: the embedded seed lab) and start its programs",
-		Args:  cobra.MaximumNArgs(1),
+		Long: "Builds the lab, starts its programs and routing daemons and waits until routing has\n" +
+			"converged, then prints the nodes table. Sessions to BGP speakers netemu does not run\n" +
+			"(neighbor \"ADDR\" blocks) are not waited for: they are listed as waiting for an external\n" +
+			"speaker. Ctrl-C removes what was built and exits 130. Progress goes to stderr: a bar on a\n" +
+			"terminal, a line per stage otherwise, nothing with -o json.",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := ""
 			if len(args) == 1 {
@@ -42,7 +48,7 @@ func newUpCmd(g *globals) *cobra.Command {
 			}
 			if allMachines {
 				if machine != "" {
-					return fmt.Errorf("--all-machines and --machine exclude each other")
+					return usage(fmt.Errorf("--all-machines and --machine exclude each other"))
 				}
 				l, err := lab.Load(file)
 				if err != nil {
@@ -50,16 +56,16 @@ func newUpCmd(g *globals) *cobra.Command {
 				}
 				return runAllMachines(cmd.Context(), os.Stdout, l, file, "up", nil)
 			}
-			return runUp(cmd.Context(), g, file, machine, withUI)
+			return runUp(cmd.Context(), g, file, machine, withUI, output)
 		},
 	}
 	cmd.Flags().StringVar(&machine, "machine", "", "build only this machine's share of a multi-host lab (default: the machine whose address is on this host)")
 	cmd.Flags().BoolVar(&allMachines, "all-machines", false, "run `up --machine M` on every machine of the file over ssh ($NETEMU_SSH, default ssh), in parallel")
 	cmd.Flags().BoolVar(&withUI, "ui", false, "then serve the live view (as `netemu ui`, on "+ui.DefaultListen+") until Ctrl-C")
-	return cmd
+	return withOutput(cmd, &output)
 }
 
-func runUp(ctx context.Context, g *globals, file, machine string, withUI bool) error {
+func runUp(ctx context.Context, g *globals, file, machine string, withUI bool, output outputFormat) error {
 	l, err := lab.Load(file)
 	if err != nil {
 		return err
@@ -75,16 +81,35 @@ func runUp(ctx context.Context, g *globals, file, machine string, withUI bool) e
 	if opts.PeerTimeout, err = envDuration(peerTimeoutEnv); err != nil {
 		return err
 	}
-	if ctx == nil {
-		ctx = context.Background()
+	parent := ctx
+	if parent == nil {
+		parent = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r := &upRenderer{lab: l, out: os.Stdout, errw: os.Stderr}
-	opts.Progress = r.event
+	if output != outputJSON {
+		r := &upRenderer{lab: l, out: os.Stdout, errw: os.Stderr}
+		opts.Progress = r.event
+	}
 	res, err := lab.Up(ctx, opts)
 	if err != nil {
-		return err
+		return interrupted(ctx, parent, err, "`up` stopped; what it had built is removed again")
+	}
+	if output == outputJSON {
+		r := lab.NodesReport(res.State)
+		if res.Converged != nil {
+			w := res.Converged.Report()
+			r.Converged = &w
+		}
+		if res.Services != nil {
+			for _, name := range slices.Sorted(maps.Keys(res.Services.Keys)) {
+				r.KeyFiles = append(r.KeyFiles, res.Services.Keys[name])
+			}
+		}
+		if err := printJSON(os.Stdout, r); err != nil || !withUI {
+			return err
+		}
+		return ui.ServeShare(ctx, res.State, g.logger(), ui.ServeOptions{Out: os.Stderr})
 	}
 	if err := printNodesTable(os.Stdout, res.State, nil); err != nil || !withUI {
 		return err
@@ -119,8 +144,14 @@ func (r *upRenderer) event(e lab.Event) {
 		fmt.Fprintf(r.errw, "this host is machine %s of lab %s (it has %s)\n", e.Machine, r.lab.Name, r.lab.Machine(e.Machine).Address)
 	case lab.EventStageStart:
 		if e.Stage == lab.StageBuild {
+			fmt.Fprintf(r.errw, "building lab %s: %d nodes, %d links\n", e.Share, len(r.lab.Nodes), len(r.lab.Links))
 			r.bar = newProgress(r.errw, "building "+e.Share)
+		} else if what := stageWords[e.Stage]; what != "" && r.stageMatters(e.Stage) {
+			fmt.Fprintf(r.errw, "%s…\n", what)
 		}
+	case lab.EventRollback:
+		r.bar.done()
+		fmt.Fprintf(r.errw, "removing what was built of %s\n", e.Share)
 	case lab.EventBuilt:
 		r.bar.update(e.Done, e.Total)
 	case lab.EventStageDone:
@@ -131,6 +162,33 @@ func (r *upRenderer) event(e lab.Event) {
 			printStage(r.out, e.Stage, e.Result)
 		}
 	}
+}
+
+// stageWords are the lines `up` prints as its stages start.
+var stageWords = map[string]string{
+	lab.StageFirewall: "setting up public IPs, NAT and security groups",
+	lab.StageServices: "starting services and processes",
+	lab.StageRouting:  "starting the routing agents",
+	lab.StagePeers:    "waiting for the other machines",
+	lab.StageFRR:      "starting FRR",
+	lab.StageConverge: "waiting for routing to converge",
+}
+
+// stageMatters: only stages the lab has get a line.
+func (r *upRenderer) stageMatters(stage string) bool {
+	switch stage {
+	case lab.StageFirewall:
+		return len(r.lab.VPCs) > 0
+	case lab.StageRouting:
+		return r.lab.Daemons == topo.DaemonsNetemu
+	case lab.StageFRR:
+		return r.lab.Daemons == topo.DaemonsFRR
+	case lab.StageConverge:
+		return r.lab.Daemons != topo.DaemonsNone
+	case lab.StagePeers:
+		return len(r.lab.Machines) > 0
+	}
+	return true
 }
 
 // printStage prints what a finished stage made.

@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +14,7 @@ import (
 
 func newWaitCmd(g *globals) *cobra.Command {
 	var timeout, quiet time.Duration
+	var output outputFormat
 	cmd := &cobra.Command{
 		Use:   "wait [LAB]",
 		Short: "Wait until routing has converged; print how long it took",
@@ -24,15 +28,21 @@ func newWaitCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := lab.Wait(cmd.Context(), st, lab.WaitOptions{Timeout: timeout, Quiet: quiet, Log: g.logger()})
+			parent := cmd.Context()
+			ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			res, err := lab.Wait(ctx, st, lab.WaitOptions{Timeout: timeout, Quiet: quiet, Log: g.logger()})
 			if err != nil {
-				return err
+				return interrupted(ctx, parent, err, "stopped waiting")
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), res)
-			return nil
+			w := cmd.OutOrStdout()
+			return show(w, output, res.Report(), func() error {
+				_, err := fmt.Fprintln(w, res)
+				return err
+			})
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long (default: derived from the lab's timers)")
 	cmd.Flags().DurationVar(&quiet, "quiet", 0, "how long no routing change must happen (default: derived from the timers)")
-	return cmd
+	return withOutput(cmd, &output)
 }
