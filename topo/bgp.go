@@ -25,6 +25,9 @@ type BGPSession struct {
 	Export       string `json:"export,omitempty"`
 	Passive      bool   `json:"passive,omitempty"`
 	Description  string `json:"description,omitempty"`
+	// RRClient: this router reflects routes to and from the peer, a
+	// client of its (the AS's route_reflectors).
+	RRClient bool `json:"rr_client,omitempty"`
 }
 
 // invertRelationship turns "B's role seen from A" into A's role seen from B.
@@ -49,10 +52,26 @@ func (l *Lab) routerASN(n *Node) (uint32, bool) {
 	return as.ASN, true
 }
 
+// routerIndex maps router names to their nodes: a lab of a thousand
+// routers would otherwise look every link's ends up by a linear search.
+func (l *Lab) routerIndex() map[string]*Node {
+	idx := make(map[string]*Node, len(l.Nodes))
+	for _, n := range l.Nodes {
+		if n.Kind == KindRouter {
+			idx[n.Name] = n
+		}
+	}
+	return idx
+}
+
 // ebgpLinkSessions lists the sessions on links between routers of
 // different ASes, seen from node.
 func (l *Lab) ebgpLinkSessions(node string) []BGPSession {
-	me := l.Node(node)
+	return l.ebgpLinkSessionsIdx(node, l.routerIndex())
+}
+
+func (l *Lab) ebgpLinkSessionsIdx(node string, idx map[string]*Node) []BGPSession {
+	me := idx[node]
 	myASN, ok := l.routerASN(me)
 	if !ok {
 		return nil
@@ -69,7 +88,7 @@ func (l *Lab) ebgpLinkSessions(node string) []BGPSession {
 		default:
 			continue
 		}
-		peer := l.Node(theirs.Node)
+		peer := idx[theirs.Node]
 		peerASN, ok := l.routerASN(peer)
 		if !ok || peer.AS == me.AS {
 			continue
@@ -113,10 +132,16 @@ func (l *Lab) externalSessions(node string) []BGPSession {
 // bgpAS reports whether the routers of AS asName speak BGP: the AS has a
 // link to a router of another AS, or one of its routers has an external
 // neighbor.
-func (l *Lab) bgpAS(asName string) bool {
+func (l *Lab) bgpAS(asName string, idx map[string]*Node) bool {
+	for _, k := range l.Links {
+		a, b := idx[k.A.Node], idx[k.B.Node]
+		if a != nil && b != nil && a.AS != b.AS && (a.AS == asName || b.AS == asName) &&
+			l.AS(a.AS) != nil && l.AS(b.AS) != nil {
+			return true
+		}
+	}
 	for _, n := range l.Nodes {
-		if n.Kind == KindRouter && n.AS == asName &&
-			(len(l.ebgpLinkSessions(n.Name)) > 0 || len(l.externalSessions(n.Name)) > 0) {
+		if n.Kind == KindRouter && n.AS == asName && len(l.externalSessions(n.Name)) > 0 {
 			return true
 		}
 	}
@@ -124,24 +149,33 @@ func (l *Lab) bgpAS(asName string) bool {
 }
 
 // BGPSessions derives a router's BGP sessions from the model: eBGP on every
-// link to a router of another AS, an iBGP full mesh between the loopbacks
-// of the routers of a BGP-speaking AS, and the router's neighbor blocks
-// with an address. Neighbor blocks naming a router attach their policy to
-// the session with that router. Nil for a node that speaks no BGP.
+// link to a router of another AS, iBGP between the loopbacks of the
+// routers of a BGP-speaking AS (a full mesh, or with route_reflectors each
+// reflector to every router and each client to the reflectors only), and
+// the router's neighbor blocks with an address. Neighbor blocks naming a
+// router attach their policy to the session with that router. Nil for a
+// node that speaks no BGP.
 func (l *Lab) BGPSessions(node string) []BGPSession {
-	me := l.Node(node)
+	idx := l.routerIndex()
+	me := idx[node]
 	myASN, ok := l.routerASN(me)
 	if !ok {
 		return nil
 	}
-	out := l.ebgpLinkSessions(node)
-	if l.bgpAS(me.AS) && me.Loopback.IsValid() {
+	out := l.ebgpLinkSessionsIdx(node, idx)
+	if l.bgpAS(me.AS, idx) && me.Loopback.IsValid() {
+		rrs := l.AS(me.AS).RouteReflectors
+		iAmRR := slices.Contains(rrs, node)
 		for _, n := range l.Nodes {
 			if n.Kind != KindRouter || n.AS != me.AS || n.Name == node || !n.Loopback.IsValid() {
 				continue
 			}
+			peerRR := slices.Contains(rrs, n.Name)
+			if len(rrs) > 0 && !iAmRR && !peerRR {
+				continue // two clients: the reflectors carry their routes
+			}
 			out = append(out, BGPSession{Peer: n.Name, PeerAddr: n.Loopback.Addr(), LocalAddr: me.Loopback.Addr(),
-				LocalAS: myASN, PeerAS: myASN, IBGP: true})
+				LocalAS: myASN, PeerAS: myASN, IBGP: true, RRClient: iAmRR && !peerRR})
 		}
 	}
 	for _, nb := range me.BGPNeighbors {

@@ -202,6 +202,7 @@ func (b *builder) build(f *fileHCL) *Lab {
 	b.wireInterfaces()
 	b.buildRoutes()
 	b.buildBGPNeighbors()
+	b.buildReflectors(f)
 	b.checkStaticIBGP()
 	b.checkPublicPools()
 	b.checkAddresses()

@@ -13,7 +13,7 @@ func (b *builder) checkStaticIBGP() {
 		return
 	}
 	for _, as := range b.lab.ASes {
-		if as.IGP != IGPStatic || !b.lab.bgpAS(as.Name) {
+		if as.IGP != IGPStatic || !b.lab.bgpAS(as.Name, b.lab.routerIndex()) {
 			continue
 		}
 		for _, n := range b.lab.Nodes {

@@ -80,8 +80,15 @@ type AS struct {
 	IGP      string         `json:"igp"`
 	Prefixes []netip.Prefix `json:"prefixes,omitempty"`
 	// RIPAuth is nil when RIP runs without authentication.
-	RIPAuth *RIPAuth  `json:"rip_auth,omitempty"`
-	Range   hcl.Range `json:"-"`
+	RIPAuth *RIPAuth `json:"rip_auth,omitempty"`
+	// RouteReflectors are the AS's iBGP route reflectors (RFC 4456): every
+	// other router of the AS is a client of each, the reflectors mesh
+	// among themselves. Empty: a full iBGP mesh. Set from the file's
+	// route_reflectors or, for an AS above FullMeshMax routers, picked
+	// (ReflectorsPicked).
+	RouteReflectors  []string  `json:"route_reflectors,omitempty"`
+	ReflectorsPicked bool      `json:"route_reflectors_picked,omitempty"`
+	Range            hcl.Range `json:"-"`
 }
 
 // RIPAuth is RIPv2 authentication for every router of an AS.

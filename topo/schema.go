@@ -45,8 +45,11 @@ type asHCL struct {
 	IGP      *string     `hcl:"igp,optional"`
 	Prefixes []string    `hcl:"prefixes,optional"`
 	RIPAuth  *ripAuthHCL `hcl:"rip_auth,block"`
-	Body     hcl.Body    `hcl:",body"`
-	DefRange hcl.Range   `hcl:",def_range"`
+	// RouteReflectors: nil takes the default (see reflectorsDefault); an
+	// empty list forces a full mesh.
+	RouteReflectors *[]string `hcl:"route_reflectors,optional"`
+	Body            hcl.Body  `hcl:",body"`
+	DefRange        hcl.Range `hcl:",def_range"`
 }
 
 type ripAuthHCL struct {

@@ -34,6 +34,7 @@ func BGPConfigFor(lab *topo.Lab, node string) (*bgp.Config, error) {
 			RouterID: cfg.RouterID, Iface: s.Iface, Passive: s.Passive,
 			Hold: t.BGPHold, Keepalive: t.BGPKeepalive, ConnectRetry: t.BGPConnectRetry,
 			Relationship: s.Relationship, Import: s.Import, Export: s.Export, Description: s.Description,
+			RRClient: s.RRClient,
 		})
 	}
 	if _, err := bgp.NewPolicies(cfg.Policies, cfg.PrefixLists); err != nil {

@@ -145,6 +145,11 @@ func bgpdConfig(lab *topo.Lab, n *topo.Node, sessions []topo.BGPSession) (string
 		if s.IBGP {
 			fmt.Fprintf(&b, "  neighbor %s next-hop-self\n", s.PeerAddr)
 		}
+		// The AS's route reflectors (RFC 4456); bgpd leaves the next hop
+		// of reflected routes alone despite next-hop-self, as netemu does.
+		if s.RRClient {
+			fmt.Fprintf(&b, "  neighbor %s route-reflector-client\n", s.PeerAddr)
+		}
 		if pol.in[i] != "" {
 			fmt.Fprintf(&b, "  neighbor %s route-map %s in\n", s.PeerAddr, pol.in[i])
 		}

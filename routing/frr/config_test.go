@@ -246,3 +246,43 @@ policy "in" {
 		}
 	}
 }
+
+// TestConfigRouteReflector: route_reflectors on an AS makes the
+// reflector's bgpd name its clients, and the clients peer only with it.
+func TestConfigRouteReflector(t *testing.T) {
+	lab, err := topo.Parse([]byte(`
+lab "t" {}
+autonomous_system "a" {
+  asn              = 65001
+  route_reflectors = ["a1"]
+}
+autonomous_system "b" { asn = 65002 }
+router "a1" { as = "a" }
+router "a2" { as = "a" }
+router "a3" { as = "a" }
+router "b1" { as = "b" }
+link "a1" "a2" {}
+link "a1" "a3" {}
+link "a2" "b1" {}
+`), "t.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo := func(n string) string { return lab.Node(n).Loopback.Addr().String() }
+	rr, err := ConfigFor(lab, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"a2", "a3"} {
+		if w := "  neighbor " + lo(c) + " route-reflector-client\n"; !strings.Contains(rr.BGPd, w) {
+			t.Errorf("reflector's bgpd.conf lacks %q:\n%s", w, rr.BGPd)
+		}
+	}
+	cl, err := ConfigFor(lab, "a2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(cl.BGPd, "route-reflector-client") || strings.Contains(cl.BGPd, " neighbor "+lo("a3")+" ") {
+		t.Errorf("client's bgpd.conf reflects or peers with another client:\n%s", cl.BGPd)
+	}
+}
