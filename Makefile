@@ -7,6 +7,9 @@ export GOTOOLCHAIN ?= auto
 export PATH := $(PATH):/usr/local/go/bin
 BIN     := bin/netemu
 LAB     ?=
+# `netemu version` prints it; without -ldflags netemu falls back to the
+# module's build information.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: all setup build up down test unit vet fuzz bench clean ui
 
@@ -16,7 +19,7 @@ setup:
 	@bash tests/setup.sh
 
 build:
-	$(GO) build -o $(BIN) ./cmd/netemu
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/netemu
 
 # Rebuild the live view's front end (ui/dist, committed and embedded) from
 # ui/web with the lockfile's versions. Only needed after changing ui/web.

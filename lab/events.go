@@ -105,7 +105,7 @@ func FollowEvents(ctx context.Context, w io.Writer, st *nodes.State, from time.T
 	enc := json.NewEncoder(w)
 	printEntry := func(e converge.Entry) {
 		if asJSON {
-			_ = enc.Encode(e)
+			_ = enc.Encode(EventReportOf(e)) // one EventReport per line
 			return
 		}
 		fmt.Fprintln(w, converge.FormatEntry(e, !ref.IsZero()))

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netemu/netemu/routing/bgp"
+	labrep "github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/tests/labtest"
 )
 
@@ -19,13 +19,14 @@ func TestBGPSeedLab(t *testing.T) {
 	file, _ := labtest.ExampleFile(t, "aws-ssh", "bgps")
 	lab := upLab(t, file)
 
-	bgpOf := func(node string) (*bgp.Status, error) {
+	bgpOf := func(node string) (*labrep.BGPReport, error) {
 		out, errs, err := runNetemu(t, "--lab", lab, "bgp", node, "-o", "json")
 		if err != nil {
 			return nil, fmt.Errorf("%v: %s", err, errs)
 		}
-		var s bgp.Status
-		return &s, json.Unmarshal([]byte(out), &s)
+		var s labrep.BGPReport
+		decodeStrict(t, "bgp", out, &s)
+		return &s, nil
 	}
 	sessions := map[string]int{"home-gw": 1, "home-core": 3, "transit-a": 3, "transit-b": 3, "aws-edge": 2}
 	for node, n := range sessions {
@@ -103,7 +104,7 @@ func TestBGPSeedLab(t *testing.T) {
 		s, _ := bgpOf("home-core")
 		for _, p := range s.Peers {
 			if p.Name == "transit-b" {
-				return wantLine(out, "via "+p.Addr.String(), "proto bgp")
+				return wantLine(out, "via "+p.Address, "proto bgp")
 			}
 		}
 		return fmt.Errorf("no transit-b")

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"os"
@@ -238,10 +237,12 @@ func TestConvergeTraceBlackholeAndLoop(t *testing.T) {
 // cvTracePath runs `netemu trace -o json` and decodes the path.
 func cvTracePath(t *testing.T, lab, from, to string) converge.Path {
 	t.Helper()
-	var p converge.Path
-	out := netemu(t, "--lab", lab, "trace", from, to, "-o", "json")
-	if err := json.Unmarshal([]byte(out), &p); err != nil {
-		t.Fatalf("trace -o json: %v\n%s", err, out)
+	// trace exits 1 when the destination is not reached; the path is
+	// printed either way.
+	out, errs, err := runNetemu(t, "--lab", lab, "trace", from, to, "-o", "json")
+	p := pathJSON(t, out)
+	if (err == nil) != (p.Result == converge.Reached) {
+		t.Fatalf("trace %s %s: result %s but exit %v: %s", from, to, p.Result, err, errs)
 	}
 	return p
 }
@@ -324,11 +325,7 @@ func TestConvergeStaticSeedCLI(t *testing.T) {
 	netemu(t, "--lab", lab, "link", "up", "transit-a", "aws-edge")
 	labtest.Eventually(t, 10*time.Second, labtest.Until("ping after the silent failure's repair", ping))
 
-	var tl converge.Timeline
-	out = netemu(t, "--lab", lab, "events", "--since", "10m", "-o", "json")
-	if err := json.Unmarshal([]byte(out), &tl); err != nil {
-		t.Fatalf("events -o json: %v\n%s", err, out)
-	}
+	tl := timelineJSON(t, netemu(t, "--lab", lab, "events", "--since", "10m", "-o", "json"))
 	var injected []string
 	for _, e := range tl.Entries {
 		if e.Kind == converge.KindInject {
@@ -514,10 +511,7 @@ func TestConvergeSeedDemo(t *testing.T) {
 	}
 	out = netemu(t, "--lab", lab, "wait", "--timeout", "60s")
 	t.Logf("after the silent failure: %s", strings.TrimSpace(out))
-	var tl converge.Timeline
-	if err := json.Unmarshal([]byte(netemu(t, "--lab", lab, "events", "-o", "json")), &tl); err != nil {
-		t.Fatal(err)
-	}
+	tl := timelineJSON(t, netemu(t, "--lab", lab, "events", "-o", "json"))
 	// Bound from the timers: the hold time, plus the triggered updates that
 	// follow, well inside a second hold time.
 	if bound := 2 * state.Model.Timers.BGPHold; tl.Convergence <= 0 || tl.Convergence > bound {
@@ -611,11 +605,7 @@ func TestConvergeRIPRing(t *testing.T) {
 		return err == nil
 	}
 	timeline := func() converge.Timeline {
-		var tl converge.Timeline
-		if err := json.Unmarshal([]byte(netemu(t, "--lab", name, "events", "-o", "json")), &tl); err != nil {
-			t.Fatal(err)
-		}
-		return tl
+		return timelineJSON(t, netemu(t, "--lab", name, "events", "-o", "json"))
 	}
 
 	// `events -f` follows: the failure and the reactions appear as they

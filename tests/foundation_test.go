@@ -4,7 +4,6 @@ package tests
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	labrep "github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/tests/labtest"
@@ -22,36 +22,12 @@ import (
 )
 
 // statusOut is the part of `status -o json` the tests read.
-type statusOut []struct {
-	Lab   string `json:"lab"`
-	Phase string `json:"phase"`
-	Nodes []struct {
-		Name       string `json:"name"`
-		Kind       string `json:"kind"`
-		Hostname   string `json:"hostname"`
-		Interfaces []struct {
-			Name  string   `json:"name"`
-			Up    bool     `json:"up"`
-			Addrs []string `json:"addrs"`
-		} `json:"interfaces"`
-		Processes []struct {
-			Name     string `json:"name"`
-			Running  bool   `json:"running"`
-			State    string `json:"state"`
-			PID      int    `json:"pid"`
-			Restarts int    `json:"restarts"`
-		} `json:"processes"`
-	} `json:"nodes"`
-}
+type statusOut []labrep.LabReport
 
 func labStatus(t *testing.T, lab string) statusOut {
 	t.Helper()
-	var s statusOut
-	out := netemu(t, "status", "--lab", lab, "-o", "json")
-	if err := json.Unmarshal([]byte(out), &s); err != nil {
-		t.Fatalf("status -o json does not parse: %v\n%s", err, out)
-	}
-	if len(s) != 1 || s[0].Lab != lab {
+	s := statusOut{statusJSON(t, lab)}
+	if s[0].Lab != lab {
 		t.Fatalf("status -o json: want lab %s only, got %+v", lab, s)
 	}
 	return s
@@ -119,7 +95,7 @@ func TestFoundationSeedStatic(t *testing.T) {
 			continue
 		}
 		for _, i := range n.Interfaces {
-			if i.Name == "eth0" && i.Up && len(i.Addrs) == 1 && i.Addrs[0] == "10.0.1.10/24" {
+			if i.Iface == "eth0" && i.Up && len(i.Addresses) == 1 && i.Addresses[0] == "10.0.1.10/24" {
 				found = true
 			}
 		}
@@ -133,8 +109,12 @@ func TestFoundationSeedStatic(t *testing.T) {
 		t.Errorf("down said %q", out)
 	}
 	labtest.AssertGone(t, lab)
-	if out := netemu(t, "down", lab); !strings.Contains(out, "not up") {
-		t.Errorf("second down said %q", out)
+	// A lab that is not up: an error (a misspelt name), unless --missing-ok.
+	if _, errs, err := runNetemu(t, "down", lab); exitCodeOf(err) != 1 || !strings.Contains(errs, "is not up") {
+		t.Errorf("second down: %v, %q", err, errs)
+	}
+	if out := netemu(t, "down", "--missing-ok", lab); !strings.Contains(out, "not up") {
+		t.Errorf("second down --missing-ok said %q", out)
 	}
 }
 

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"encoding/json"
 	"net/netip"
 	"slices"
 	"strings"
@@ -70,10 +69,6 @@ func TestFRRModeEvents(t *testing.T) {
 // frrTimeline runs `netemu events -o json --since since`.
 func frrTimeline(t *testing.T, lab, since string) *converge.Timeline {
 	t.Helper()
-	out := netemu(t, "--lab", lab, "events", "-o", "json", "--since", since)
-	var tl converge.Timeline
-	if err := json.Unmarshal([]byte(out), &tl); err != nil {
-		t.Fatalf("events -o json: %v\n%s", err, out)
-	}
+	tl := timelineJSON(t, netemu(t, "--lab", lab, "events", "-o", "json", "--since", since))
 	return &tl
 }

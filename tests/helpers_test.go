@@ -74,7 +74,7 @@ func upLab(t testing.TB, file string) string {
 		t.Fatalf("load %s: %v", file, err)
 	}
 	t.Cleanup(func() {
-		if out, errs, err := runNetemu(t, "down", lab.Name); err != nil {
+		if out, errs, err := runNetemu(t, "down", "--missing-ok", lab.Name); err != nil {
 			t.Errorf("netemu down %s: %v\n%s%s", lab.Name, err, out, errs)
 		}
 		labtest.AssertGone(t, lab.Name)

@@ -3,7 +3,6 @@ package tests
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netemu/netemu/nodes"
+	labrep "github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/tests/labtest"
 )
 
@@ -24,14 +23,12 @@ func TestInspectRoutesCaptureGraph(t *testing.T) {
 	lab := upLab(t, file)
 
 	// routes: r1 learned r3's side of the ring from RIP, and the table says so.
-	var rs []nodes.KernelRoute
-	if err := json.Unmarshal([]byte(netemu(t, "--lab", lab, "routes", "r1", "-o", "json")), &rs); err != nil {
-		t.Fatalf("routes -o json: %v", err)
-	}
+	var rr labrep.RoutesReport
+	decodeStrict(t, "routes", netemu(t, "--lab", lab, "routes", "r1", "-o", "json"), &rr)
 	protos := map[string]int{}
-	for _, r := range rs {
+	for _, r := range rr.Routes {
 		protos[r.Protocol]++
-		if r.Protocol == "rip" && (!r.Gateway.IsValid() || r.Dev == "" || r.Metric < 1) {
+		if r.Protocol == "rip" && (r.Via == "" || r.Iface == "" || r.Metric < 1 || r.Table != "main") {
 			t.Errorf("rip route without gateway, device or metric: %+v", r)
 		}
 	}

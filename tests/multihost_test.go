@@ -82,7 +82,7 @@ func (s *simMachines) run(m string, env []string, args ...string) (string, strin
 func (s *simMachines) downOnCleanup(t *testing.T) {
 	t.Cleanup(func() {
 		for _, m := range s.names {
-			if out, errs, err := s.run(m, nil, "down", "--machine", m, s.lab); err != nil {
+			if out, errs, err := s.run(m, nil, "down", "--missing-ok", "--machine", m, s.lab); err != nil {
 				t.Errorf("down --machine %s: %v\n%s%s", m, err, out, errs)
 			}
 		}

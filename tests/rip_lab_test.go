@@ -1,15 +1,14 @@
 package tests
 
 import (
-	"encoding/json"
 	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	labrep "github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes/labpath"
-	"github.com/netemu/netemu/routing/rip"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
 )
@@ -51,10 +50,8 @@ func TestRIPRingLab(t *testing.T) {
 		return nil
 	}))
 	// `netemu rip r1 -o json`: neighbours heard, table with states.
-	var st rip.Status
-	if err := json.Unmarshal([]byte(netemu(t, "--lab", lab, "rip", "r1", "-o", "json")), &st); err != nil {
-		t.Fatal(err)
-	}
+	var st labrep.RIPReport
+	decodeStrict(t, "rip", netemu(t, "--lab", lab, "rip", "r1", "-o", "json"), &st)
 	up := 0
 	for _, n := range st.Neighbours {
 		if n.Up {
@@ -66,7 +63,7 @@ func TestRIPRingLab(t *testing.T) {
 	}
 	states := map[string]string{}
 	for _, r := range st.Routes {
-		states[r.Prefix.String()] = fmt.Sprintf("%d %s", r.Metric, r.State)
+		states[r.Prefix] = fmt.Sprintf("%d %s", r.Metric, r.State)
 	}
 	if states[lo("r1")] != "1 local" || states[lo("r3")] != "3 active" {
 		t.Errorf("r1's table: %v", states)

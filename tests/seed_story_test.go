@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netemu/netemu/nodes"
+	labrep "github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/svc"
 	"github.com/netemu/netemu/tests/labtest"
@@ -275,17 +275,11 @@ link "a" "b" {
 	start := time.Now()
 	upLab(t, file)
 
-	status := func() nodes.ProcessStatus {
+	status := func() labrep.ProcessReport {
 		out := netemu(t, "--lab", lab, "status", "-o", "json")
-		var labs []nodes.LabStatus
-		if err := json.Unmarshal([]byte(out), &labs); err != nil {
-			var one nodes.LabStatus
-			if err2 := json.Unmarshal([]byte(out), &one); err2 != nil {
-				t.Fatalf("status -o json: %v\n%s", err, out)
-			}
-			labs = []nodes.LabStatus{one}
-		}
-		for _, l := range labs {
+		var one labrep.LabReport
+		decodeStrict(t, "status", out, &one)
+		for _, l := range []labrep.LabReport{one} {
 			for _, n := range l.Nodes {
 				for _, p := range n.Processes {
 					if n.Name == "a" && p.Name == "crash" {
@@ -295,9 +289,9 @@ link "a" "b" {
 			}
 		}
 		t.Fatalf("status lacks process crash on a:\n%s", out)
-		return nodes.ProcessStatus{}
+		return labrep.ProcessReport{}
 	}
-	var ps nodes.ProcessStatus
+	var ps labrep.ProcessReport
 	labtest.Eventually(t, 30*time.Second, labtest.Until("the crashing process to be restarted twice", func() bool {
 		ps = status()
 		return ps.Restarts >= 2
@@ -316,8 +310,8 @@ link "a" "b" {
 		t.Errorf("status does not report the last exit: %+v", ps)
 	}
 	// The supervisor sleeps between attempts: it used little CPU.
-	if ps.Supervisor > 0 {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", ps.Supervisor))
+	if ps.SupervisorPID > 0 {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", ps.SupervisorPID))
 		if err == nil {
 			f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+2:]))
 			utime, _ := strconv.Atoi(f[11])

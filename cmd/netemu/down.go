@@ -14,13 +14,14 @@ import (
 func newDownCmd(g *globals) *cobra.Command {
 	var all bool
 	var machine string
-	var allMachines bool
+	var allMachines, missingOK bool
 	var output outputFormat
 	cmd := &cobra.Command{
 		Use:   "down [LAB]",
 		Short: "Remove a lab: processes, namespaces, files (works after a crash)",
 		Long: "Removes a lab: its processes, namespaces, links and files, also after a crash.\n" +
-			"Naming a lab that is not up is an error (exit 1); `down --all` removes whatever is up.",
+			"Naming a lab that is not up is an error (exit 1: a misspelt name would otherwise pass\n" +
+			"unnoticed) unless --missing-ok; `down --all` removes whatever is up.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := g.labArg(args)
@@ -56,6 +57,8 @@ func newDownCmd(g *globals) *cobra.Command {
 				for _, r := range reports {
 					if r.WasUp {
 						fmt.Printf("%s (%s)\n", r, time.Since(started).Round(100*time.Millisecond))
+					} else if missingOK {
+						fmt.Println(r)
 					}
 				}
 			}
@@ -63,7 +66,7 @@ func newDownCmd(g *globals) *cobra.Command {
 				return err
 			}
 			// A lab named but not up: the name is probably wrong.
-			if name != "" && !all {
+			if name != "" && !all && !missingOK {
 				wasUp := len(reports) > 0
 				for _, r := range reports {
 					wasUp = wasUp && r.WasUp
@@ -77,6 +80,7 @@ func newDownCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "remove every lab on this machine")
+	cmd.Flags().BoolVar(&missingOK, "missing-ok", false, "a lab that is not up is no error (for cleanup scripts)")
 	cmd.Flags().StringVar(&machine, "machine", "", "remove only this machine's share of a multi-host lab")
 	cmd.Flags().BoolVar(&allMachines, "all-machines", false, "with FILE instead of LAB: run `down --machine M` on every machine of the file over ssh, in parallel")
 	return withOutput(cmd, &output)

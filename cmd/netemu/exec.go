@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
 )
 
@@ -25,8 +26,9 @@ func newExecCmd(g *globals) *cobra.Command {
 				return err
 			}
 			// Replaces this process: stdin, the terminal and the exit
-			// status belong to the command.
-			return nodes.Exec(st, node, argv...)
+			// status belong to the command. In an FRR lab a bare vtysh
+			// finds the router's daemons.
+			return nodes.Exec(st, node, lab.ExecArgv(st, node, argv)...)
 		},
 	}
 	// Everything after NODE belongs to the command, with or without "--".
