@@ -358,27 +358,6 @@ func sameNetns(pid int, path string) bool {
 	return a.Ino == b.Ino
 }
 
-// A delay on a link needs netem; this kernel may lack it, and then `up`
-// says so before building anything.
-func TestFoundationNetemMissing(t *testing.T) {
-	labtest.RequireRoot(t)
-	probe := exec.Command("unshare", "--net", "sh", "-c", "ip link set lo up && tc qdisc add dev lo root netem delay 1ms")
-	if probe.Run() == nil {
-		t.Skip("this kernel has netem: the missing-netem message cannot be shown here")
-	}
-	lab := labtest.UniqueName("fnetem")
-	src := strings.Replace(string(twoHostsHCL(lab)), `bandwidth = "10mbit"`, `delay = "10ms"`, 1)
-	_, errs, err := runNetemu(t, "up", labtest.WriteFile(t, lab+".hcl", []byte(src)))
-	if err == nil {
-		runNetemu(t, "down", lab)
-		t.Fatal("up with a delay succeeded on a kernel without netem")
-	}
-	if !strings.Contains(errs, "link r1–h2: delay/loss need the netem qdisc, which this kernel lacks (sch_netem)") {
-		t.Errorf("stderr: %s", errs)
-	}
-	labtest.AssertGone(t, lab)
-}
-
 // exec passes stdin and the terminal through: a program inside a node
 // reads the caller's stdin and sees a tty when the caller has one.
 func TestFoundationExecTerminal(t *testing.T) {

@@ -117,7 +117,9 @@ func NetemQdisc(attrs netlink.QdiscAttrs, p Plan) *netlink.Netem {
 }
 
 // TBF is a token bucket at rate bits/s: a burst of 10 ms (at least two
-// full frames) and a queue of 50 ms.
+// full frames) and a queue of 50 ms but at least 64 full frames, so that
+// at low rates a TCP window's burst (the delay line releases frames that
+// arrived together at once) is queued rather than dropped.
 func TBF(attrs netlink.QdiscAttrs, rate uint64) *netlink.Tbf {
 	bytes := rate / 8
 	burst := uint32(max(bytes/100, 3200))
@@ -125,7 +127,7 @@ func TBF(attrs netlink.QdiscAttrs, rate uint64) *netlink.Tbf {
 		QdiscAttrs: attrs,
 		Rate:       bytes,
 		Buffer:     netlink.Xmittime(bytes, burst),
-		Limit:      burst + uint32(bytes/20),
+		Limit:      burst + uint32(max(bytes/20, 64*1514)),
 	}
 }
 
