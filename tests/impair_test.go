@@ -49,7 +49,10 @@ func pingStats(t *testing.T, labName, node, addr string, count int) (minRTT, avg
 	if m == nil {
 		t.Fatalf("ping output: %s", out)
 	}
-	ms := func(s string) time.Duration { f, _ := strconv.ParseFloat(s, 64); return time.Duration(f * float64(time.Millisecond)) }
+	ms := func(s string) time.Duration {
+		f, _ := strconv.ParseFloat(s, 64)
+		return time.Duration(f * float64(time.Millisecond))
+	}
 	return ms(m[1]), ms(m[2])
 }
 
