@@ -317,6 +317,47 @@ curl -s -w '\n%{http_code}' -H "X-aws-ec2-metadata-token: $T" http://169.254.169
 	}
 	t.Run("imds", func(t *testing.T) { checkIMDS(t, webIP, webName) })
 
+	t.Run("imds hop limit", func(t *testing.T) {
+		// A container behind the instance (its own namespace, routed and
+		// masqueraded by web as Docker does) reaches the VPC's resolver but
+		// gets nothing from the metadata service: its answers leave with
+		// TTL 1 and die at web, one hop short.
+		ctr := labtest.UniqueName("ctr")
+		webNS := labpath.NetnsName(lab, "web")
+		t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ctr).Run() })
+		for _, argv := range [][]string{
+			{"ip", "netns", "add", ctr},
+			{"ip", "-n", ctr, "link", "add", "eth0", "type", "veth", "peer", "name", "ctr0", "netns", webNS},
+			{"ip", "-n", ctr, "addr", "add", "172.31.255.2/24", "dev", "eth0"},
+			{"ip", "-n", ctr, "link", "set", "eth0", "up"},
+			{"ip", "-n", ctr, "link", "set", "lo", "up"},
+			{"ip", "-n", ctr, "route", "add", "default", "via", "172.31.255.1"},
+			{"ip", "-n", webNS, "addr", "add", "172.31.255.1/24", "dev", "ctr0"},
+			{"ip", "-n", webNS, "link", "set", "ctr0", "up"},
+		} {
+			if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+				t.Fatalf("%v: %v\n%s", argv, err, out)
+			}
+		}
+		execIn(t, lab, "web", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+		execIn(t, lab, "web", "iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "172.31.255.0/24", "-o", "eth0", "-j", "MASQUERADE")
+		inCtr := func(argv ...string) (string, error) {
+			out, err := exec.Command("ip", append([]string{"netns", "exec", ctr}, argv...)...).CombinedOutput()
+			return string(out), err
+		}
+		if out, err := inCtr("dig", "+short", "+time=2", "@10.0.0.2", "ip-10-0-1-20.ec2.internal"); err != nil || strings.TrimSpace(out) != "10.0.1.20" {
+			t.Fatalf("the container cannot reach the VPC's resolver through web: %v %q", err, out)
+		}
+		out, err := inCtr("curl", "-s", "-m", "3", "-X", "PUT", "-H", "X-aws-ec2-metadata-token-ttl-seconds: 60", "http://169.254.169.254/latest/api/token")
+		if err == nil {
+			t.Fatalf("a container behind web got a metadata token: %q", out)
+		}
+		// web itself still gets one.
+		if body, code := imds(t, "/latest/meta-data/local-ipv4", true); code != "200" || body != "10.0.1.10" {
+			t.Fatalf("web after the container's try: %s %q", code, body)
+		}
+	})
+
 	t.Run("time sync", func(t *testing.T) {
 		var tracking string
 		labtest.Eventually(t, 30*time.Second, func() error {

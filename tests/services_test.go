@@ -362,7 +362,8 @@ func TestServicesInOwnNamespaces(t *testing.T) {
 	t.Run("smtp banner", func(t *testing.T) {
 		for node, host := range map[string]string{"web": "ip-10-0-1-10", "db": "ip-10-0-2-20"} {
 			out, err := l.in(node, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/25; head -1 <&3")
-			if err != nil || !strings.HasPrefix(out, "220 "+host+" ESMTP OpenSMTPD") {
+			// sendmail, the default MTA, greets with the qualified name.
+			if err != nil || !strings.HasPrefix(out, "220 "+host+".ec2.internal ESMTP Sendmail") {
 				t.Errorf("smtp banner in %s: %q %v", node, out, err)
 			}
 		}
@@ -485,14 +486,15 @@ instance "app" {
 		ps, _ = execErr(t, lab, "app", "ps", "-C", "sleep", "-o", "pid=,user=,args=")
 		return strings.Contains(ps, "ec2-user") && strings.Contains(ps, "sleep 1000")
 	}))
-	// ps sees every process of the machine (no pid namespace): take ours.
+	// The instance has its own PID namespace: read its /proc from inside.
 	pid := ""
 	for _, line := range strings.Split(ps, "\n") {
 		if f := strings.Fields(line); len(f) >= 3 && f[1] == "ec2-user" && strings.Contains(line, "sleep 1000") {
 			pid = f[0]
 		}
 	}
-	env, err := os.ReadFile("/proc/" + pid + "/environ")
+	envOut, err := execErr(t, lab, "app", "cat", "/proc/"+pid+"/environ")
+	env := []byte(envOut)
 	if err != nil || !bytes.Contains(env, []byte("GREETING=hi\x00")) {
 		t.Errorf("sleeper's environment lacks GREETING=hi: %q %v", env, err)
 	}

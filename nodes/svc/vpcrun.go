@@ -226,8 +226,14 @@ func startInstanceSystem(ctx context.Context, in *instance) error {
 	if err != nil {
 		return fmt.Errorf("node %q: dhclient: %w", n.Name, err)
 	}
-	if err := waitDefaultRoute(ctx, in, ifc, ps.LogFile); err != nil {
-		return err
+	// The lease comes from the VPC router: wait for it when this share
+	// runs the router (its services started first). In a multi-host lab
+	// the router may come up later on another machine; dhclient keeps
+	// asking until it answers.
+	if isLocal(st, st.Model.VPC(n.VPC).Router) {
+		if err := waitDefaultRoute(ctx, in, ifc, ps.LogFile); err != nil {
+			return err
+		}
 	}
 	ch := nodes.ProcessSpec{Name: ProcChronyd, Restart: true, Command: []string{"setpriv", "--bounding-set=-sys_time", "--",
 		progChronyd.Path, "-d", "-x", "-f", in.path("system", "chrony.conf")}}
