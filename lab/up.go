@@ -69,6 +69,12 @@ const (
 	EventBuilt
 	// EventRollback: a stage failed (Event.Err); the share is torn down.
 	EventRollback
+	// EventProgress: within Event.Stage, Done of Total Event.What are
+	// ready ("agents": agents answering; "routers": routers whose
+	// sessions and neighbours are up); Event.Detail may say what is
+	// still awaited. Sent when a count changes, and at least every few
+	// seconds while a stage waits, so a big lab shows it is alive.
+	EventProgress
 )
 
 // Event is one step of Up's progress.
@@ -78,8 +84,11 @@ type Event struct {
 	Share   string
 	Machine string
 	Stage   string
-	// Done and Total count the build's steps (EventBuilt).
+	// Done and Total count the build's steps (EventBuilt) or What
+	// (EventProgress).
 	Done, Total int
+	What        string
+	Detail      string
 	Result      *UpResult
 	Err         error
 }
@@ -122,6 +131,14 @@ func stages() []stage {
 		peersStage(),
 		frrStage(),
 		convergeStage(),
+	}
+}
+
+// progress emits an EventProgress of the running stage.
+func (r *upRun) progress(stage, what string, done, total int, detail string) {
+	if r.opts.Progress != nil {
+		r.opts.Progress(Event{Kind: EventProgress, Share: labpath.ShareName(r.lab.Name, r.machine), Machine: r.machine,
+			Stage: stage, What: what, Done: done, Total: total, Detail: detail})
 	}
 }
 

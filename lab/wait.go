@@ -24,6 +24,10 @@ type WaitOptions struct {
 	// timers when 0).
 	Quiet time.Duration
 	Log   hclog.Logger
+	// Progress, when set, sees after every check how many of the total
+	// routers have all their sessions and neighbours up, and the first
+	// problem left ("" when only the quiet period is missing).
+	Progress func(done, total int, detail string)
 }
 
 // WaitResult is a converged share.
@@ -118,6 +122,9 @@ func Wait(ctx context.Context, st *nodes.State, o WaitOptions) (*WaitResult, err
 	if timeout <= 0 {
 		timeout = DefaultWaitTimeout(lab.Timers)
 	}
+	// A big lab converges slower on a small machine: 100 ms a router
+	// more (a thousand routers: 100 s), so `up` waits rather than fails.
+	defaultTimeout := o.Timeout <= 0
 	var agents []string
 	for _, n := range converge.AgentNodes(lab) {
 		if slices.Contains(st.Nodes, n) {
@@ -131,10 +138,14 @@ func Wait(ctx context.Context, st *nodes.State, o WaitOptions) (*WaitResult, err
 			return nil, err
 		}
 	}
+	if defaultTimeout {
+		timeout += time.Duration(len(agents)) * 100 * time.Millisecond
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	log = log.Named("wait")
 	lastSummary := ""
+	lastDone, lastReport := -1, time.Time{}
 	res, took, err := converge.Wait(ctx, lab, converge.WaitOptions{
 		Nodes:   agents,
 		NodeDir: st.NodeDir,
@@ -145,6 +156,20 @@ func Wait(ctx context.Context, st *nodes.State, o WaitOptions) (*WaitResult, err
 			if s := r.Summary(); s != lastSummary {
 				log.Debug("not converged yet", "state", s)
 				lastSummary = s
+			}
+			if o.Progress != nil {
+				bad := map[string]bool{}
+				detail := ""
+				for _, p := range r.Problems {
+					bad[p.Node] = true
+					if detail == "" {
+						detail = p.String()
+					}
+				}
+				if done := len(agents) - len(bad); done != lastDone || time.Since(lastReport) >= 2*time.Second {
+					o.Progress(done, len(agents), detail)
+					lastDone, lastReport = done, time.Now()
+				}
 			}
 		},
 	})
@@ -216,7 +241,8 @@ func convergeStage() stage {
 			if r.lab.Daemons == topo.DaemonsNone {
 				return nil
 			}
-			res, err := Wait(ctx, r.state, WaitOptions{Timeout: r.opts.ConvergeTimeout, Log: r.log})
+			res, err := Wait(ctx, r.state, WaitOptions{Timeout: r.opts.ConvergeTimeout, Log: r.log,
+				Progress: func(done, total int, detail string) { r.progress(StageConverge, "routers", done, total, detail) }})
 			if err != nil {
 				return err
 			}

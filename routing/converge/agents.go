@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -101,19 +102,46 @@ func parseBGPSessions(raw json.RawMessage) []BGPSession {
 	return out
 }
 
-// Gather asks every listed agent at once.
+// gatherWorkers bounds how many agents are asked at once, per CPU: a
+// thousand agents asked at the same moment each wake, answer four HTTP
+// requests and go back to sleep, and the burst starves them all past the
+// ask's deadline ("agent unreachable") on a small machine.
+const gatherWorkers = 8
+
+// Gather asks every listed agent, a few at a time.
 func Gather(ctx context.Context, stateDir func(node string) string, nodes []string) []View {
 	views := make([]View, len(nodes))
+	work := make(chan int)
 	var wg sync.WaitGroup
-	for i, n := range nodes {
+	for range min(len(nodes), gatherWorkers*runtime.NumCPU()) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			views[i] = Ask(ctx, n, stateDir(n))
+			for i := range work {
+				views[i] = Ask(ctx, nodes[i], stateDir(nodes[i]))
+			}
 		}()
 	}
+	for i := range nodes {
+		work <- i
+	}
+	close(work)
 	wg.Wait()
 	return views
+}
+
+// pollFor is the interval between checks of n agents when none is given:
+// 200 ms for a small lab, growing by 2 ms an agent, so the checks of a
+// big lab do not become its main load.
+func pollFor(n int) time.Duration {
+	return max(200*time.Millisecond, time.Duration(n)*2*time.Millisecond)
+}
+
+// askTimeoutFor bounds one round of questions to n agents: 2 s, plus
+// 20 ms an agent, since a loaded machine answers a round of a thousand
+// agents in seconds.
+func askTimeoutFor(n int) time.Duration {
+	return 2*time.Second + time.Duration(n)*20*time.Millisecond
 }
 
 // WaitOptions tune Wait.
@@ -130,7 +158,7 @@ type WaitOptions struct {
 	Quiet time.Duration
 	// Faults reads the faults in force; nil means none.
 	Faults func() (Faults, error)
-	// Poll is the interval between checks (200 ms when 0).
+	// Poll is the interval between checks (pollFor the node count when 0).
 	Poll time.Duration
 	// Progress, when set, sees every check's result.
 	Progress func(Result)
@@ -165,7 +193,7 @@ func Wait(ctx context.Context, lab *topo.Lab, o WaitOptions) (Result, time.Durat
 	}
 	poll := o.Poll
 	if poll <= 0 {
-		poll = 200 * time.Millisecond
+		poll = pollFor(len(o.Nodes))
 	}
 	start := now()
 	var last Result
@@ -185,7 +213,7 @@ func Wait(ctx context.Context, lab *topo.Lab, o WaitOptions) (Result, time.Durat
 		}
 		// A deadline that falls in the middle of asking must not turn into
 		// "agent unreachable": the round finishes, then the deadline wins.
-		askCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		askCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), askTimeoutFor(len(o.Nodes)))
 		var views []View
 		if o.Ask != nil {
 			views = make([]View, len(o.Nodes))
