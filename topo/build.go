@@ -231,6 +231,7 @@ func (b *builder) buildLab(f *fileHCL) {
 		b.errf(b.label(raw.DefRange, 0), "Invalid lab name", "lab %s", p)
 	}
 	l.Description = str(raw.Description)
+	l.BFD = b.bfd(raw.BFD)
 	if raw.Timers != nil {
 		if p := oneOf("timers", *raw.Timers, TimersRFC, TimersFast); p != "" {
 			b.errf(attr(raw.Body, "timers", raw.DefRange), "Invalid timers", "%s", p)
@@ -344,6 +345,7 @@ func (b *builder) buildASes(f *fileHCL) {
 			}
 			as.RIPAuth = auth
 		}
+		as.BFD = b.bfd(r.BFD)
 		b.lab.ASes = append(b.lab.ASes, as)
 	}
 }

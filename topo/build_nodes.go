@@ -171,6 +171,7 @@ func (b *builder) buildLinks(f *fileHCL) {
 				}
 			}
 		}
+		k.BFD = b.bfd(r.BFD)
 		pl.link = k
 		if ok {
 			b.links = append(b.links, pl)

@@ -55,6 +55,10 @@ type Lab struct {
 	Machines       []*Machine       `json:"machines,omitempty"`
 	PrefixLists    []*PrefixList    `json:"prefix_lists,omitempty"`
 	Policies       []*Policy        `json:"policies,omitempty"`
+
+	// BFD is the lab's bfd block (nil: none); BFDForLink and BFDForAS say
+	// which block covers a session.
+	BFD *BFD `json:"bfd,omitempty"`
 }
 
 // Timers are the protocol timers a lab runs with.
@@ -89,6 +93,8 @@ type AS struct {
 	RouteReflectors  []string  `json:"route_reflectors,omitempty"`
 	ReflectorsPicked bool      `json:"route_reflectors_picked,omitempty"`
 	Range            hcl.Range `json:"-"`
+	// BFD is the AS's bfd block: its inside links and iBGP sessions.
+	BFD *BFD `json:"bfd,omitempty"`
 }
 
 // RIPAuth is RIPv2 authentication for every router of an AS.
@@ -196,6 +202,8 @@ type Link struct {
 	// Relationship is B's role seen from A for BGP policy:
 	// "customer", "peer", "provider" or "".
 	Relationship string `json:"relationship,omitempty"`
+	// BFD is the link's own bfd block.
+	BFD *BFD `json:"bfd,omitempty"`
 	// Implicit links come from a vpc, not from a link block.
 	Implicit bool      `json:"implicit,omitempty"`
 	Range    hcl.Range `json:"-"`

@@ -35,6 +35,7 @@ type labHCL struct {
 	LoopbackPool *string   `hcl:"loopback_pool,optional"`
 	VXLANPort    *int      `hcl:"vxlan_port,optional"`
 	Region       *string   `hcl:"region,optional"`
+	BFD          *bfdHCL   `hcl:"bfd,block"`
 	Body         hcl.Body  `hcl:",body"`
 	DefRange     hcl.Range `hcl:",def_range"`
 }
@@ -45,6 +46,7 @@ type asHCL struct {
 	IGP      *string     `hcl:"igp,optional"`
 	Prefixes []string    `hcl:"prefixes,optional"`
 	RIPAuth  *ripAuthHCL `hcl:"rip_auth,block"`
+	BFD      *bfdHCL     `hcl:"bfd,block"`
 	// RouteReflectors: nil takes the default (see reflectorsDefault); an
 	// empty list forces a full mesh.
 	RouteReflectors *[]string `hcl:"route_reflectors,optional"`
@@ -129,6 +131,7 @@ type linkHCL struct {
 	Reorder      *string   `hcl:"reorder,optional"`
 	Corrupt      *string   `hcl:"corrupt,optional"`
 	Relationship *string   `hcl:"relationship,optional"`
+	BFD          *bfdHCL   `hcl:"bfd,block"`
 	Body         hcl.Body  `hcl:",body"`
 	DefRange     hcl.Range `hcl:",def_range"`
 }
