@@ -75,6 +75,13 @@ func SetImpair(ctx context.Context, o ImpairOptions) (*LinkImpairment, error) {
 		return nil, err
 	}
 	l := sp.Link
+	// A silent link's blackhole sits where a rate's tbf would go: changing
+	// the qdiscs under it could end the fault half-way.
+	if ff, err := fault.Load(st.Dir); err == nil {
+		if x := ff.LinkFault(o.A, o.B); x != nil && x.Kind == fault.KindLinkSilent {
+			return nil, fmt.Errorf("link %s–%s is silenced (link down --silent): run `netemu link up %s %s` first", l.A.Node, l.B.Node, o.A, o.B)
+		}
+	}
 	f, err := impair.Load(st.Dir)
 	if err != nil {
 		return nil, err

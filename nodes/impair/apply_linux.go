@@ -216,6 +216,11 @@ func ensureTap(h *inns.Handle, e End, link netlink.Link) (int, error) {
 	if err := h.LinkSetMTU(tap, link.Attrs().MTU); err != nil {
 		return 0, fmt.Errorf("node %q: %s mtu: %w", e.Node, name, err)
 	}
+	// Room for a burst while the line is busy: the TAP's queue is where
+	// frames wait for the line to read them.
+	if err := h.LinkSetTxQLen(tap, 10000); err != nil {
+		return 0, fmt.Errorf("node %q: %s txqueuelen: %w", e.Node, name, err)
+	}
 	if err := h.LinkSetARPOff(tap); err != nil {
 		return 0, fmt.Errorf("node %q: %s noarp: %w", e.Node, name, err)
 	}

@@ -74,11 +74,18 @@ func RunLine(ctx context.Context, o LineOptions) error {
 			}
 			frame := append([]byte(nil), buf[:n]...)
 			mu.Lock()
+			head, had := line.Next()
 			line.Push(time.Now(), frame)
+			next, _ := line.Next()
 			mu.Unlock()
-			select {
-			case wake <- struct{}{}:
-			default:
+			// The sender sleeps until the head's time: only a new head
+			// (an empty line, a reordered or jittered-early frame) needs
+			// to wake it, which saves a wake-up per frame at a steady delay.
+			if !had || next.Before(head) {
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
 			}
 		}
 	}()

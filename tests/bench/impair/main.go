@@ -174,6 +174,12 @@ func bench(lossPkts int) error {
 	if _, err := run("link", "set", "h1", "r1", "--clear"); err != nil {
 		return err
 	}
+	// What the machine and iperf3 manage with a plain wire, for scale.
+	got, lost, err := iperfUDP(100000)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d\t%.0f\t%.1f%%\t-\t-\tplain wire\t\n", 100000, got, lost)
 	for _, pps := range []int{10000, 100000} {
 		mech, err := set("--delay", "1ms")
 		if err != nil {
