@@ -18,6 +18,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/netemu/netemu/nodes/impair"
 	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/topo"
@@ -497,14 +498,7 @@ func (b *builder) shape(h *netlink.Handle, n *topo.Node, ifc *topo.Interface, li
 		return nil
 	}
 	attrs := netlink.QdiscAttrs{LinkIndex: link.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT}
-	rate := l.Bandwidth / 8 // bytes per second
-	burst := uint32(max(rate/100, 3200))
-	q := &netlink.Tbf{
-		QdiscAttrs: attrs,
-		Rate:       rate,
-		Buffer:     netlink.Xmittime(rate, burst),
-		Limit:      burst + uint32(rate/20),
-	}
+	q := impair.TBF(attrs, l.Bandwidth) // the same tbf as `link set --rate`
 	if err := h.QdiscReplace(q); err != nil {
 		return fmt.Errorf("node %q: shape %s (link %s): %w", n.Name, ifc.Name, linkName(l), err)
 	}
