@@ -34,6 +34,8 @@ type Config struct {
 	BGP *bgp.Config `json:"bgp,omitempty"`
 	// OSPF is nil when the router runs no OSPF.
 	OSPF *ospf.Config `json:"ospf,omitempty"`
+	// BFD lists the router's BFD sessions (empty without bfd blocks).
+	BFD []BFDSession `json:"bfd,omitempty"`
 }
 
 // Interface is one of the router's interfaces as the model describes it.

@@ -74,6 +74,11 @@ func newDaemons(cfg *Config, log hclog.Logger, fibw fib.FIB, events routing.Emit
 		}
 		ds = append(ds, d)
 	}
+	if d, err := newBFD(cfg, log, events, ds); err != nil {
+		return nil, err
+	} else if d != nil {
+		ds = append(ds, d)
+	}
 	return ds, nil
 }
 

@@ -32,6 +32,7 @@ func ConfigFor(lab *topo.Lab, node string) (*Config, error) {
 	if cfg.OSPF, err = ospfConfigFor(lab, n); err != nil {
 		return nil, err
 	}
+	cfg.BFD = bfdConfigFor(lab, n, cfg)
 	return cfg, nil
 }
 

@@ -77,6 +77,9 @@ type neighbour struct {
 	lastSeq   uint32
 	packets   uint64
 	bad       map[Reason]uint64
+	// bfdDown: BFD says the path to it failed; its responses are
+	// ignored until BFD is Up again (rip/bfd.go).
+	bfdDown bool
 }
 
 type ifaceState struct {
@@ -409,6 +412,10 @@ func (e *engine) handle(now time.Time, d Datagram) {
 		return
 	}
 	n := e.neighbour(now, src, d.Iface)
+	if n.bfdDown {
+		e.drop(now, d.Src, d.Iface, errorf(ReasonBFDDown, "BFD session to %s is down", src))
+		return
+	}
 	if p.Auth != nil && p.Auth.Type == AuthMD5 {
 		// RFC 4822: sequence numbers never decrease, unless the neighbour
 		// restarted (silent for a timeout).
