@@ -274,6 +274,12 @@ func CheckKernel(l *topo.Lab, machine string) error {
 	if err != nil {
 		return err
 	}
+	return kernelDiags(links, k)
+}
+
+// kernelDiags is CheckKernel's verdict on links for kernel k: one
+// diagnostic at each link this kernel cannot impair.
+func kernelDiags(links []*topo.Link, k impair.Kernel) error {
 	var diags hcl.Diagnostics
 	for _, x := range links {
 		if err := k.Can(impair.PlanFor(x.Impairment(), k.Netem)); err != nil {
