@@ -156,6 +156,11 @@ func changeInstance(ctx context.Context, o InstanceOptions, start bool) (*Instan
 		if err := aws.Save(st.Dir); err != nil {
 			return res, err
 		}
+		// A stopped instance has no public name; the VPC's DNS and metadata
+		// on this machine follow.
+		if err := svc.RefreshNames(st); err != nil {
+			return res, fmt.Errorf("stop %s: names: %w", name, err)
+		}
 		switch pub := aws.PublicIP(name); {
 		case old.IsValid() && elastic:
 			// As on AWS, an Elastic IP stays with the stopped instance.
@@ -176,6 +181,9 @@ func changeInstance(ctx context.Context, o InstanceOptions, start bool) (*Instan
 	}
 	if err := aws.Save(st.Dir); err != nil {
 		return res, err
+	}
+	if err := svc.RefreshNames(st); err != nil {
+		return res, fmt.Errorf("start %s: names: %w", name, err)
 	}
 	if local(name) {
 		if err := svc.StartInstance(ctx, st, svc.NodesRunner{}, name, log); err != nil {

@@ -395,8 +395,14 @@ curl -s -w '\n%{http_code}' -H "X-aws-ec2-metadata-token: $T" http://169.254.169
 	t.Run("stop start", func(t *testing.T) {
 		start := time.Now()
 		netemu(t, "--lab", lab, "instance", "stop", "web")
+		stopped := time.Since(start)
+		// Stopped: no public name, as on AWS.
+		if got := strings.TrimSpace(execIn(t, lab, "mac", "sh", "-c", "getent hosts "+webName+" || true")); got != "" {
+			t.Errorf("a stopped instance's public name resolves: %q", got)
+		}
+		start = time.Now()
 		netemu(t, "--lab", lab, "instance", "start", "web")
-		t.Logf("instance stop/start cycle: %s", time.Since(start))
+		t.Logf("instance stop %s, start %s", stopped, time.Since(start))
 		ip, name := publicName()
 		if ip == webIP {
 			t.Fatalf("public IP unchanged across stop/start: %s", ip)
