@@ -134,12 +134,34 @@ func (kw *KernelWatch) Watch(ctx context.Context, s Sink) error {
 	}
 
 	// The kernel.
-	done := make(chan struct{})
-	defer close(done)
 	counter := newRouteCounter(ctx, kw.Lab.Name, s, log)
 	defer counter.close()
+	mux, err := newNLMux()
+	if err != nil {
+		return err
+	}
+	go func() {
+		err := mux.run(func(e nlEvent) {
+			if e.route {
+				counter.touch(e.node)
+				return
+			}
+			s.Apply(func(m *Model) []Message { return m.SetOper(e.node, e.link, e.up) })
+		}, func(node string) {
+			// Notifications were lost: read the node again.
+			log.Warn("netlink notifications lost, reading the node again", "node", node)
+			counter.touch(node)
+			if h := counter.handle(node); h != nil {
+				_ = listLinks(node, h, s)
+			}
+		})
+		if err != nil {
+			log.Error("netlink notifications", "error", err)
+		}
+	}()
+	defer mux.Close()
 	for _, n := range kw.Nodes {
-		if err := kw.watchNode(n, s, counter, done, log); err != nil {
+		if err := kw.watchNode(n, s, counter, mux); err != nil {
 			return err
 		}
 	}
@@ -221,55 +243,49 @@ func (kw *KernelWatch) routers() []string {
 	return out
 }
 
-// watchNode subscribes to a node's link and route notifications. The
-// netlink sockets are opened inside the namespace by the library, from a
-// locked thread it returns to the host namespace at once.
-func (kw *KernelWatch) watchNode(node string, s Sink, counter *routeCounter, done chan struct{}, log hclog.Logger) error {
-	h, err := inns.Open(labpath.NetnsPath(kw.Lab.Name, node))
+// watchNode adds a node's netlink socket to the multiplexer, opens the
+// handle its routes are counted through, and reports its links as they
+// are now (the socket reports only changes).
+func (kw *KernelWatch) watchNode(node string, s Sink, counter *routeCounter, mux *nlMux) error {
+	path := labpath.NetnsPath(kw.Lab.Name, node)
+	if err := mux.add(node, path); err != nil {
+		return err
+	}
+	h, err := inns.Open(path, unix.NETLINK_ROUTE)
 	if err != nil {
 		return fmt.Errorf("node %q: %w", node, err)
 	}
-	counted := false
-	defer func() {
-		if !counted {
-			h.Close()
-		}
-	}()
-	ns := h.NsHandle()
-	links := make(chan netlink.LinkUpdate, 64)
-	err = netlink.LinkSubscribeWithOptions(links, done, netlink.LinkSubscribeOptions{
-		Namespace: &ns, ListExisting: true,
-		ErrorCallback: func(err error) { log.Warn("link notifications", "node", node, "error", err) },
-	})
-	if err != nil {
-		return fmt.Errorf("node %q: watch links: %w", node, err)
-	}
-	routes := make(chan netlink.RouteUpdate, 256)
-	err = netlink.RouteSubscribeWithOptions(routes, done, netlink.RouteSubscribeOptions{
-		Namespace:     &ns,
-		ErrorCallback: func(err error) { log.Warn("route notifications", "node", node, "error", err) },
-	})
-	if err != nil {
-		return fmt.Errorf("node %q: watch routes: %w", node, err)
-	}
 	counter.add(node, h)
-	counted = true
-	go func() {
-		for u := range links {
-			a := u.Attrs()
-			up := a.Flags&net.FlagUp != 0 && a.RawFlags&unix.IFF_LOWER_UP != 0
-			if u.Header.Type == unix.RTM_DELLINK {
-				up = false
-			}
-			s.Apply(func(m *Model) []Message { return m.SetOper(node, a.Name, up) })
-		}
-	}()
-	go func() {
-		for range routes {
-			counter.touch(node)
-		}
-	}()
+	if err := listLinks(node, h, s); err != nil {
+		return err
+	}
 	counter.touch(node)
+	return nil
+}
+
+// listLinks reports every interface's carrier in node as the kernel has
+// it now.
+func listLinks(node string, h *inns.Handle, s Sink) error {
+	var links []netlink.Link
+	var err error
+	for try := 0; try < 5; try++ {
+		links, err = h.LinkList()
+		if !errors.Is(err, netlink.ErrDumpInterrupted) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("node %q: list links: %w", node, err)
+	}
+	s.Apply(func(m *Model) []Message {
+		var out []Message
+		for _, l := range links {
+			a := l.Attrs()
+			up := a.Flags&net.FlagUp != 0 && a.RawFlags&unix.IFF_LOWER_UP != 0
+			out = append(out, m.SetOper(node, a.Name, up)...)
+		}
+		return out
+	})
 	return nil
 }
 
@@ -297,6 +313,13 @@ func (c *routeCounter) add(node string, h *inns.Handle) {
 	c.mu.Lock()
 	c.handles[node] = h
 	c.mu.Unlock()
+}
+
+// handle is node's handle, nil before add.
+func (c *routeCounter) handle(node string) *inns.Handle {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.handles[node]
 }
 
 func (c *routeCounter) touch(node string) {
