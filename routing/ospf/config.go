@@ -14,8 +14,8 @@ type Config struct {
 	// External are routes redistributed as AS-external-LSAs (type 5);
 	// empty unless the lab asks for redistribution.
 	External []External `json:"external,omitempty"`
-	// SPFDelay is how long after a database change SPF runs, so one
-	// flood of changes costs one run.
+	// SPFDelay is the least time between two SPF runs: a change after a
+	// quiet spell runs SPF at once, a flood of changes is batched.
 	SPFDelay time.Duration `json:"spf_delay"`
 	// MinLSInterval is the least time between two originations of one
 	// LSA (RFC 2328: 5 s); MinLSArrival the least between two accepted

@@ -171,6 +171,7 @@ type engine struct {
 
 	spfAt     time.Time // zero: no SPF pending
 	spfRuns   uint64
+	lastSPF   time.Time
 	origDirty bool      // self-originated LSAs may need updating
 	origRetry time.Time // MinLSInterval held an origination back until then
 	lastSweep time.Time // the last ageDatabase
@@ -1043,9 +1044,16 @@ func (e *engine) next() time.Time {
 	return t
 }
 
+// scheduleSPF asks for an SPF run: at once after a quiet spell, else
+// SPFDelay after the last run, so a flood of changes costs a few runs,
+// not one per LSA, and a single change is routed around without delay.
 func (e *engine) scheduleSPF(now time.Time) {
-	if e.spfAt.IsZero() {
-		e.spfAt = now.Add(e.cfg.SPFDelay)
+	if !e.spfAt.IsZero() {
+		return
+	}
+	e.spfAt = now
+	if t := e.lastSPF.Add(e.cfg.SPFDelay); !e.lastSPF.IsZero() && t.After(now) {
+		e.spfAt = t
 	}
 }
 

@@ -297,6 +297,7 @@ type asbrRoute struct {
 // summaries we originate as an ABR, and the kernel.
 func (e *engine) runSPF(now time.Time) {
 	e.spfRuns++
+	e.lastSPF = now
 	t0 := e.wall()
 	table := map[netip.Prefix]*Route{}
 	for _, a := range e.areas {
