@@ -1,0 +1,105 @@
+package tests
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/routing/converge"
+	"github.com/netemu/netemu/tests/labtest"
+	"github.com/netemu/netemu/topo"
+)
+
+// TestBFDSeedSilentCut: the seed lab with BFD (100 ms × 3) on every
+// session. A silent cut of the transit link mac → web uses is noticed by
+// BFD, which tears the BGP session down at once: the timeline shows BFD's
+// Down, then BGP's session-down for that reason, then the routes moving,
+// and convergence well inside one BGP hold time. The traffic then goes
+// through the other transit.
+func TestBFDSeedSilentCut(t *testing.T) {
+	labtest.RequireRoot(t)
+	src, err := topo.ExampleSource("aws-ssh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab := labtest.UniqueName("bfdseed")
+	hcl := strings.Replace(string(labtest.RenameLab(src, lab)), `timers = "fast"`,
+		"timers = \"fast\"\n  bfd {\n    interval = \"100ms\"\n    multiplier = 3\n  }", 1)
+	if !strings.Contains(hcl, "bfd {") {
+		t.Fatal("the seed lab no longer says timers = \"fast\": place the bfd block elsewhere")
+	}
+	file := labtest.WriteFile(t, lab+".hcl", []byte(hcl))
+	upLab(t, file)
+	hold := st(t, lab).Model.Timers.BGPHold
+
+	before := cvTracePath(t, lab, "mac", "web")
+	via := cvTransit(before)
+	if !cvToAWSVia(before, via) {
+		t.Fatalf("before: %s", before.Format())
+	}
+	// Every BFD session of the eBGP link is Up before the cut.
+	labtest.Eventually(t, 30*time.Second, func() error {
+		tl := timelineJSON(t, netemu(t, "--lab", lab, "events", "-o", "json"))
+		for _, n := range []string{via, "aws-edge"} {
+			if !hasEvent(tl, n, "bfd", routing.EventSessionUp, "") {
+				return fmt.Errorf("no BFD session-up on %s yet", n)
+			}
+		}
+		return nil
+	})
+
+	netemu(t, "--lab", lab, "link", "down", "--silent", via, "aws-edge")
+	out := netemu(t, "--lab", lab, "wait", "--timeout", "30s")
+	t.Logf("after the silent cut: %s", strings.TrimSpace(out))
+	tl := timelineJSON(t, netemu(t, "--lab", lab, "events", "-o", "json"))
+	t.Logf("timeline:\n%s", netemu(t, "--lab", lab, "events"))
+	for _, n := range []string{via, "aws-edge"} {
+		bfdDown := eventIndex(tl, n, "bfd", routing.EventSessionDown, "")
+		bgpDown := eventIndex(tl, n, "bgp", routing.EventSessionDown, "BFD down")
+		if bfdDown < 0 || bgpDown < 0 || bgpDown < bfdDown {
+			t.Errorf("%s: BFD session-down at #%d, BGP session-down for BFD at #%d: want both, BFD first", n, bfdDown, bgpDown)
+		}
+		if i := firstRoutingChange(tl, n); i >= 0 && bfdDown >= 0 && i < bfdDown {
+			t.Errorf("%s: routes moved (#%d) before BFD noticed (#%d)", n, i, bfdDown)
+		}
+	}
+	// BFD, not the hold timer, noticed: convergence well inside it.
+	if tl.Convergence <= 0 || tl.Convergence >= hold {
+		t.Errorf("silent cut with BFD converged in %s, want within (0, %s) (the BGP hold time)", tl.Convergence, hold)
+	}
+	if p := cvTracePath(t, lab, "mac", "web"); !cvToAWSVia(p, cvOther(via)) {
+		t.Fatalf("after the silent cut:\n%s", p.Format())
+	}
+	netemu(t, "--lab", lab, "link", "up", via, "aws-edge")
+	netemu(t, "--lab", lab, "wait", "--timeout", "60s")
+	if p := cvTracePath(t, lab, "mac", "web"); cvPathNodes(p) != cvPathNodes(before) {
+		t.Fatalf("after the repair: %s, want %s", cvPathNodes(p), cvPathNodes(before))
+	}
+}
+
+// eventIndex is the index of node's first event of daemon and kind whose
+// detail contains detail, or -1.
+func eventIndex(tl converge.Timeline, node, daemon string, kind routing.EventKind, detail string) int {
+	for i, e := range tl.Entries {
+		if e.Event.Node == node && e.Event.Daemon == daemon && e.Event.Kind == kind && strings.Contains(e.Event.Detail, detail) {
+			return i
+		}
+	}
+	return -1
+}
+
+func hasEvent(tl converge.Timeline, node, daemon string, kind routing.EventKind, detail string) bool {
+	return eventIndex(tl, node, daemon, kind, detail) >= 0
+}
+
+// firstRoutingChange is the index of node's first RIB or kernel change.
+func firstRoutingChange(tl converge.Timeline, node string) int {
+	for i, e := range tl.Entries {
+		if e.Event.Node == node && e.Event.Kind.IsRoutingChange() {
+			return i
+		}
+	}
+	return -1
+}
