@@ -14,7 +14,7 @@ type Placement struct {
 	Lab      string             `json:"lab"`
 	Port     uint16             `json:"vxlan_port"`
 	Machines []MachinePlacement `json:"machines"`
-	CutLinks []vxlan.Cross      `json:"cut_links"`
+	CutLinks []TunnelReport     `json:"cut_links"`
 }
 
 // MachinePlacement is one machine's nodes.
@@ -34,9 +34,9 @@ type PlacedNode struct {
 // PlacementOf is l's placement; a lab without machines has none (empty
 // lists, never null in JSON).
 func PlacementOf(l *topo.Lab) Placement {
-	p := Placement{Lab: l.Name, Port: vxlan.Port(l), Machines: []MachinePlacement{}, CutLinks: vxlan.CrossLinks(l, "")}
-	if p.CutLinks == nil {
-		p.CutLinks = []vxlan.Cross{}
+	p := Placement{Lab: l.Name, Port: vxlan.Port(l), Machines: []MachinePlacement{}, CutLinks: []TunnelReport{}}
+	for _, c := range vxlan.CrossLinks(l, "") {
+		p.CutLinks = append(p.CutLinks, crossReport(c))
 	}
 	for _, m := range l.Machines {
 		mp := MachinePlacement{Name: m.Name, Address: m.Address, Nodes: []PlacedNode{}}

@@ -82,6 +82,7 @@ type ProcessReport struct {
 type TunnelReport struct {
 	Name          string `json:"name"`
 	VNI           uint32 `json:"vni"`
+	BaseVNI       uint32 `json:"base_vni,omitempty"` // the hashed VNI, when it collided and was moved
 	Port          uint16 `json:"port"`
 	LocalNode     string `json:"local_node"`
 	LocalIface    string `json:"local_iface"`

@@ -97,10 +97,14 @@ func tunnelReports(rs []vxlan.Record) []TunnelReport {
 }
 
 func crossReport(c vxlan.Cross) TunnelReport {
-	return TunnelReport{Name: c.Name, VNI: c.VNI, Port: c.Port,
+	t := TunnelReport{Name: c.Name, VNI: c.VNI, Port: c.Port,
 		LocalNode: c.Local.Node, LocalIface: c.Local.Iface, RemoteNode: c.Remote.Node, RemoteIface: c.Remote.Iface,
 		LocalMachine: c.LocalMachine, RemoteMachine: c.RemoteMachine,
 		LocalAddress: addrText(c.LocalAddr), RemoteAddress: addrText(c.RemoteAddr)}
+	if c.BaseVNI != c.VNI {
+		t.BaseVNI = c.BaseVNI
+	}
+	return t
 }
 
 // TableName is a kernel routing table as `ip route` names it.

@@ -60,11 +60,11 @@ func printPlacement(w io.Writer, nodes int, p lab.Placement) {
 	fmt.Fprintf(w, "cut links: %d (vxlan udp/%d)\n", len(p.CutLinks), p.Port)
 	for _, c := range p.CutLinks {
 		moved := ""
-		if c.VNI != c.BaseVNI {
+		if c.BaseVNI != 0 {
 			moved = fmt.Sprintf("  (hash %d collided: moved)", c.BaseVNI)
 		}
-		fmt.Fprintf(w, "  %s:%s (%s) – %s:%s (%s)  VNI %d%s\n", c.Local.Node, c.Local.Iface, c.LocalMachine,
-			c.Remote.Node, c.Remote.Iface, c.RemoteMachine, c.VNI, moved)
+		fmt.Fprintf(w, "  %s:%s (%s) – %s:%s (%s)  VNI %d%s\n", c.LocalNode, c.LocalIface, c.LocalMachine,
+			c.RemoteNode, c.RemoteIface, c.RemoteMachine, c.VNI, moved)
 	}
 	if anyPlaced {
 		fmt.Fprintln(w, "* placed by netemu (not pinned in the file)")
