@@ -3,11 +3,11 @@ package impair
 import (
 	"context"
 	"encoding/binary"
-	"errors"
+
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -28,7 +28,8 @@ type LineOptions struct {
 
 // RunLine moves frames from the TAP to the end, each after its delay,
 // until ctx ends. Frames waiting when it ends are dropped, as a netem
-// qdisc's are when it is replaced.
+// qdisc's are when it is replaced. It is meant for a process of its own
+// (`netemu link delay-line`), which exits when it returns.
 func RunLine(ctx context.Context, o LineOptions) error {
 	log := o.Log
 	if log == nil {
@@ -42,7 +43,8 @@ func RunLine(ctx context.Context, o LineOptions) error {
 	if err != nil {
 		return fmt.Errorf("delay line: %w", err)
 	}
-	defer tap.Close()
+	// The TAP stays open until the process ends: a read may still be
+	// blocked on it when RunLine returns (see the reader below).
 	out, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0) // protocol 0: receives nothing
 	if err != nil {
 		return fmt.Errorf("delay line: packet socket: %w", err)
@@ -58,15 +60,19 @@ func RunLine(ctx context.Context, o LineOptions) error {
 	wake := make(chan struct{}, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		<-ctx.Done()
-		tap.Close() // unblocks the read
-	}()
 	readErr := make(chan error, 1)
 	go func() {
+		// A blocking read on a thread of its own: one system call per
+		// frame, where the runtime's poller would add a wake-up and an
+		// EAGAIN per frame at a few thousand frames a second. The process
+		// ends when RunLine returns, which ends a read still blocked.
+		runtime.LockOSThread()
 		buf := make([]byte, 65536)
 		for {
-			n, err := tap.Read(buf)
+			n, err := unix.Read(tap, buf)
+			if err == unix.EINTR || err == unix.EAGAIN {
+				continue
+			}
 			if err != nil {
 				readErr <- err
 				cancel()
@@ -122,9 +128,7 @@ func RunLine(ctx context.Context, o LineOptions) error {
 				}
 				select {
 				case err := <-readErr:
-					if !errors.Is(err, os.ErrClosed) {
-						return fmt.Errorf("delay line: read %s: %w", o.Tap, err)
-					}
+					return fmt.Errorf("delay line: read %s: %w", o.Tap, err)
 				default:
 				}
 				return nil
@@ -155,22 +159,22 @@ func send(fd, ifindex int, frame []byte) error {
 	return unix.Sendto(fd, frame, 0, sa)
 }
 
-// openTap attaches to the persistent TAP name (made by Apply). The file
-// is non-blocking so that Close unblocks a Read.
-func openTap(name string) (*os.File, error) {
-	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+// openTap attaches to the persistent TAP name (made by Apply) and
+// returns its descriptor, blocking.
+func openTap(name string) (int, error) {
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open /dev/net/tun: %w", err)
+		return -1, fmt.Errorf("open /dev/net/tun: %w", err)
 	}
 	ifr, err := unix.NewIfreq(name)
 	if err != nil {
 		unix.Close(fd)
-		return nil, err
+		return -1, err
 	}
 	ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI)
 	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("attach to %s: %w", name, err)
+		return -1, fmt.Errorf("attach to %s: %w", name, err)
 	}
-	return os.NewFile(uintptr(fd), "/dev/net/tun:"+name), nil
+	return fd, nil
 }

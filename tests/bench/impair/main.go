@@ -29,13 +29,17 @@ import (
 const what = "impair bench"
 
 var (
-	bin string
-	lab string
+	bin      string
+	lab      string
+	sections string
 )
+
+func want(section string) bool { return strings.Contains(","+sections+",", ","+section+",") }
 
 func main() {
 	flag.StringVar(&bin, "netemu", "", "netemu binary (default: build one)")
 	lossPkts := flag.Int("loss-packets", 10000, "pings per loss measurement")
+	flag.StringVar(&sections, "sections", "delay,loss,rate,cpu", "which tables to measure")
 	flag.Parse()
 	tmp, netemu := benchkit.Prepare(what, "netemu-impair-bench-", bin)
 	defer os.RemoveAll(tmp)
@@ -105,6 +109,28 @@ func bench(lossPkts int) error {
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 
+	if want("delay") {
+		if err := benchDelay(w); err != nil {
+			return err
+		}
+	}
+	if want("loss") {
+		if err := benchLoss(w, lossPkts); err != nil {
+			return err
+		}
+	}
+	if want("rate") {
+		if err := benchRate(w); err != nil {
+			return err
+		}
+	}
+	if want("cpu") {
+		return benchCPU(w)
+	}
+	return nil
+}
+
+func benchDelay(w *tabwriter.Writer) error {
 	fmt.Println("Delay (set on h1–r1, each direction; ping h1 → r1, 100 pings at 20 ms; RTT should be 2 × delay)")
 	fmt.Fprintln(w, "delay\tjitter\texpected RTT\tmin\tavg\tmax\tmdev\tavg error\tmechanism\t")
 	for _, d := range []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 200 * time.Millisecond} {
@@ -127,7 +153,10 @@ func bench(lossPkts int) error {
 		}
 	}
 	w.Flush()
+	return nil
+}
 
+func benchLoss(w *tabwriter.Writer, lossPkts int) error {
 	fmt.Printf("\nLoss (each direction; %d flood pings h1 → r1; a round trip survives both directions)\n", lossPkts)
 	fmt.Fprintln(w, "loss\tsent\treceived\tround-trip loss\texpected\tper direction\tmechanism\t")
 	for _, p := range []float64{1, 10} {
@@ -146,7 +175,10 @@ func bench(lossPkts int) error {
 		fmt.Fprintf(w, "%g%%\t%d\t%d\t%.2f%%\t%.2f%%\t%.2f%%\t%s\t\n", p, sent, got, 100*rt, 100*(1-math.Pow(1-p/100, 2)), 100*(1-math.Sqrt(1-rt)), mech)
 	}
 	w.Flush()
+	return nil
+}
 
+func benchRate(w *tabwriter.Writer) error {
 	fmt.Println("\nRate (iperf3 TCP h1 → h2 for 5 s, through h1–r1)")
 	fmt.Fprintln(w, "rate\twith\tmeasured\tof rate\tmechanism\t")
 	for _, r := range []struct {
@@ -168,7 +200,10 @@ func bench(lossPkts int) error {
 		fmt.Fprintf(w, "%s\t%s\t%.2f Mbit/s\t%.0f%%\t%s\t\n", r.rate, with, bps/1e6, 100*bps/r.bps, mech)
 	}
 	w.Flush()
+	return nil
+}
 
+func benchCPU(w *tabwriter.Writer) error {
 	fmt.Println("\nCPU of the fallback's delay line (delay 1ms; iperf3 UDP h1 → h2, 64-byte payloads, 5 s; one core = 100%)")
 	fmt.Fprintln(w, "offered pps\tachieved pps\tlost\tdelay line CPU\tper packet\tmechanism\t")
 	if _, err := run("link", "set", "h1", "r1", "--clear"); err != nil {
