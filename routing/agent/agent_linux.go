@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"sync"
@@ -85,6 +86,7 @@ func newDaemons(cfg *Config, log hclog.Logger, fibw fib.FIB, events routing.Emit
 // Run runs the agent in the current network namespace until ctx is done.
 func Run(ctx context.Context, cfg *Config, log hclog.Logger) error {
 	log = log.With("node", cfg.Node)
+	tuneMemory(ctx)
 	if cfg.NodeDir == "" {
 		return errors.New("agent: config has no node_dir")
 	}
@@ -125,6 +127,10 @@ func Run(ctx context.Context, cfg *Config, log hclog.Logger) error {
 		mux.Handle("/"+d.Name(), d)
 		mux.Handle("/"+d.Name()+"/", d)
 	}
+	// Profiles of a running agent, for measuring a big lab's cost
+	// (`curl --unix-socket agent.sock http://x/debug/pprof/heap`).
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/status", func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(rw).Encode(Status{Lab: cfg.Lab, Node: cfg.Node, PID: os.Getpid(), Started: started,
