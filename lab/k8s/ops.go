@@ -120,6 +120,9 @@ func (c *Client) SetNode(ctx context.Context, name, node string, stop bool) (*La
 		if n := m.Node(node); n == nil || n.Kind != topo.KindRouter {
 			return fmt.Errorf("%s is not a router of lab %s", node, name)
 		}
+		if m.Daemons == "none" {
+			return fmt.Errorf("lab %s runs no routing daemons (daemons = \"none\"): nothing to stop or start on %s", name, node)
+		}
 		s.StoppedNodes = toggle(s.StoppedNodes, node, stop)
 		return nil
 	})
