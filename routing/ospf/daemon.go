@@ -47,6 +47,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.mu.Lock()
 	d.e.start(d.now())
+	if l, ok := d.e.kernel.(interface {
+		List() ([]netip.Prefix, error)
+	}); ok {
+		if ps, err := l.List(); err != nil {
+			d.log.Warn("list kernel routes left by a previous agent", "error", err)
+		} else {
+			d.e.adopt(d.now(), ps)
+		}
+	}
 	d.mu.Unlock()
 	timer := time.NewTimer(0)
 	defer timer.Stop()

@@ -179,8 +179,12 @@ type engine struct {
 	// the protocol (that is the time passed in).
 	wall func() time.Time
 
-	routes    map[netip.Prefix]*Route // the whole table, connected included
-	installed map[netip.Prefix]*Route // what is in the kernel
+	routes    map[netip.Prefix]*Route       // the whole table, connected included
+	installed map[netip.Prefix]*kernelRoute // what is in the kernel
+	// staleUntil: routes a previous agent left in the kernel (adopted at
+	// start) stay until then unless relearned, so a restart does not cut
+	// traffic while adjacencies form again.
+	staleUntil time.Time
 }
 
 func newEngine(cfg Config, log hclog.Logger, tr Transport, k Kernel, ev routing.Emitter, seed uint64) *engine {
@@ -191,7 +195,7 @@ func newEngine(cfg Config, log hclog.Logger, tr Transport, k Kernel, ev routing.
 	e := &engine{cfg: cfg, log: log, tr: tr, kernel: k, events: ev, rid: cfg.RouterID,
 		rnd:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		byName: map[string]*iface{}, ext: map[Key]*dbEntry{}, bad: map[Reason]uint64{},
-		routes: map[netip.Prefix]*Route{}, installed: map[netip.Prefix]*Route{}, wall: time.Now}
+		routes: map[netip.Prefix]*Route{}, installed: map[netip.Prefix]*kernelRoute{}, wall: time.Now}
 	for _, a := range cfg.Areas {
 		e.areas = append(e.areas, &area{cfg: a, id: a.ID, db: map[Key]*dbEntry{}})
 	}
@@ -965,6 +969,9 @@ func (e *engine) advance(now time.Time) {
 		e.origDirty = true
 	}
 	e.afterInput(now)
+	if e.staleLeft() && !now.Before(e.staleUntil) {
+		e.syncKernel(now)
+	}
 	if !e.spfAt.IsZero() && !now.Before(e.spfAt) {
 		e.spfAt = time.Time{}
 		e.runSPF(now)
@@ -1039,9 +1046,49 @@ func (e *engine) next() time.Time {
 		}
 	}
 	upd(e.spfAt)
+	if e.staleLeft() {
+		upd(e.staleUntil)
+	}
 	upd(e.origRetry)
 	upd(e.ageDue())
 	return t
+}
+
+// kernelRoute is a route the engine put in the kernel, or found there at
+// start (stale).
+type kernelRoute struct {
+	Route
+	stale bool
+}
+
+// adopt takes over OSPF routes a previous agent left in the kernel.
+func (e *engine) adopt(now time.Time, prefixes []netip.Prefix) {
+	dead := time.Duration(0)
+	for _, i := range e.ifaces {
+		if !i.cfg.Passive {
+			dead = max(dead, i.cfg.Dead)
+		}
+	}
+	e.staleUntil = now.Add(dead + 2*e.cfg.MinLSInterval)
+	for _, p := range prefixes {
+		if _, ok := e.installed[p]; !ok {
+			e.installed[p] = &kernelRoute{Route: Route{Prefix: p}, stale: true}
+		}
+	}
+}
+
+// staleLeft reports whether adopted routes wait for their deadline.
+func (e *engine) staleLeft() bool {
+	if e.staleUntil.IsZero() {
+		return false
+	}
+	for _, r := range e.installed {
+		if r.stale {
+			return true
+		}
+	}
+	e.staleUntil = time.Time{}
+	return false
 }
 
 // scheduleSPF asks for an SPF run: at once after a quiet spell, else

@@ -665,3 +665,24 @@ func TestExternalType1AndNetworkFlush(t *testing.T) {
 		t.Fatalf("b still originates the network-LSA with no neighbour")
 	}
 }
+
+func TestAdoptStaleRoutes(t *testing.T) {
+	n := chain(t)
+	// A previous agent of a left these in the kernel.
+	k := n.kernels["a"]
+	old := []netip.Prefix{netip.MustParsePrefix("3.3.3.3/32"), netip.MustParsePrefix("10.99.0.0/24")}
+	for _, p := range old {
+		k.routes[p] = Route{Prefix: p, NextHops: []NextHop{{Iface: "eth0", Addr: netip.MustParseAddr("10.0.1.2")}}}
+	}
+	n.start()
+	n.routers["a"].adopt(n.now, old)
+	n.run(3 * time.Second)
+	// Relearned: replaced by the new agent's; the other kept meanwhile.
+	n.wantRoute("a", "3.3.3.3/32", 20, "eth0/10.0.1.2")
+	if _, ok := n.route("a", "10.99.0.0/24"); !ok {
+		t.Fatal("stale route removed before adjacencies could relearn it")
+	}
+	n.run(10 * time.Second)
+	n.wantNoRoute("a", "10.99.0.0/24")
+	n.wantRoute("a", "3.3.3.3/32", 20, "eth0/10.0.1.2")
+}

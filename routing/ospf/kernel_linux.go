@@ -252,3 +252,26 @@ func (k *NetlinkKernel) Delete(prefixes []netip.Prefix) error {
 	}
 	return k.run(unix.RTM_DELROUTE, 0, reqs, unix.ESRCH, unix.ENOENT)
 }
+
+// List is every OSPF route in the main table (a previous agent's, at
+// start).
+func (k *NetlinkKernel) List() ([]netip.Prefix, error) {
+	rs, err := k.h.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_MAIN, Protocol: ProtoOSPF},
+		netlink.RT_FILTER_TABLE|netlink.RT_FILTER_PROTOCOL)
+	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+		return nil, fmt.Errorf("ospf: list kernel routes: %w", err)
+	}
+	var out []netip.Prefix
+	for _, r := range rs {
+		if r.Dst == nil {
+			continue
+		}
+		a, ok := netip.AddrFromSlice(r.Dst.IP.To4())
+		if !ok {
+			continue
+		}
+		bits, _ := r.Dst.Mask.Size()
+		out = append(out, netip.PrefixFrom(a, bits))
+	}
+	return out, nil
+}

@@ -401,7 +401,7 @@ func (e *engine) runSPF(now time.Time) {
 	e.routes = table
 	e.summarise(abr, intraASBR)
 	e.origDirty = true
-	e.syncKernel()
+	e.syncKernel(now)
 	e.events.Emit(routing.Event{Daemon: "ospf", Kind: "spf", Detail: fmt.Sprintf("run %d: %d routes in %s", e.spfRuns, len(table), e.wall().Sub(t0).Round(time.Microsecond))})
 }
 
@@ -485,11 +485,15 @@ func (e *engine) viaArea(r *Route, b *area) bool {
 
 // syncKernel writes the difference between the table and what is
 // installed.
-func (e *engine) syncKernel() {
+func (e *engine) syncKernel(now time.Time) {
 	var add []Route
 	var del []netip.Prefix
+	keepStale := now.Before(e.staleUntil)
 	for p, r := range e.installed {
 		if n := e.routes[p]; n == nil || n.Kind == KindConnected || len(n.NextHops) == 0 {
+			if r.stale && keepStale {
+				continue
+			}
 			del = append(del, p)
 			delete(e.installed, p)
 			e.events.Emit(routing.Event{Daemon: "ospf", Kind: routing.EventRouteWithdraw, Prefix: p, Detail: r.Kind.String()})
@@ -500,15 +504,15 @@ func (e *engine) syncKernel() {
 			continue
 		}
 		o := e.installed[p]
-		if o != nil && o.Cost == r.Cost && o.Cost2 == r.Cost2 && slices.Equal(o.NextHops, r.NextHops) {
+		if o != nil && !o.stale && o.Cost == r.Cost && o.Cost2 == r.Cost2 && slices.Equal(o.NextHops, r.NextHops) {
 			continue
 		}
 		kind := routing.EventRouteAdd
-		if o != nil {
+		if o != nil && !o.stale {
 			kind = routing.EventBestChange
 		}
 		c := *r
-		e.installed[p] = &c
+		e.installed[p] = &kernelRoute{Route: c}
 		add = append(add, c)
 		e.events.Emit(routing.Event{Daemon: "ospf", Kind: kind, Prefix: p,
 			Detail: fmt.Sprintf("%s cost %d via %d paths", r.Kind, r.Cost, len(r.NextHops))})
