@@ -83,6 +83,7 @@ var commandConstructors = []func(*globals) *cobra.Command{
 	newAgentCmd,
 	newRIPCmd,
 	newOSPFCmd,
+	newBFDCmd,
 	newBGPCmd,
 	newLinkCmd,
 	newNodeCmd,
