@@ -1,12 +1,14 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/routing/bfd"
 	"github.com/netemu/netemu/routing/converge"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
@@ -49,6 +51,24 @@ func TestBFDSeedSilentCut(t *testing.T) {
 		}
 		return nil
 	})
+
+	// `netemu bfd` shows them, as a table and as JSON.
+	var bs bfd.Status
+	if err := json.Unmarshal([]byte(netemu(t, "--lab", lab, "bfd", "aws-edge", "-o", "json")), &bs); err != nil {
+		t.Fatal(err)
+	}
+	up := 0
+	for _, s := range bs.Sessions {
+		if s.State == bfd.StateUp && s.TxInterval == 100*time.Millisecond && s.DetectTime == 300*time.Millisecond {
+			up++
+		}
+	}
+	if up < 2 {
+		t.Errorf("aws-edge has %d BFD sessions Up at 100 ms × 3, want one per transit: %+v", up, bs)
+	}
+	if out := netemu(t, "--lab", lab, "bfd", "aws-edge"); !strings.Contains(out, "PEER") || !strings.Contains(out, " Up ") {
+		t.Errorf("netemu bfd aws-edge:\n%s", out)
+	}
 
 	netemu(t, "--lab", lab, "link", "down", "--silent", via, "aws-edge")
 	out := netemu(t, "--lab", lab, "wait", "--timeout", "30s")
