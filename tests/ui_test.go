@@ -107,12 +107,12 @@ func linkIfacesUp(t testing.TB, lab string, l *topo.Link) (aUp, bUp bool) {
 		Nodes []struct {
 			Name       string `json:"name"`
 			Interfaces []struct {
-				Name string `json:"name"`
+				Name string `json:"iface"`
 				Up   bool   `json:"up"`
 			} `json:"interfaces"`
 		} `json:"nodes"`
 	}
-	out := netemu(t, "status", lab, "-o", "json")
+	out := "[" + netemu(t, "status", lab, "-o", "json") + "]" // status LAB is one object
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("status -o json: %v\n%s", err, out)
 	}
@@ -401,7 +401,7 @@ func stateDirOf(t testing.TB, lab string) string {
 	var st []struct {
 		Dir string `json:"dir"`
 	}
-	if err := json.Unmarshal([]byte(netemu(t, "status", lab, "-o", "json")), &st); err != nil || len(st) == 0 {
+	if err := json.Unmarshal([]byte("["+netemu(t, "status", lab, "-o", "json")+"]"), &st); err != nil || len(st) == 0 {
 		t.Fatalf("status -o json: %v", err)
 	}
 	return st[0].Dir
