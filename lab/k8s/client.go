@@ -156,7 +156,13 @@ func (c *Client) WaitGone(ctx context.Context, name string) error {
 		case <-ctx.Done():
 			l, gerr := c.Get(context.Background(), name)
 			if gerr == nil {
-				return fmt.Errorf("lab %s: still held by machine(s) %v: %w", name, l.Finalizers, ctx.Err())
+				var held []string
+				for _, f := range l.Finalizers {
+					if m, ok := strings.CutPrefix(f, FinalizerPrefix); ok {
+						held = append(held, m)
+					}
+				}
+				return fmt.Errorf("lab %s: still held by machine(s) %v, whose agent has not removed its share yet (is it running?): %w", name, held, ctx.Err())
 			}
 			return ctx.Err()
 		case <-time.After(500 * time.Millisecond):

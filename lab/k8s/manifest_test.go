@@ -62,3 +62,11 @@ func TestManifest(t *testing.T) {
 		t.Error("a label without = was accepted")
 	}
 }
+
+func TestKubectlExec(t *testing.T) {
+	got := strings.Join(KubectlExec("/k/config", "netemu-system", "netemu-agent-x", true, "lab1@m2", []string{"exec", "--", "web", "ip", "addr"}), " ")
+	want := "kubectl --kubeconfig /k/config -n netemu-system exec -i -t netemu-agent-x -c agent -- nsenter --target 1 --mount --uts --ipc --net --pid -- netemu --lab lab1@m2 exec -- web ip addr"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
