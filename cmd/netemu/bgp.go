@@ -3,12 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
-	"text/tabwriter"
-	"time"
 
-	"github.com/netemu/netemu/routing/bgp"
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
@@ -33,7 +29,7 @@ func newBGPCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return show(os.Stdout, output, s, func() error { return printBGPSummary(s) })
+				return show(os.Stdout, output, s, func() error { return s.WriteText(os.Stdout) })
 			case args[1] == "refresh":
 				if err := lab.BGPRefresh(ctx, g.lab, node); err != nil {
 					return err
@@ -45,72 +41,10 @@ func newBGPCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return show(os.Stdout, output, lab.BGPRoutesReportOf(node, rs), func() error { return printBGPRoutes(rs) })
+				r := lab.BGPRoutesReportOf(node, rs)
+				return show(os.Stdout, output, r, func() error { return r.WriteText(os.Stdout) })
 			}
 			return usage(fmt.Errorf("unknown view %q: want \"routes\" or \"refresh\"", args[1]))
 		},
 	}, &output)
-}
-
-func printBGPSummary(s *lab.BGPReport) error {
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	by := ""
-	if s.Daemon == "frr" {
-		by = " (FRR bgpd)"
-	}
-	fmt.Fprintf(tw, "BGP router %s%s, AS %d, router ID %s, %d prefixes\n\n", s.Node, by, s.ASN, s.RouterID, s.Prefixes)
-	fmt.Fprintln(tw, "PEER\tNAME\tAS\tTYPE\tSTATE\tUP/DOWN\tRCVD\tACCEPTED\tSENT\tLAST ERROR")
-	for _, p := range s.Peers {
-		name, state := dash(p.Name), p.State
-		if p.External {
-			name = "(external)"
-			if !strings.EqualFold(state, "established") {
-				state += ", waiting for the external speaker"
-			}
-		}
-		up := "-"
-		if p.UptimeMS > 0 {
-			up = (time.Duration(p.UptimeMS) * time.Millisecond).Round(time.Second).String()
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", p.Address, name, p.ASN, p.Type, state, up,
-			p.PrefixesReceived, p.PrefixesAccepted, p.PrefixesSent, dash(p.LastError))
-	}
-	return tw.Flush()
-}
-
-func printBGPRoutes(rs []bgp.RouteStatus) error {
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  PREFIX\tFROM\tNEXT HOP\tLOCPRF\tMED\tPATH\tCOMMUNITIES")
-	for _, r := range rs {
-		mark := " "
-		if r.Best {
-			mark = "*"
-		}
-		if !r.Reachable {
-			mark = "!"
-		}
-		from := r.From
-		if r.FromName != "" && r.FromName != r.From {
-			from += " (" + r.FromName + ")"
-		}
-		if r.IBGP {
-			from += " i"
-		}
-		nh := "-"
-		if r.NextHop.IsValid() {
-			nh = r.NextHop.String()
-		}
-		med := "-"
-		if r.MED != nil {
-			med = strconv.FormatUint(uint64(*r.MED), 10)
-		}
-		comms := dash(strings.Join(append(append([]string{}, r.Comms...), r.Large...), " "))
-		path := r.ASPath
-		if path == "" {
-			path = "(local)"
-		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%d\t%s\t%s %s\t%s\n", mark, r.Prefix, from, nh, r.LocalPref, med, path, r.Origin, comms)
-	}
-	fmt.Fprintln(tw, "\n* best, ! next hop unreachable, i learned over iBGP")
-	return tw.Flush()
 }

@@ -6,95 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
-	"github.com/netemu/netemu/nodes"
 )
-
-// printNodesTable prints one line per node of the share: name, kind,
-// machine (multi-host only), each interface with its addresses, then the
-// extra columns. Interfaces come from the model, or from live status when
-// ls is given.
-func printNodesTable(w io.Writer, st *nodes.State, ls *nodes.LabStatus) error {
-	cols := lab.NodeColumns()
-	multi := st.Model != nil && len(st.Model.Machines) > 0
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	hdr := []string{"NODE", "KIND"}
-	if multi {
-		hdr = append(hdr, "MACHINE")
-	}
-	hdr = append(hdr, "INTERFACES")
-	for _, c := range cols {
-		hdr = append(hdr, c.Header)
-	}
-	if ls != nil {
-		hdr = append(hdr, "PROCESSES")
-	}
-	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
-	live := map[string]*nodes.NodeStatus{}
-	if ls != nil {
-		for i := range ls.Nodes {
-			live[ls.Nodes[i].Name] = &ls.Nodes[i]
-		}
-	}
-	for _, name := range st.Nodes {
-		n := st.Model.Node(name)
-		if n == nil {
-			continue
-		}
-		row := []string{n.Name, string(n.Kind)}
-		if multi {
-			row = append(row, n.Machine)
-		}
-		var ifs []string
-		if ns := live[name]; ns != nil {
-			for _, i := range ns.Interfaces {
-				if i.Name == "lo" && len(i.Addrs) == 0 {
-					continue
-				}
-				ifs = append(ifs, i.Name+" "+strings.Join(i.Addrs, ","))
-			}
-			if ns.Error != "" {
-				ifs = append(ifs, "error: "+ns.Error)
-			}
-		} else {
-			if n.Loopback.IsValid() {
-				ifs = append(ifs, "lo "+n.Loopback.String())
-			}
-			for _, i := range n.Interfaces {
-				ifs = append(ifs, i.Name+" "+i.Addr.String())
-			}
-		}
-		row = append(row, strings.Join(ifs, "  "))
-		for _, c := range cols {
-			row = append(row, dash(c.Value(st, name)))
-		}
-		if ns := live[name]; ns != nil {
-			var ps []string
-			for _, p := range ns.Processes {
-				s := p.Name
-				switch {
-				case !p.Running:
-					s += "(stopped)"
-				case p.PID == 0:
-					s += "(waiting)"
-				}
-				if p.Restarts > 0 {
-					s += fmt.Sprintf("[%d restarts]", p.Restarts)
-				}
-				ps = append(ps, s)
-			}
-			row = append(row, dash(strings.Join(ps, " ")))
-		}
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
-	}
-	return tw.Flush()
-}
 
 // printJSON writes v as indented JSON, the shape scripts read with -o json.
 func printJSON(w io.Writer, v any) error {
@@ -151,12 +68,7 @@ func fanOut(ctx context.Context, w io.Writer, f lab.FanOut, err error) error {
 }
 
 // dash is s, or "-" for nothing, as the tables show an empty cell.
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
+func dash(s string) string { return lab.Dash(s) }
 
 // progress draws "building lab: 12/40" on a terminal and nothing
 // otherwise: quiet by default, pipes and logs stay clean.

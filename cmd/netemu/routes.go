@@ -1,10 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"strconv"
-	"text/tabwriter"
 
 	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
@@ -28,31 +25,8 @@ func newRoutesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return show(os.Stdout, output, lab.RoutesReportOf(args[0], rs), func() error { return printRoutes(rs) })
+			r := lab.RoutesReportOf(args[0], rs)
+			return show(os.Stdout, output, r, func() error { return r.WriteText(os.Stdout) })
 		},
 	}, &output)
-}
-
-func printRoutes(rs []nodes.KernelRoute) error {
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TABLE\tDESTINATION\tVIA\tDEV\tPROTO\tMETRIC\tTYPE")
-	for _, r := range rs {
-		table := lab.TableName(r.Table)
-		via := "-"
-		if r.Gateway.IsValid() {
-			via = r.Gateway.String()
-		} else if r.Scope == "link" {
-			via = "on-link"
-		}
-		metric := "-"
-		if r.Metric != 0 {
-			metric = strconv.Itoa(r.Metric)
-		}
-		typ := r.Type
-		if typ == "" {
-			typ = "unicast"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", table, r.Dst, via, dash(r.Dev), r.Protocol, metric, typ)
-	}
-	return tw.Flush()
 }

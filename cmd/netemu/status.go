@@ -36,10 +36,10 @@ func newStatusCmd(g *globals) *cobra.Command {
 			for _, s := range shares {
 				st := s.State
 				fmt.Printf("lab %s (%s, %d nodes, %s)\n", labpath.ShareName(st.Lab, st.Machine), st.Phase, len(st.Nodes), st.Dir)
-				if err := printNodesTable(os.Stdout, st, s.LabStatus); err != nil {
+				if err := lab.WriteNodesTable(os.Stdout, st, s.LabStatus); err != nil {
 					return err
 				}
-				writeTunnels(os.Stdout, s.Tunnels)
+				lab.WriteTunnels(os.Stdout, s.Tunnels)
 				fmt.Println()
 			}
 			if len(shares) == 0 {

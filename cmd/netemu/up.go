@@ -16,7 +16,6 @@ import (
 
 	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes/svc"
-	"github.com/netemu/netemu/nodes/vxlan"
 	"github.com/netemu/netemu/topo"
 	"github.com/netemu/netemu/ui"
 )
@@ -111,7 +110,7 @@ func runUp(ctx context.Context, g *globals, file, machine string, withUI bool, o
 		}
 		return ui.ServeShare(ctx, res.State, g.logger(), ui.ServeOptions{Out: os.Stderr})
 	}
-	if err := printNodesTable(os.Stdout, res.State, nil); err != nil || !withUI {
+	if err := lab.WriteNodesTable(os.Stdout, res.State, nil); err != nil || !withUI {
 		return err
 	}
 	return ui.ServeShare(ctx, res.State, g.logger(), ui.ServeOptions{Out: os.Stdout})
@@ -195,7 +194,7 @@ func (r *upRenderer) stageMatters(stage string) bool {
 func printStage(w io.Writer, stage string, res *lab.UpResult) {
 	switch stage {
 	case lab.StageTunnels:
-		writeTunnels(w, res.Tunnels)
+		lab.WriteTunnels(w, res.Tunnels)
 	case lab.StageServices:
 		printServices(w, res.State.Model.ClientHost, res.Services)
 	case lab.StagePeers:
@@ -223,18 +222,5 @@ func printServices(w io.Writer, clientHost string, res *svc.Result) {
 	}
 	for _, node := range slices.Sorted(maps.Keys(res.MariaDBPasswords)) {
 		fmt.Fprintf(w, "mariadb on %s: user %s, password in %s\n", node, svc.MariaDBUser, res.MariaDBPasswords[node])
-	}
-}
-
-// writeTunnels prints a share's VXLAN tunnels, nothing when it has none.
-func writeTunnels(w io.Writer, rs []vxlan.Record) {
-	for _, r := range rs {
-		moved := ""
-		if r.VNI != r.BaseVNI {
-			moved = fmt.Sprintf(" (hash %d collided)", r.BaseVNI)
-		}
-		fmt.Fprintf(w, "tunnel %s:%s → %s:%s on %s (%s): vxlan VNI %d%s udp/%d, mtu %d (underlay %s mtu %d − %d)\n",
-			r.Local.Node, r.Local.Iface, r.Remote.Node, r.Remote.Iface, r.RemoteMachine, r.RemoteAddr,
-			r.VNI, moved, r.Port, r.MTU, r.Underlay, r.UnderlayMTU, r.UnderlayMTU-r.MTU)
 	}
 }

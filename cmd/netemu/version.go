@@ -2,54 +2,18 @@ package main
 
 import (
 	"fmt"
-	"runtime"
-	"runtime/debug"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
-	"github.com/netemu/netemu/topo"
 )
 
 // version is stamped by the Makefile (-ldflags "-X main.version=…");
 // without it the module's build information says what it can.
 var version = ""
 
-// buildVersion is the version and commit of this binary.
-func buildVersion() lab.VersionReport {
-	r := lab.VersionReport{Version: version, GoVersion: runtime.Version(), SchemaVersion: lab.ReportSchemaVersion}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if r.Version == "" && bi.Main.Version != "" {
-			r.Version = bi.Main.Version
-		}
-		dirty := false
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				r.Commit = s.Value
-			case "vcs.modified":
-				dirty = s.Value == "true"
-			}
-		}
-		if dirty && r.Commit != "" {
-			r.Commit += "-dirty"
-		}
-	}
-	if r.Version == "" {
-		r.Version = "(devel)"
-	}
-	return r
-}
-
-func (g *globals) versionLine() string {
-	v := buildVersion()
-	s := "netemu " + v.Version
-	if v.Commit != "" {
-		s += " (" + v.Commit + ")"
-	}
-	return s + " " + v.GoVersion
-}
+func (g *globals) versionLine() string { return lab.Version(version).String() }
 
 func newVersionCmd(g *globals) *cobra.Command {
 	var output outputFormat
@@ -59,25 +23,12 @@ func newVersionCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
-			return show(w, output, buildVersion(), func() error {
+			return show(w, output, lab.Version(version), func() error {
 				_, err := fmt.Fprintln(w, g.versionLine())
 				return err
 			})
 		},
 	}, &output)
-}
-
-// examples lists the embedded labs with their descriptions.
-func examples() ([]lab.ExampleReport, error) {
-	out := []lab.ExampleReport{}
-	for _, name := range topo.Examples() {
-		l, err := topo.LoadExample(name)
-		if err != nil {
-			return nil, fmt.Errorf("embedded example %s: %w", name, err)
-		}
-		out = append(out, lab.ExampleReport{Name: name, Description: l.Description, Nodes: len(l.Nodes), Links: len(l.Links)})
-	}
-	return out, nil
 }
 
 func newExamplesCmd(g *globals) *cobra.Command {
@@ -87,7 +38,7 @@ func newExamplesCmd(g *globals) *cobra.Command {
 		Short: "List the example labs built into netemu (`netemu up NAME` runs one)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ex, err := examples()
+			ex, err := lab.Examples()
 			if err != nil {
 				return err
 			}
