@@ -114,6 +114,12 @@ function buildGraph(snap) {
     boxSelectionEnabled: false,
   });
   window.netemu.cy = cy;
+  // The terminal panel and the window change the graph's size: Cytoscape
+  // only watches the window, so tell it (else clicks land off target).
+  if (!state.resizeObserver) {
+    state.resizeObserver = new ResizeObserver(() => window.netemu.cy && window.netemu.cy.resize());
+    state.resizeObserver.observe($('#graph'));
+  }
   cy.on('tap', 'node', (ev) => { if (!ev.target.data('isGroup')) nodeTapped(ev.target.id(), ev); });
   cy.on('tap', 'edge', (ev) => linkTapped(ev.target.id(), ev.renderedPosition || ev.position));
   cy.on('tap', (ev) => { if (ev.target === cy) hideMenu(); });
