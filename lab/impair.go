@@ -206,7 +206,9 @@ func lineCommand(st *nodes.State, iface string, c impair.LineConfig) []string {
 		self, _ = SelfPath()
 	}
 	pct := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	return []string{self, "link", "delay-line", "--iface", iface, "--tap", impair.TapName(iface),
+	// nice -10: the line's timing is the link's delay, so on a busy
+	// machine it should wake before the lab's daemons and test traffic.
+	return []string{"nice", "-n", "-10", self, "link", "delay-line", "--iface", iface, "--tap", impair.TapName(iface),
 		"--delay", c.Delay.String(), "--jitter", c.Jitter.String(),
 		"--reorder", pct(c.Reorder), "--duplicate", pct(c.Duplicate), "--corrupt", pct(c.Corrupt)}
 }
