@@ -85,7 +85,7 @@ func startFRR(ctx context.Context, r *upRun, node string, uid, gid int) error {
 		return err
 	}
 	zsock := filepath.Join(dir, "zserv.api")
-	for _, d := range []struct{ name, conf string }{{"zebra", cfg.Zebra}, {"ripd", cfg.RIPd}, {"bgpd", cfg.BGPd}} {
+	for _, d := range []struct{ name, conf string }{{"zebra", cfg.Zebra}, {"ripd", cfg.RIPd}, {"bfdd", cfg.BFDd}, {"bgpd", cfg.BGPd}} {
 		if d.conf == "" {
 			continue
 		}
@@ -98,6 +98,11 @@ func startFRR(ctx context.Context, r *upRun, node string, uid, gid int) error {
 			Command: []string{filepath.Join(frrDir, d.name), "-f", conf, "-i", filepath.Join(dir, d.name+".pid"),
 				"-z", zsock, "--vty_socket", dir, "-u", "frr", "-g", "frr", "--log", "stdout"},
 			Restart: true,
+		}
+		if d.name == "bfdd" {
+			// Its control socket defaults to /var/run/frr, shared by
+			// every router of every lab.
+			spec.Command = append(spec.Command, "--bfdctl", filepath.Join(dir, "bfdd.sock"))
 		}
 		if _, err := nodes.StartProcess(r.state, node, spec); err != nil {
 			return fmt.Errorf("start %s: %w", d.name, err)

@@ -3,6 +3,8 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,20 +23,7 @@ import (
 // and convergence well inside one BGP hold time. The traffic then goes
 // through the other transit.
 func TestBFDSeedSilentCut(t *testing.T) {
-	labtest.RequireRoot(t)
-	src, err := topo.ExampleSource("aws-ssh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lab := labtest.UniqueName("bfdseed")
-	hcl := strings.Replace(string(labtest.RenameLab(src, lab)), `timers = "fast"`,
-		"timers = \"fast\"\n  bfd {\n    interval = \"100ms\"\n    multiplier = 3\n  }", 1)
-	if !strings.Contains(hcl, "bfd {") {
-		t.Fatal("the seed lab no longer says timers = \"fast\": place the bfd block elsewhere")
-	}
-	file := labtest.WriteFile(t, lab+".hcl", []byte(hcl))
-	upLab(t, file)
-	hold := st(t, lab).Model.Timers.BGPHold
+	lab, hold := upBFDSeed(t, "bfdseed", "")
 
 	before := cvTracePath(t, lab, "mac", "web")
 	via := cvTransit(before)
@@ -122,4 +111,62 @@ func firstRoutingChange(tl converge.Timeline, node string) int {
 		}
 	}
 	return -1
+}
+
+// upBFDSeed brings up the seed lab with BFD 100 ms × 3 on every session
+// (and extra lines in the lab block); it returns the lab's name and its
+// BGP hold time.
+func upBFDSeed(t *testing.T, prefix, extra string) (string, time.Duration) {
+	t.Helper()
+	labtest.RequireRoot(t)
+	src, err := topo.ExampleSource("aws-ssh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab := labtest.UniqueName(prefix)
+	hcl := strings.Replace(string(labtest.RenameLab(src, lab)), `timers = "fast"`,
+		"timers = \"fast\"\n  bfd {\n    interval = \"100ms\"\n    multiplier = 3\n  }\n"+extra, 1)
+	if !strings.Contains(hcl, "bfd {") {
+		t.Fatal("the seed lab no longer says timers = \"fast\": place the bfd block elsewhere")
+	}
+	upLab(t, labtest.WriteFile(t, lab+".hcl", []byte(hcl)))
+	return lab, st(t, lab).Model.Timers.BGPHold
+}
+
+// TestBFDSeedSilentCutFRR: the same lab run by FRR (daemons = "frr"):
+// bfdd with the lab's profile, bgpd's neighbours bound to it, so the
+// silent cut converges inside the hold time there too.
+func TestBFDSeedSilentCutFRR(t *testing.T) {
+	if _, err := os.Stat("/usr/lib/frr/bfdd"); err != nil {
+		t.Skipf("FRR's bfdd not installed: %v", err)
+	}
+	lab, hold := upBFDSeed(t, "bfdfrr", `  daemons = "frr"`)
+	before := cvTracePath(t, lab, "mac", "web")
+	via := cvTransit(before)
+	if !cvToAWSVia(before, via) {
+		t.Fatalf("before: %s", before.Format())
+	}
+	// bgpd registered its peers with bfdd and the sessions came Up.
+	labtest.Eventually(t, 30*time.Second, func() error {
+		out, err := (&labtest.Net{Lab: lab}).Command("aws-edge", "vtysh", "--vty_socket", frrDirOf(t, lab, "aws-edge"), "-c", "show bfd peers brief").CombinedOutput()
+		if err != nil || strings.Count(string(out), " up ") < 2 {
+			return fmt.Errorf("bfdd on aws-edge: %v\n%s", err, out)
+		}
+		return nil
+	})
+	netemu(t, "--lab", lab, "link", "down", "--silent", via, "aws-edge")
+	netemu(t, "--lab", lab, "wait", "--timeout", "30s")
+	tl := timelineJSON(t, netemu(t, "--lab", lab, "events", "-o", "json"))
+	t.Logf("timeline:\n%s", netemu(t, "--lab", lab, "events"))
+	if tl.Convergence <= 0 || tl.Convergence >= hold {
+		t.Errorf("FRR with BFD converged in %s, want within (0, %s) (the BGP hold time)", tl.Convergence, hold)
+	}
+	if p := cvTracePath(t, lab, "mac", "web"); !cvToAWSVia(p, cvOther(via)) {
+		t.Fatalf("after the silent cut:\n%s", p.Format())
+	}
+}
+
+// frrDirOf is where a router's FRR daemons keep their sockets.
+func frrDirOf(t *testing.T, lab, node string) string {
+	return filepath.Join(st(t, lab).NodeDir(node), "frr")
 }

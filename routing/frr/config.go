@@ -22,6 +22,8 @@ type Config struct {
 	Zebra string
 	RIPd  string
 	BGPd  string
+	// BFDd is bfdd's profiles when bgpd's sessions use BFD (bfd.go).
+	BFDd string
 }
 
 func secs(d time.Duration) int {
@@ -71,6 +73,7 @@ func ConfigFor(lab *topo.Lab, node string) (*Config, error) {
 			return nil, fmt.Errorf("frr %s: %w", node, err)
 		}
 		c.BGPd = bgpd
+		addBFD(c, ac.BFD, sessions[0].LocalAS)
 	}
 	return c, nil
 }
