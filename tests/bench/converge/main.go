@@ -75,6 +75,7 @@ func main() {
 	runs := flag.Int("runs", 3, "times each failure is injected per implementation")
 	kinds := flag.String("kinds", "carrier,silent", "failure kinds to inject (comma-separated)")
 	phaseMode := flag.String("phase", "aligned", "when to cut silently: aligned (right after routing messages both ways) or random")
+	bfd := flag.String("bfd", "", "run BFD on every session: bfd { interval = THIS, multiplier = 3 } in each lab (e.g. 100ms)")
 	flag.Parse()
 	if *runs < 1 {
 		fail(fmt.Errorf("-runs %d: need at least 1", *runs))
@@ -93,7 +94,7 @@ func main() {
 			fail(fmt.Errorf("-kinds: unknown kind %q (carrier, silent)", k))
 		}
 	}
-	opts := options{runs: *runs, silents: silents, random: *phaseMode == "random"}
+	opts := options{runs: *runs, silents: silents, random: *phaseMode == "random", bfd: *bfd}
 	tmp, netemu := benchkit.Prepare("converge bench", "netemu-bench-conv-", *bin)
 	defer os.RemoveAll(tmp)
 	*bin = netemu
@@ -140,10 +141,14 @@ type options struct {
 	runs    int
 	silents []bool // the failure kinds: false carrier, true silent
 	random  bool   // phase random rather than aligned
+	bfd     string // BFD interval on every session ("" none)
 }
 
 func run(bin, tmp string, s scenario, daemons string, o options) []sample {
 	src := s.src
+	if o.bfd != "" {
+		src = fastTimers.ReplaceAll(src, []byte("$1\n  bfd {\n    interval = \""+o.bfd+"\"\n    multiplier = 3\n  }"))
+	}
 	if daemons == "frr" {
 		src = fastTimers.ReplaceAll(src, []byte("$1\n  daemons = \"frr\""))
 		src = bytes.Replace(src, []byte(`lab "bcv`), []byte(`lab "bcf`), 1)
