@@ -8,6 +8,8 @@ package lab
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,7 +17,9 @@ import (
 	"time"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/svc"
 	"github.com/netemu/netemu/nodes/vxlan"
+	"github.com/netemu/netemu/topo"
 )
 
 func newTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
@@ -309,4 +313,71 @@ func WriteNodesTable(w io.Writer, st *nodes.State, ls *nodes.LabStatus) error {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
+}
+
+// stageWords are the lines `up` prints as its stages start.
+var stageWords = map[string]string{
+	StageFirewall: "setting up public IPs, NAT and security groups",
+	StageServices: "starting services and processes",
+	StageRouting:  "starting the routing agents",
+	StagePeers:    "waiting for the other machines",
+	StageFRR:      "starting FRR",
+	StageConverge: "waiting for routing to converge",
+}
+
+// StageLine is what `up` says as stage starts ("" for the build, which
+// has its own line, and for stages the lab does not have).
+func StageLine(l *topo.Lab, stage string) string {
+	has := true
+	switch stage {
+	case StageFirewall:
+		has = len(l.VPCs) > 0
+	case StageRouting:
+		has = l.Daemons == topo.DaemonsNetemu
+	case StageFRR:
+		has = l.Daemons == topo.DaemonsFRR
+	case StageConverge:
+		has = l.Daemons != topo.DaemonsNone
+	case StagePeers:
+		has = len(l.Machines) > 0
+	}
+	if !has {
+		return ""
+	}
+	return stageWords[stage]
+}
+
+// WriteStage prints what the finished stage made.
+func (res *UpResult) WriteStage(w io.Writer, stage string) {
+	switch stage {
+	case StageTunnels:
+		WriteTunnels(w, res.Tunnels)
+	case StageServices:
+		writeServices(w, res.State.Model.ClientHost, res.Services)
+	case StagePeers:
+		if p := res.Peers; p != nil {
+			fmt.Fprintf(w, "machines %s answered through the tunnels after %s\n", strings.Join(p.Machines, ", "), p.After.Round(10*time.Millisecond))
+		}
+	case StageConverge:
+		if res.Converged != nil {
+			fmt.Fprintln(w, res.Converged)
+		}
+	}
+}
+
+// writeServices lists the key pairs' files and MariaDB's password files.
+func writeServices(w io.Writer, clientHost string, res *svc.Result) {
+	if res == nil {
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(res.Keys)) {
+		fmt.Fprintf(w, "key pair %s: %s", name, res.Keys[name])
+		if c, ok := res.ClientKeys[name]; ok {
+			fmt.Fprintf(w, " (copy for %s: %s)", clientHost, c)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, node := range slices.Sorted(maps.Keys(res.MariaDBPasswords)) {
+		fmt.Fprintf(w, "mariadb on %s: user %s, password in %s\n", node, svc.MariaDBUser, res.MariaDBPasswords[node])
+	}
 }

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
-	"html"
-	"io"
 	"os"
-	"os/exec"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,29 +29,16 @@ func newGraphCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var out bytes.Buffer
-			switch output {
-			case "dot":
-				out.WriteString(l.DOT())
-			case "svg", "html":
-				svg, err := renderSVG(l.DOT())
-				if err != nil {
-					return err
-				}
-				if output == "svg" {
-					out.Write(svg)
-				} else {
-					writeGraphHTML(&out, l.Name, l.Description, svg)
-				}
-			default:
-				return fmt.Errorf("unknown output %q: use dot, svg or html", output)
-			}
-			if file == "" || file == "-" {
-				_, err = os.Stdout.Write(out.Bytes())
+			out, err := lab.Draw(l, output)
+			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
-				return fmt.Errorf("graph: %w", err)
+			if file == "" || file == "-" {
+				_, err = os.Stdout.Write(out)
+				return err
+			}
+			if err := os.WriteFile(file, out, 0o644); err != nil {
+				return fmt.Errorf("cannot write %s: %w", file, errors.Unwrap(err))
 			}
 			fmt.Fprintf(os.Stderr, "wrote %s\n", file)
 			return nil
@@ -86,36 +69,4 @@ func graphLab(g *globals, args []string) (*topo.Lab, error) {
 		return nil, fmt.Errorf("lab %s: its state has no model to draw; give the lab's FILE", st.Lab)
 	}
 	return st.Model, nil
-}
-
-// renderSVG runs Graphviz's dot on the graph.
-func renderSVG(dot string) ([]byte, error) {
-	bin, err := exec.LookPath("dot")
-	if err != nil {
-		return nil, fmt.Errorf("drawing SVG needs Graphviz's dot (Debian package graphviz); `netemu graph -o dot` works without it")
-	}
-	c := exec.Command(bin, "-Tsvg")
-	c.Stdin = strings.NewReader(dot)
-	var stderr bytes.Buffer
-	c.Stderr = &stderr
-	svg, err := c.Output()
-	if err != nil {
-		return nil, fmt.Errorf("graphviz dot: %w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return svg, nil
-}
-
-func writeGraphHTML(w io.Writer, name, description string, svg []byte) {
-	// Drop the XML prologue: the SVG is inlined into the page.
-	if i := bytes.Index(svg, []byte("<svg")); i > 0 {
-		svg = svg[i:]
-	}
-	fmt.Fprintf(w, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>netemu lab %s</title>\n", html.EscapeString(name))
-	fmt.Fprintf(w, "<style>body{font-family:sans-serif;margin:1em} svg{max-width:100%%;height:auto}</style></head>\n")
-	fmt.Fprintf(w, "<body><h1>%s</h1>\n", html.EscapeString(name))
-	if description != "" {
-		fmt.Fprintf(w, "<p>%s</p>\n", html.EscapeString(description))
-	}
-	w.Write(svg)
-	fmt.Fprintf(w, "\n</body></html>\n")
 }

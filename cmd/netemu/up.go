@@ -3,19 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
-	"github.com/netemu/netemu/nodes/svc"
 	"github.com/netemu/netemu/topo"
 	"github.com/netemu/netemu/ui"
 )
@@ -145,7 +142,7 @@ func (r *upRenderer) event(e lab.Event) {
 		if e.Stage == lab.StageBuild {
 			fmt.Fprintf(r.errw, "building lab %s: %d nodes, %d links\n", e.Share, len(r.lab.Nodes), len(r.lab.Links))
 			r.bar = newProgress(r.errw, "building "+e.Share)
-		} else if what := stageWords[e.Stage]; what != "" && r.stageMatters(e.Stage) {
+		} else if what := lab.StageLine(r.lab, e.Stage); what != "" {
 			fmt.Fprintf(r.errw, "%s…\n", what)
 		}
 	case lab.EventRollback:
@@ -158,69 +155,7 @@ func (r *upRenderer) event(e lab.Event) {
 			r.bar.done()
 		}
 		if e.Err == nil {
-			printStage(r.out, e.Stage, e.Result)
+			e.Result.WriteStage(r.out, e.Stage)
 		}
-	}
-}
-
-// stageWords are the lines `up` prints as its stages start.
-var stageWords = map[string]string{
-	lab.StageFirewall: "setting up public IPs, NAT and security groups",
-	lab.StageServices: "starting services and processes",
-	lab.StageRouting:  "starting the routing agents",
-	lab.StagePeers:    "waiting for the other machines",
-	lab.StageFRR:      "starting FRR",
-	lab.StageConverge: "waiting for routing to converge",
-}
-
-// stageMatters: only stages the lab has get a line.
-func (r *upRenderer) stageMatters(stage string) bool {
-	switch stage {
-	case lab.StageFirewall:
-		return len(r.lab.VPCs) > 0
-	case lab.StageRouting:
-		return r.lab.Daemons == topo.DaemonsNetemu
-	case lab.StageFRR:
-		return r.lab.Daemons == topo.DaemonsFRR
-	case lab.StageConverge:
-		return r.lab.Daemons != topo.DaemonsNone
-	case lab.StagePeers:
-		return len(r.lab.Machines) > 0
-	}
-	return true
-}
-
-// printStage prints what a finished stage made.
-func printStage(w io.Writer, stage string, res *lab.UpResult) {
-	switch stage {
-	case lab.StageTunnels:
-		lab.WriteTunnels(w, res.Tunnels)
-	case lab.StageServices:
-		printServices(w, res.State.Model.ClientHost, res.Services)
-	case lab.StagePeers:
-		if p := res.Peers; p != nil {
-			fmt.Fprintf(w, "machines %s answered through the tunnels after %s\n", strings.Join(p.Machines, ", "), p.After.Round(10*time.Millisecond))
-		}
-	case lab.StageConverge:
-		if res.Converged != nil {
-			fmt.Fprintln(w, res.Converged)
-		}
-	}
-}
-
-// printServices lists the key pairs' files and MariaDB's password files.
-func printServices(w io.Writer, clientHost string, res *svc.Result) {
-	if res == nil {
-		return
-	}
-	for _, name := range slices.Sorted(maps.Keys(res.Keys)) {
-		fmt.Fprintf(w, "key pair %s: %s", name, res.Keys[name])
-		if c, ok := res.ClientKeys[name]; ok {
-			fmt.Fprintf(w, " (copy for %s: %s)", clientHost, c)
-		}
-		fmt.Fprintln(w)
-	}
-	for _, node := range slices.Sorted(maps.Keys(res.MariaDBPasswords)) {
-		fmt.Fprintf(w, "mariadb on %s: user %s, password in %s\n", node, svc.MariaDBUser, res.MariaDBPasswords[node])
 	}
 }
