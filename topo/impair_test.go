@@ -61,3 +61,43 @@ func TestImpairmentString(t *testing.T) {
 		t.Errorf("FormatRate = %q", got)
 	}
 }
+
+// What parses as a percentage prints and parses back to the same value.
+func FuzzParsePercent(f *testing.F) {
+	for _, s := range []string{"1%", "0.1", "100", "150%", "-1", "1e-3", " 2.5 % "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, prob := ParsePercent(s)
+		if prob != "" {
+			return
+		}
+		if v < 0 || v > 100 {
+			t.Fatalf("ParsePercent(%q) = %v, out of range", s, v)
+		}
+		w, prob := ParsePercent(FormatPercent(v))
+		if prob != "" || w != v {
+			t.Fatalf("round trip of %q: %v → %q → %v %q", s, v, FormatPercent(v), w, prob)
+		}
+	})
+}
+
+// What parses as a rate prints and parses back to the same value.
+func FuzzParseRate(f *testing.F) {
+	for _, s := range []string{"10mbit", "1.5gbit", "8kbit", "123456bit", "1tbit", "fast"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, prob := ParseRate(s)
+		if prob != "" {
+			return
+		}
+		if v < MinRate || v > MaxRate {
+			t.Fatalf("ParseRate(%q) = %v, out of range", s, v)
+		}
+		w, prob := ParseRate(FormatRate(v))
+		if prob != "" || w != v {
+			t.Fatalf("round trip of %q: %v → %q → %v %q", s, v, FormatRate(v), w, prob)
+		}
+	})
+}
