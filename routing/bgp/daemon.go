@@ -735,7 +735,10 @@ type RouteStatus struct {
 	LocalPref uint32       `json:"local_pref"`
 	Comms     []string     `json:"communities,omitempty"`
 	Large     []string     `json:"large_communities,omitempty"`
-	Since     time.Time    `json:"since"`
+	// OriginatorID and ClusterList: a reflected route's (RFC 4456).
+	OriginatorID netip.Addr   `json:"originator_id,omitzero"`
+	ClusterList  []netip.Addr `json:"cluster_list,omitempty"`
+	Since        time.Time    `json:"since"`
 }
 
 // Status snapshots the sessions.
@@ -792,6 +795,7 @@ func (d *Daemon) Routes(prefix netip.Prefix) []RouteStatus {
 			for _, c := range p.Attrs.LargeComms {
 				r.Large = append(r.Large, c.String())
 			}
+			r.OriginatorID, r.ClusterList = p.Attrs.OriginatorID, p.Attrs.ClusterList
 			out = append(out, r)
 		}
 	}
