@@ -11,8 +11,8 @@ import (
 
 func newLinkCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "link down|up A B",
-		Short: "Cut or restore a link (failure injection)",
+		Use:   "link down|up|set|show A B",
+		Short: "Cut or restore a link (failure injection), or change its delay, loss and rate",
 		Long: "link down A B cuts the link between nodes A and B: both ends lose carrier.\n" +
 			"link down A B --silent drops every packet on the link but keeps the carrier, so only\n" +
 			"hold timers and route timeouts notice. link up A B removes either fault.\n" +
