@@ -12,6 +12,8 @@ package lab
 //   - points in time are RFC 3339 strings in fields ending in "_at" or
 //     named "time";
 //   - kernel routing tables by name: "main", "local", else the number;
+//   - BGP has "peers" (sessions) and RIP "neighbours", as the protocols
+//     name them;
 //   - a command about one thing (status --lab, wait, bgp NODE) prints one
 //     object, never a one-element array.
 
@@ -37,6 +39,9 @@ type LabReport struct {
 	Tunnels   []TunnelReport `json:"tunnels,omitempty"`
 	Converged *WaitReport    `json:"converged,omitempty"` // up only
 	KeyFiles  []string       `json:"key_files,omitempty"` // up only: private keys written
+	// Resources and RouteReflectors: status only (ShareStatus's).
+	Resources       *Resources          `json:"resources,omitempty"`
+	RouteReflectors map[string][]string `json:"route_reflectors,omitempty"`
 }
 
 // NodeReport is one node of a share.

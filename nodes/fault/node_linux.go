@@ -57,7 +57,7 @@ func (in *Injector) NodeStop(st *nodes.State, node string) error {
 		return err
 	}
 	if n.Kind != topo.KindRouter {
-		return fmt.Errorf("node %q is a %s: only routers run an agent", node, n.Kind)
+		return fmt.Errorf("%s is not a router (its kind is %s): only routers run an agent", node, n.Kind)
 	}
 	procs := routingOf(st, node)
 	if len(procs) == 0 {
