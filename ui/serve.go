@@ -67,6 +67,12 @@ func Serve(ctx context.Context, cfg Config, o ServeOptions) error {
 	select {
 	case <-ctx.Done():
 	case runErr = <-watchErr:
+		if errors.Is(runErr, ErrLabDown) {
+			if o.Out != nil {
+				fmt.Fprintf(o.Out, "netemu ui: lab %s is down; the server stops\n", cfg.Lab.Name)
+			}
+			runErr = nil
+		}
 		if runErr != nil {
 			runErr = fmt.Errorf("ui: watch the lab: %w", runErr)
 		}

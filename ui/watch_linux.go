@@ -46,7 +46,14 @@ type KernelWatch struct {
 	Ask func(ctx context.Context, node string) converge.View
 	// Recent bounds how many past timeline entries the page starts with.
 	Recent int
+	// Ready, when set, is called once every socket and file watch is in
+	// place: a change after it is seen.
+	Ready func()
 }
+
+// ErrLabDown is Watch's error when the share's state directory goes
+// away: `netemu down` removed the lab under the server.
+var ErrLabDown = errors.New("the lab went down (its state directory was removed)")
 
 // debounce is how long a node's route count waits for the rest of a burst
 // of route changes before it is counted again.
@@ -172,7 +179,7 @@ func (kw *KernelWatch) Watch(ctx context.Context, s Sink) error {
 		return err
 	}
 	defer in.Close()
-	if err := in.add(kw.StateDir, unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO|unix.IN_CREATE, ""); err != nil {
+	if err := in.add(kw.StateDir, unix.IN_CLOSE_WRITE|unix.IN_MOVED_TO|unix.IN_CREATE|unix.IN_DELETE_SELF|unix.IN_MOVE_SELF, ""); err != nil {
 		return err
 	}
 	for _, r := range routers {
@@ -185,6 +192,9 @@ func (kw *KernelWatch) Watch(ctx context.Context, s Sink) error {
 		<-ctx.Done()
 		in.Close()
 	}()
+	if kw.Ready != nil {
+		kw.Ready()
+	}
 	for {
 		evs, err := in.read()
 		if err != nil {
@@ -194,6 +204,9 @@ func (kw *KernelWatch) Watch(ctx context.Context, s Sink) error {
 			return fmt.Errorf("watch lab files: %w", err)
 		}
 		for _, ev := range evs {
+			if ev.node == "" && ev.gone {
+				return fmt.Errorf("lab %s: %w", kw.Lab.Name, ErrLabDown)
+			}
 			if ev.node == "" {
 				switch ev.name {
 				case fault.FileName:
@@ -500,6 +513,8 @@ type inotify struct {
 
 type inotifyEvent struct {
 	node, name string
+	// gone: the watched directory itself was removed (the lab is down).
+	gone bool
 }
 
 func newInotify() (*inotify, error) {
@@ -543,7 +558,7 @@ func (in *inotify) read() ([]inotifyEvent, error) {
 		if !ok {
 			continue
 		}
-		e := inotifyEvent{node: node, name: name}
+		e := inotifyEvent{node: node, name: name, gone: raw.Mask&(unix.IN_DELETE_SELF|unix.IN_MOVE_SELF) != 0}
 		if !seen[e] {
 			seen[e] = true
 			out = append(out, e)

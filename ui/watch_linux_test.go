@@ -1,11 +1,15 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/topo"
 )
 
 func TestTailFollowsRotation(t *testing.T) {
@@ -63,5 +67,42 @@ func TestTailFollowsRotation(t *testing.T) {
 	appendLine(line(routing.EventFIBInstall))
 	if got := read(); len(got) != 1 || got[0] != "fib-install" {
 		t.Fatalf("after rotation: %v", got)
+	}
+}
+
+// TestWatchEndsWhenLabGoesDown: `netemu down` removes the state
+// directory; the watcher says so instead of showing a dead lab.
+func TestWatchEndsWhenLabGoesDown(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lab")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lab, err := topo.LoadExample(topo.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Lab: lab, Backend: &fakeBackend{}, Token: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	kw := &KernelWatch{Lab: lab, StateDir: dir, Ready: func() { close(ready) }}
+	done := make(chan error, 1)
+	go func() { done <- kw.Watch(context.Background(), s) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("Watch: %v", err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrLabDown) {
+			t.Fatalf("Watch returned %v, want ErrLabDown", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Watch did not notice the state directory going away")
 	}
 }
