@@ -43,6 +43,7 @@ func (s ShareStatus) Report() LabReport {
 		r.Nodes = append(r.Nodes, nr)
 	}
 	r.Tunnels = tunnelReports(s.Tunnels)
+	r.Resources, r.RouteReflectors = s.Resources, s.RouteReflectors
 	return r
 }
 

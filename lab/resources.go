@@ -22,9 +22,9 @@ type Resources struct {
 	// PSSKiB is their proportional set size summed: shared pages (the
 	// netemu binary) count once across them, as they cost the machine.
 	PSSKiB int64 `json:"pss_kib"`
-	// CPUSeconds is their user+system CPU time so far; diff two readings
-	// for a rate.
-	CPUSeconds float64 `json:"cpu_seconds"`
+	// CPUMs is their user+system CPU time so far in milliseconds; diff
+	// two readings for a rate.
+	CPUMs int64 `json:"cpu_ms"`
 	// Routers is the share's router count; the per-router figures divide
 	// by it (zero without routers).
 	Routers            int     `json:"routers"`
@@ -86,7 +86,7 @@ func ResourcesOf(st *nodes.State) (*Resources, error) {
 		pss := procPSS(pid)
 		r.Processes++
 		r.PSSKiB += pss
-		r.CPUSeconds += float64(ticks) / clockTicks
+		r.CPUMs += ticks * 1000 / clockTicks
 		k := procKind(procArgs(pid))
 		kr := r.ByKind[k]
 		kr.Processes++

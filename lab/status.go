@@ -19,6 +19,12 @@ type ShareStatus struct {
 	PublicIPs map[string]string `json:"public_ips,omitempty"`
 	// Tunnels are the share's cross-machine links (multi-host labs).
 	Tunnels []vxlan.Record `json:"tunnels,omitempty"`
+	// Resources is what the share's processes cost now (memory, process
+	// counts, CPU so far), so scripts can watch a big lab.
+	Resources *Resources `json:"resources,omitempty"`
+	// RouteReflectors are the iBGP route reflectors by AS name, for the
+	// ASes that have them (set in the file, or picked for a large AS).
+	RouteReflectors map[string][]string `json:"route_reflectors,omitempty"`
 	// State is the share itself, for the tables.
 	State *nodes.State `json:"-"`
 }
@@ -53,6 +59,19 @@ func Status(name string, log hclog.Logger) ([]ShareStatus, error) {
 		}
 		if ss.PublicIPs, err = publicIPs(st); err != nil {
 			return nil, err
+		}
+		if ss.Resources, err = ResourcesOf(st); err != nil && log != nil {
+			log.Warn("cannot read the lab's processes", "lab", st.Lab, "error", err)
+		}
+		if st.Model != nil {
+			for _, as := range st.Model.ASes {
+				if len(as.RouteReflectors) > 0 {
+					if ss.RouteReflectors == nil {
+						ss.RouteReflectors = map[string][]string{}
+					}
+					ss.RouteReflectors[as.Name] = as.RouteReflectors
+				}
+			}
 		}
 		if cols := NodeColumns(); len(cols) > 0 {
 			ss.Extra = map[string]map[string]string{}

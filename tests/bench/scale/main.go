@@ -147,7 +147,7 @@ func runLab(bin, tmp, name string, src []byte, what, mode string, routing bool) 
 			r.routers = b.Routers
 			r.pssRouter = float64(b.PSSPerRouterKiB) / 1024
 			r.procsRouter = b.ProcessesPerRouter
-			r.idleCPU = 100 * (b.CPUSeconds - a.CPUSeconds) / idleWindow.Seconds()
+			r.idleCPU = 100 * float64(b.CPUMs-a.CPUMs) / float64(idleWindow.Milliseconds())
 			var parts []string
 			for k, v := range b.ByKind {
 				parts = append(parts, fmt.Sprintf("%s %d×%.1f", k, v.Processes, float64(v.PSSKiB)/1024/float64(max(v.Processes, 1))))
