@@ -171,6 +171,21 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.mu.Lock()
 		}
 		now := d.now()
+		// Packets that arrived while this goroutine waited for the CPU
+		// count before any detection time is judged: on a loaded machine
+		// the timer and a packet are often ready together.
+		for more, n := true, 0; more && n < 256; n++ {
+			select {
+			case dg, ok := <-d.recv:
+				if !ok {
+					d.recv, more = nil, false
+					break
+				}
+				d.e.handle(now, dg)
+			default:
+				more = false
+			}
+		}
 		d.e.advance(now)
 		next := d.e.next()
 		d.unlockQuiet()
