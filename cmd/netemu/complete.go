@@ -20,6 +20,7 @@ var completions = map[string]string{
 	"bgp": lab.ArgRouter, "rip": lab.ArgRouter, "node stop": lab.ArgRouter, "node start": lab.ArgRouter,
 	"sg": lab.ArgInstance, "ssh": lab.ArgInstance, "instance stop": lab.ArgInstance, "instance start": lab.ArgInstance,
 	"link down": lab.ArgLinkEnd, "link up": lab.ArgLinkEnd, "capture": lab.ArgLinkEnd,
+	"link set": lab.ArgLinkEnd, "ospf": lab.ArgRouter, "bfd": lab.ArgRouter, "ui": lab.ArgLab,
 }
 
 // addCompletions sets the completion of every command in completions and
