@@ -71,11 +71,11 @@ func TestDaemonWatch(t *testing.T) {
 	defer func() { cancel(); wg.Wait() }()
 	// Bound before the session exists, so no change can slip by.
 	defer db.Bind(Key{Peer: addr("10.0.0.1"), Iface: "eth0"}, cl)()
-	ka, err := da.Add(SessionConfig{Key: Key{Peer: addr("10.0.0.2"), Iface: "eth0"}, MinTx: 20 * time.Millisecond, MinRx: 20 * time.Millisecond})
+	ka, err := da.Add(SessionConfig{Key: Key{Peer: addr("10.0.0.2"), Iface: "eth0"}, MinTx: 50 * time.Millisecond, MinRx: 50 * time.Millisecond, Multiplier: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kb, err := db.Add(SessionConfig{Key: Key{Peer: addr("10.0.0.1"), Iface: "eth0"}, MinTx: 20 * time.Millisecond, MinRx: 20 * time.Millisecond})
+	kb, err := db.Add(SessionConfig{Key: Key{Peer: addr("10.0.0.1"), Iface: "eth0"}, MinTx: 50 * time.Millisecond, MinRx: 50 * time.Millisecond, Multiplier: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,18 +101,21 @@ func TestDaemonWatch(t *testing.T) {
 	if last.Diag != DiagControlDetectExpired || states[len(states)-2] != StateUp {
 		t.Fatalf("watcher saw %v, last %+v", states, last)
 	}
-	cl.mu.Lock()
-	if len(cl.calls) != 2 || cl.calls[0] != "up 10.0.0.1" || cl.calls[1] != "down 10.0.0.1: BFD down: control detection time expired" {
-		t.Fatalf("client calls %q", cl.calls)
-	}
-	cl.mu.Unlock()
+	// The client saw Up, then the failure (a loaded machine may have
+	// flapped the session before: only the last two calls are certain).
+	eventually(t, 10*time.Second, "client told", func() bool {
+		cl.mu.Lock()
+		defer cl.mu.Unlock()
+		n := len(cl.calls)
+		return n >= 2 && cl.calls[n-2] == "up 10.0.0.1" && cl.calls[n-1] == "down 10.0.0.1: BFD down: control detection time expired"
+	})
 	rec := httptest.NewRecorder()
 	db.ServeHTTP(rec, httptest.NewRequest("GET", "/bfd", nil))
 	var st Status
 	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil {
 		t.Fatalf("status JSON: %v\n%s", err, rec.Body)
 	}
-	if len(st.Sessions) != 1 || st.Sessions[0].LastDownDiag != DiagControlDetectExpired || st.Sessions[0].Downs != 1 {
+	if len(st.Sessions) != 1 || st.Sessions[0].LastDownDiag != DiagControlDetectExpired || st.Sessions[0].Downs < 1 {
 		t.Fatalf("status %s", rec.Body)
 	}
 }
