@@ -25,9 +25,9 @@ func TestFRRModeEvents(t *testing.T) {
 	file, lab := frrLabFile(t, src, "frrev", true)
 	upLab(t, file)
 	netemu(t, "--lab", lab, "wait", "--timeout", "90s")
-	// `netemu bgp` has no agent to ask in an FRR lab: it names vtysh.
-	if _, errs, err := runNetemu(t, "--lab", lab, "bgp", "a1"); err == nil || !strings.Contains(errs, "vtysh --vty_socket") {
-		t.Errorf("bgp in an FRR lab: %v: %s", err, errs)
+	// `netemu bgp` in an FRR lab asks FRR's bgpd.
+	if out, errs, err := runNetemu(t, "--lab", lab, "bgp", "a1"); err != nil || !strings.Contains(out, "FRR bgpd") {
+		t.Errorf("bgp in an FRR lab: %v: %s%s", err, out, errs)
 	}
 	// The watchers logged the routes FRR installed while converging.
 	tl := frrTimeline(t, lab, "10m")
