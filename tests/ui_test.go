@@ -186,7 +186,7 @@ func TestUISeedLab(t *testing.T) {
 		}
 	})
 
-	if _, err := uitest.Open(ctx, srv.url, 30*time.Second); err != nil {
+	if _, err := uitest.Open(ctx, srv.url, 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("page lists every node", func(t *testing.T) {
@@ -344,7 +344,7 @@ func BenchmarkUILive(b *testing.B) {
 		b.Fatal(err)
 	}
 	srv := startUI(b, lab)
-	load, err := uitest.Open(ctx, srv.url, 30*time.Second)
+	load, err := uitest.Open(ctx, srv.url, 90*time.Second)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func Open(ctx context.Context, url string, timeout time.Duration) (time.Duration
 
 // Eval evaluates a JavaScript expression in the page.
 func Eval[T any](ctx context.Context, expr string) (T, error) {
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	return chromedp.Run(tctx, chromedp.Evaluate[T](expr))
 }
@@ -137,13 +137,13 @@ func ClickLink(ctx context.Context, id, action string) error {
 	if err != nil {
 		return fmt.Errorf("find link %s on the canvas: %w", id, err)
 	}
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(tctx, chromedp.MouseClickXY(pos[0], pos[1])); err != nil {
 		return err
 	}
 	sel := fmt.Sprintf(`#menu:not([hidden]) button[data-action=%q]`, action)
-	if err := WaitFor(ctx, fmt.Sprintf(`document.querySelector(%q)`, sel), 5*time.Second); err != nil {
+	if err := WaitFor(ctx, fmt.Sprintf(`document.querySelector(%q)`, sel), 15*time.Second); err != nil {
 		return fmt.Errorf("link %s: no menu after the click: %w", id, err)
 	}
 	return chromedp.Do(tctx, chromedp.Click(chromedp.CSS(sel)))
@@ -160,15 +160,15 @@ func Terminal(ctx context.Context, node string, ssh bool) error {
 		action = "ssh"
 	}
 	sel := fmt.Sprintf(`#details button[data-action=%q]`, action)
-	if err := WaitFor(ctx, fmt.Sprintf(`document.querySelector(%q)`, sel), 5*time.Second); err != nil {
+	if err := WaitFor(ctx, fmt.Sprintf(`document.querySelector(%q)`, sel), 15*time.Second); err != nil {
 		return err
 	}
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(tctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		return err
 	}
-	return WaitFor(ctx, fmt.Sprintf(`document.querySelector('.term-pane[data-term=%q] .xterm')`, node), 5*time.Second)
+	return WaitFor(ctx, fmt.Sprintf(`document.querySelector('.term-pane[data-term=%q] .xterm')`, node), 15*time.Second)
 }
 
 // TermType types text into the active terminal: the text as one input
@@ -176,7 +176,7 @@ func Terminal(ctx context.Context, node string, ssh bool) error {
 // chromedp's SendKeys sends a key and its character as two events, and
 // xterm.js takes both.
 func TermType(ctx context.Context, text string) error {
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(tctx, chromedp.Focus(chromedp.CSS(`.term-pane:not([hidden]) textarea.xterm-helper-textarea`))); err != nil {
 		return err
