@@ -132,6 +132,10 @@ type upRenderer struct {
 	lab       *topo.Lab
 	out, errw *os.File
 	bar       *progress
+	// wait is the bar of a stage's EventProgress (agents answering,
+	// routers converged); lastStep the tenth last printed as a plain line.
+	wait     *progress
+	lastStep map[string]int
 }
 
 func (r *upRenderer) event(e lab.Event) {
@@ -145,8 +149,11 @@ func (r *upRenderer) event(e lab.Event) {
 		} else if what := lab.StageLine(r.lab, e.Stage); what != "" {
 			fmt.Fprintf(r.errw, "%s…\n", what)
 		}
+	case lab.EventProgress:
+		r.stageProgress(e)
 	case lab.EventRollback:
 		r.bar.done()
+		r.wait.done()
 		fmt.Fprintf(r.errw, "removing what was built of %s\n", e.Share)
 	case lab.EventBuilt:
 		r.bar.update(e.Done, e.Total)
@@ -154,8 +161,37 @@ func (r *upRenderer) event(e lab.Event) {
 		if e.Stage == lab.StageBuild {
 			r.bar.done()
 		}
+		r.wait.done()
+		r.wait = nil
 		if e.Err == nil {
 			e.Result.WriteStage(r.out, e.Stage)
 		}
 	}
+}
+
+// stageProgress shows a waiting stage's count: a bar on a terminal, else
+// a plain line at every tenth of the way, so a log shows it is alive
+// without a line per router.
+func (r *upRenderer) stageProgress(e lab.Event) {
+	if e.Total == 0 {
+		return
+	}
+	label := fmt.Sprintf("%s: %s", e.Stage, e.What)
+	if r.wait == nil {
+		r.wait = newProgress(r.errw, label)
+	}
+	if r.wait.tty {
+		r.wait.label = label
+		r.wait.update(e.Done, e.Total)
+		return
+	}
+	if r.lastStep == nil {
+		r.lastStep = map[string]int{}
+	}
+	step := e.Done * 10 / e.Total
+	if prev, ok := r.lastStep[label]; ok && step == prev {
+		return
+	}
+	r.lastStep[label] = step
+	fmt.Fprintf(r.errw, "%s %d/%d\n", label, e.Done, e.Total)
 }
