@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agext/levenshtein"
+
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/topo"
 )
@@ -244,7 +246,7 @@ func FindLink(lab *topo.Lab, a, b string) (*topo.Link, error) {
 	bn, bi, _ := strings.Cut(b, ":")
 	for _, n := range []string{an, bn} {
 		if lab.Node(n) == nil {
-			return nil, fmt.Errorf("lab %q has no node %q", lab.Name, n)
+			return nil, fmt.Errorf("lab %q has no node %q%s", lab.Name, n, closest(n, lab))
 		}
 	}
 	match := func(e topo.Endpoint, node, iface string) bool {
@@ -258,7 +260,16 @@ func FindLink(lab *topo.Lab, a, b string) (*topo.Link, error) {
 	}
 	switch len(found) {
 	case 0:
-		return nil, fmt.Errorf("lab %q has no link between %s and %s", lab.Name, a, b)
+		var peers []string
+		for _, l := range lab.Links {
+			switch {
+			case l.A.Node == an:
+				peers = append(peers, l.B.Node)
+			case l.B.Node == an:
+				peers = append(peers, l.A.Node)
+			}
+		}
+		return nil, fmt.Errorf("lab %q has no link between %s and %s (%s's links go to %s)", lab.Name, a, b, an, strings.Join(peers, ", "))
 	case 1:
 		return found[0], nil
 	}
@@ -329,4 +340,19 @@ func SplitLink(lab *topo.Lab, machine, a, b string) (Split, error) {
 			l.A.Node, l.B.Node, machine, strings.Join(where, ", "))
 	}
 	return s, nil
+}
+
+// closest is ` (did you mean "x"?)` for the lab's node nearest to a
+// misspelt name, "" when none is near.
+func closest(name string, lab *topo.Lab) string {
+	best, bestD := "", max(len(name)/3, 1)+1
+	for _, n := range lab.Nodes {
+		if d := levenshtein.Distance(strings.ToLower(name), strings.ToLower(n.Name), nil); d < bestD {
+			best, bestD = n.Name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
 }
