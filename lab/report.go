@@ -1,7 +1,7 @@
 package lab
 
 // The JSON every read command prints with -o json: one documented set of
-// types (README "JSON output"), so scripts get the same names and units
+// types (README "The command line"), so scripts get the same names and units
 // everywhere. Conventions, checked by cmd/netemu's tests, which decode
 // every command's output into these types with unknown fields disallowed:
 //
