@@ -28,6 +28,11 @@ const (
 	EventFIBRemove     EventKind = "fib-remove"
 	EventBadPacket     EventKind = "bad-packet"
 	EventStart         EventKind = "start"
+	// EventFIBRefused: the kernel refused a route the RIB holds as best;
+	// the daemon does not advertise it (Detail says why).
+	EventFIBRefused EventKind = "fib-refused"
+	// EventRIBMismatch: a check found the RIB and the kernel disagreeing.
+	EventRIBMismatch EventKind = "rib-kernel-mismatch"
 )
 
 // IsRoutingChange reports whether an event of this kind changes a RIB or

@@ -80,6 +80,37 @@ func (e entry) route(k key) Route {
 	return r
 }
 
+// RouteError is one route the kernel refused; Replace and Delete join
+// one per failure, so a daemon can tell which routes it does not hold
+// (errors.As on each of the joined errors).
+type RouteError struct {
+	Op    string // "replace", "delete", "remove old"
+	Route Route
+	Err   error
+}
+
+func (e *RouteError) Error() string { return fmt.Sprintf("fib: %s %s: %v", e.Op, e.Route, e.Err) }
+func (e *RouteError) Unwrap() error { return e.Err }
+
+// RouteErrors lists the RouteErrors joined in err.
+func RouteErrors(err error) []*RouteError {
+	var out []*RouteError
+	var walk func(error)
+	walk = func(err error) {
+		switch x := err.(type) {
+		case nil:
+		case *RouteError:
+			out = append(out, x)
+		case interface{ Unwrap() []error }:
+			for _, e := range x.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
 // FIB is what a daemon needs from the kernel table. Replace installs or
 // updates routes (one per protocol and prefix: a route whose metric
 // changed replaces the old one, not beside it); Delete removes them (only

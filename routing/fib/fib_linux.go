@@ -85,7 +85,7 @@ func (w *Writer) Replace(routes []Route) error {
 	var out []error
 	for i, r := range todo {
 		if errs[i] != nil {
-			out = append(out, fmt.Errorf("fib: replace %s: %w", r, errs[i]))
+			out = append(out, &RouteError{Op: "replace", Route: r, Err: errs[i]})
 			continue
 		}
 		k := keyOf(r.Protocol, r.Prefix)
@@ -100,7 +100,7 @@ func (w *Writer) Replace(routes []Route) error {
 	}
 	for i, err := range w.b.run(unix.RTM_DELROUTE, 0, olds) {
 		if err != nil && !errors.Is(err, unix.ESRCH) {
-			out = append(out, fmt.Errorf("fib: remove old %s: %w", olds[i], err))
+			out = append(out, &RouteError{Op: "remove old", Route: olds[i], Err: err})
 		}
 	}
 	return errors.Join(out...)
@@ -126,7 +126,7 @@ func (w *Writer) Delete(routes []Route) error {
 	var out []error
 	for i, err := range w.b.run(unix.RTM_DELROUTE, 0, todo) {
 		if err != nil && !errors.Is(err, unix.ESRCH) {
-			out = append(out, fmt.Errorf("fib: delete %s: %w", todo[i], err))
+			out = append(out, &RouteError{Op: "delete", Route: todo[i], Err: err})
 			continue
 		}
 		w.events.Emit(routing.Event{Daemon: "fib", Kind: routing.EventFIBRemove, Prefix: todo[i].Prefix,

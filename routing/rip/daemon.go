@@ -175,6 +175,11 @@ type RouteStatus struct {
 	Tag     uint16        `json:"tag,omitempty"`
 	Age     time.Duration `json:"age"`
 	State   string        `json:"state"` // local, active, garbage
+	// InKernel: the route is in the kernel table (learned routes only);
+	// Refused says why not when the kernel refused it — such a route is
+	// advertised as unreachable.
+	InKernel bool   `json:"in_kernel,omitempty"`
+	Refused  string `json:"refused,omitempty"`
 }
 
 // Status snapshots the daemon's state.
@@ -206,7 +211,7 @@ func (e *engine) status(now time.Time) Status {
 	sort.Slice(st.Neighbours, func(i, j int) bool { return st.Neighbours[i].Address.Less(st.Neighbours[j].Address) })
 	for _, r := range e.routes {
 		rs := RouteStatus{Prefix: r.prefix, Metric: r.metric, NextHop: r.nextHop, From: r.from, Iface: r.iface,
-			Tag: r.tag, Age: now.Sub(r.since).Round(time.Millisecond), State: r.state()}
+			Tag: r.tag, Age: now.Sub(r.since).Round(time.Millisecond), State: r.state(), InKernel: r.inFIB, Refused: r.refused}
 		st.Routes = append(st.Routes, rs)
 	}
 	sort.Slice(st.Routes, func(i, j int) bool {

@@ -1,6 +1,7 @@
 package rip
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -57,6 +58,10 @@ type route struct {
 	// previous agent): kept until a neighbour confirms or replaces it, or
 	// the timeout passes; never advertised.
 	stale bool
+	// refused is the kernel's answer when it refused the route: the
+	// route is then advertised as unreachable, since we cannot forward
+	// along it (the RIB, the kernel and the neighbours must agree).
+	refused string
 }
 
 func (r *route) state() string {
@@ -310,6 +315,7 @@ func (e *engine) fibInstall(r *route) {
 	delete(e.fibDel, r.prefix)
 	e.fibAdd[r.prefix] = fr
 	r.inFIB = true
+	r.refused = ""
 }
 
 func (e *engine) fibRemove(r *route) {
@@ -342,8 +348,27 @@ func (e *engine) flushFIB() {
 		}
 		if err := e.fib.Replace(rs); err != nil {
 			e.log.Warn("kernel route install", "error", err)
+			e.refused(err)
 		}
 		clear(e.fibAdd)
+	}
+}
+
+// refused marks the routes the kernel refused to install: not in the
+// kernel, so advertised as unreachable (entriesFor) until a new next hop
+// is installed, and an event says why.
+func (e *engine) refused(err error) {
+	for _, re := range fib.RouteErrors(err) {
+		r := e.routes[re.Route.Prefix]
+		if re.Op != "replace" || re.Route.Protocol != fib.ProtoRIP || r == nil || r.nextHop != re.Route.Gateway {
+			continue
+		}
+		r.inFIB = false
+		r.refused = re.Err.Error()
+		r.changed = true
+		e.triggerPending = true
+		e.events.Emit(routing.Event{Daemon: "rip", Kind: routing.EventFIBRefused, Prefix: r.prefix, Peer: r.nextHop, Iface: r.iface,
+			Detail: "kernel refused it, advertised unreachable: " + r.refused})
 	}
 }
 
@@ -371,6 +396,24 @@ func (e *engine) drop(now time.Time, src netip.AddrPort, iface string, err *Erro
 // interface's own address.
 func onLink(s *ifaceState, a netip.Addr) bool {
 	return s.cfg.Addr.Masked().Contains(a) && a != s.cfg.Addr.Addr()
+}
+
+// usableNextHop reports whether a can be a gateway on the interface: on
+// its subnet, not its own address, and (on subnets with more than two
+// addresses) neither the network nor the broadcast address, which the
+// kernel refuses as a gateway (EINVAL). RFC 2453 §4.4: anything else is
+// treated as 0.0.0.0, the sender.
+func usableNextHop(s *ifaceState, a netip.Addr) bool {
+	if !onLink(s, a) {
+		return false
+	}
+	p := s.cfg.Addr.Masked()
+	if !a.Is4() || p.Bits() >= 31 {
+		return true
+	}
+	host := ^uint32(0) >> p.Bits()
+	v := binary.BigEndian.Uint32(a.AsSlice())
+	return v&host != 0 && v&host != host
 }
 
 // handle processes one received packet.
@@ -445,12 +488,12 @@ func (e *engine) handle(now time.Time, d Datagram) {
 		// address) is treated as 0.0.0.0, the sender; the entry stays.
 		nh := src
 		if en.NextHop.IsValid() && !en.NextHop.IsUnspecified() {
-			if onLink(s, en.NextHop) {
+			if usableNextHop(s, en.NextHop) {
 				nh = en.NextHop
 			} else {
 				e.badAll[ReasonNextHop]++
 				n.bad[ReasonNextHop]++
-				e.log.Debug("next hop not on link: using the sender", "iface", d.Iface, "from", src, "next_hop", en.NextHop)
+				e.log.Debug("next hop not usable on the link: using the sender", "iface", d.Iface, "from", src, "next_hop", en.NextHop)
 			}
 		}
 		pfx, _ := en.Prefix()
@@ -585,8 +628,10 @@ func (e *engine) advance(now time.Time) {
 
 // afterInput sends a triggered update when one is pending and allowed,
 // and writes the kernel changes; it is what a received packet or a link
-// change needs, without advance's scan of every timer.
+// change needs, without advance's scan of every timer. The kernel comes
+// first: a route it refuses goes out as unreachable, never as reachable.
 func (e *engine) afterInput(now time.Time) {
+	e.flushFIB()
 	if e.triggerPending && !now.Before(e.triggerHold) {
 		e.triggerPending = false
 		for _, name := range e.order {
@@ -601,7 +646,6 @@ func (e *engine) afterInput(now time.Time) {
 		// (scaled down with fast timers).
 		e.triggerHold = now.Add(e.scale(time.Second + time.Duration(e.rnd.Int64N(int64(4*time.Second)))))
 	}
-	e.flushFIB()
 }
 
 // wake lowers the next deadline to t.
@@ -678,8 +722,8 @@ func (e *engine) entriesFor(s *ifaceState, triggered bool) []Entry {
 	for _, p := range prefixes {
 		r := e.routes[p]
 		m := r.metric
-		if !r.local && r.iface == s.cfg.Name {
-			m = Infinity // poisoned reverse
+		if (!r.local && r.iface == s.cfg.Name) || r.refused != "" {
+			m = Infinity // poisoned reverse, or not in the kernel
 		}
 		out = append(out, Entry{AFI: AFIInet, Tag: r.tag, Addr: p.Addr(), Mask: MaskOf(p.Bits()),
 			NextHop: netip.IPv4Unspecified(), Metric: m})

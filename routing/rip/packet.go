@@ -259,12 +259,17 @@ func Decode(b []byte) (*Packet, error) {
 // ifc's own classful network has ifc's mask, another network its class's;
 // an address with bits beyond that mask is a host route, 0.0.0.0 the
 // default route.
+//
+// In a RIP-2 packet a zero mask on any destination but 0.0.0.0 means "no
+// subnet mask included" (RFC 2453 §4.3): the mask is inferred the same
+// way. Taken literally it would make 10.76.5.1 a default route, and one
+// packet from a neighbour would take over every router's default route.
 func (p *Packet) InferV1Masks(ifc netip.Prefix) {
-	if p.Version != 1 {
-		return
-	}
 	for i := range p.Entries {
 		e := &p.Entries[i]
+		if p.Version != 1 && (!e.Mask.IsValid() || !e.Mask.IsUnspecified() || e.Addr.IsUnspecified()) {
+			continue
+		}
 		if !e.Addr.Is4() || e.Addr.IsUnspecified() {
 			e.Mask = MaskOf(0)
 			continue
