@@ -20,13 +20,15 @@ func TestOutputFormatFlag(t *testing.T) {
 		}
 	}
 	// Every read command rejects a bad -o before doing anything.
-	for _, args := range [][]string{{"status"}, {"rip", "r1"}, {"bgp", "r1"}, {"routes", "r1"}, {"sg", "web"}, {"trace", "a", "b"}, {"events"}, {"placement", "x.hcl"}} {
+	for _, args := range [][]string{{"status"}, {"rip", "r1"}, {"bgp", "r1"}, {"routes", "r1"}, {"sg", "web"}, {"trace", "a", "b"}, {"events"}, {"placement", "x.hcl"},
+		{"wait"}, {"validate", "x.hcl"}, {"logs", "n"}, {"link", "down", "a", "b"}, {"instance", "stop", "web"}, {"node", "stop", "r1"},
+		{"down", "x"}, {"up", "x.hcl"}, {"version"}, {"examples"}} {
 		root := newRootCmd()
 		root.SetArgs(append(args, "-o", "yaml"))
 		root.SetOut(new(discard))
 		root.SetErr(new(discard))
-		if err := root.Execute(); err == nil {
-			t.Errorf("netemu %v -o yaml: no error", args)
+		if err := root.Execute(); exitCode(err) != exitUsage {
+			t.Errorf("netemu %v -o yaml: %v, want a usage error", args, err)
 		}
 	}
 }
