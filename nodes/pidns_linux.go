@@ -17,7 +17,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netemu/netemu/nodes/labpath"
-	"github.com/netemu/netemu/topo"
 )
 
 // InitProcess is the name of an instance's init, the first process of its
@@ -35,10 +34,6 @@ const (
 // BuiltinFunc runs a built-in program until ctx ends. arg is the
 // SuperviseConfig's BuiltinArg (a configuration file).
 type BuiltinFunc func(ctx context.Context, arg string, log hclog.Logger) error
-
-// HasPIDNS says whether a node gets its own PID namespace: instances, so
-// `ps aux` inside shows only the instance's own processes, as on EC2.
-func HasPIDNS(n *topo.Node) bool { return n.Kind == topo.KindInstance }
 
 // StartInit starts node's init: `netemu supervise` with the built-in init,
 // as PID 1 of a new PID namespace, inside the node's network and UTS
@@ -124,7 +119,10 @@ func StartInit(st *State, node string) (ProcessState, error) {
 		if s, err := readSupervised(statusPath); err == nil && s.State == SupRunning {
 			// Inside, init is PID 1; status shows the host's pid.
 			s.PID = ps.PID
-			return ps, writeSupervised(statusPath, s)
+			if err := writeSupervised(statusPath, s); err != nil {
+				return ps, err
+			}
+			return ps, pinInitNS(st, node, ps.PID)
 		}
 		if !alive(ps.PID) || time.Now().After(deadline) {
 			return ps, fmt.Errorf("node %q: init did not start; log:\n%s", node, tailFile(logPath, 10))
@@ -151,16 +149,45 @@ func initPID(st *State, node string) int {
 	return pid
 }
 
+// initNSPaths are where the PID namespace of node's init and its mount
+// namespace are bind-mounted, beside the node's other namespaces (down
+// removes them with the rest). Supervised programs enter them by these
+// paths, never by /proc/PID: a pid reused after init ended would put
+// them in another process's namespaces; a PID namespace whose init is
+// gone refuses new processes instead.
+func initNSPaths(st *State, node string) (pidns, mnt string) {
+	d := labpath.NsDir(st.Dir)
+	return filepath.Join(d, node+".pidns"), filepath.Join(d, node+".initmnt")
+}
+
+// pinInitNS bind-mounts init's PID and mount namespaces at initNSPaths,
+// replacing those of an earlier init.
+func pinInitNS(st *State, node string, pid int) error {
+	pidns, mnt := initNSPaths(st, node)
+	for _, b := range []struct{ ns, path string }{{"pid", pidns}, {"mnt", mnt}} {
+		_ = unix.Unmount(b.path, unix.MNT_DETACH)
+		f, err := os.OpenFile(b.path, os.O_CREATE|os.O_RDONLY, 0o444)
+		if err != nil {
+			return fmt.Errorf("node %q: %w", node, err)
+		}
+		f.Close()
+		src := "/proc/" + strconv.Itoa(pid) + "/ns/" + b.ns
+		if err := unix.Mount(src, b.path, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("node %q: pin init's %s namespace at %s: %w", node, b.ns, b.path, err)
+		}
+	}
+	return nil
+}
+
 // initNSArgs are nsenter's options that enter the PID namespace of
 // node's init and its mount namespace (the view with the fresh /proc);
 // nil when the node has no running init.
 func initNSArgs(st *State, node string) []string {
-	pid := initPID(st, node)
-	if pid == 0 {
+	if initPID(st, node) == 0 {
 		return nil
 	}
-	p := "/proc/" + strconv.Itoa(pid) + "/ns/"
-	return []string{"--pid=" + p + "pid", "--mount=" + p + "mnt"}
+	pidns, mnt := initNSPaths(st, node)
+	return []string{"--pid=" + pidns, "--mount=" + mnt}
 }
 
 // runInit is the built-in init: PID 1 of an instance's PID namespace. It

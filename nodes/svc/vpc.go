@@ -264,6 +264,10 @@ func SendmailMC(cfDir, mailLocal string) string {
 		"define(`confPID_FILE', `/run/sendmail.pid')dnl\n" +
 		"define(`QUEUE_DIR', `/var/spool/mqueue')dnl\n" +
 		"define(`confHOST_STATUS_DIRECTORY', `')dnl\n" +
+		// The load average is the host's, shared by every lab: sendmail
+		// must not stop listening (RefuseLA) or queueing when it is high.
+		"define(`confREFUSE_LA', `1000')dnl\n" +
+		"define(`confQUEUE_LA', `1000')dnl\n" +
 		"define(`LOCAL_MAILER_PATH', `" + mailLocal + "')dnl\n" +
 		"FEATURE(`no_default_msa')dnl\n" +
 		"DAEMON_OPTIONS(`Family=inet, Name=MTA-v4, Port=smtp, Addr=127.0.0.1')dnl\n" +

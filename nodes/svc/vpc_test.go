@@ -181,3 +181,23 @@ func TestAccountsWheel(t *testing.T) {
 		t.Errorf("sudoers:\n%s", s)
 	}
 }
+
+func TestSendmailMC(t *testing.T) {
+	mc := SendmailMC("/cf", "/ml")
+	for _, want := range []string{"include(`/cf/m4/cf.m4')", "Addr=127.0.0.1')", "LOCAL_MAILER_PATH', `/ml')", "confREFUSE_LA', `1000')"} {
+		if !strings.Contains(mc, want) {
+			t.Errorf("sendmail.mc lacks %q:\n%s", want, mc)
+		}
+	}
+}
+
+func TestBoundUDPPorts(t *testing.T) {
+	const udp = "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n" +
+		"  1: 00000000:0043 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1 2 0000000000000000 0\n" +
+		"  2: 7BA9FEA9:007B 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1 2 0000000000000000 0\n" +
+		"  3: 0A01000A:9C40 7BA9FEA9:007B 01 00000000:00000000 00:00000000 00000000     0        0 1 2 0000000000000000 0\n"
+	got := BoundUDPPorts(udp)
+	if !got[67] || !got[123] || got[40000] || len(got) != 2 {
+		t.Errorf("BoundUDPPorts = %v, want 67 and 123 (not the connected 40000)", got)
+	}
+}

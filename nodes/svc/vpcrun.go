@@ -189,7 +189,60 @@ func startVPCServices(ctx context.Context, in *instance) error {
 		logFile = ps.LogFile
 		in.log.Info("VPC service started", "service", spec.Name, "supervisor_pid", ps.PID)
 	}
-	return waitListening(ctx, in, ports, logFile)
+	if err := waitListening(ctx, in, ports, logFile); err != nil {
+		return err
+	}
+	if n.Kind == topo.KindVPCRouter {
+		// DHCP and Time Sync too, before any instance boots.
+		return waitUDP(ctx, in, []int{67, 123})
+	}
+	return nil
+}
+
+// waitUDP polls the node's /proc/net/udp until every port is bound.
+func waitUDP(ctx context.Context, in *instance, ports []int) error {
+	deadline := time.Now().Add(ReadyTimeout)
+	for {
+		out, err := in.r.Command(in.st, in.node.Name, []string{"cat", "/proc/net/udp"}).Output()
+		if err == nil {
+			bound := BoundUDPPorts(string(out))
+			ok := true
+			for _, p := range ports {
+				ok = ok && bound[p]
+			}
+			if ok {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("node %q: UDP ports %v not bound after %s", in.node.Name, ports, ReadyTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// BoundUDPPorts parses /proc/net/udp text: the local ports of unconnected
+// sockets (state 07), where servers listen.
+func BoundUDPPorts(procNetUDP string) map[int]bool {
+	ports := map[int]bool{}
+	for _, line := range strings.Split(procNetUDP, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || f[3] != "07" {
+			continue
+		}
+		i := strings.LastIndexByte(f[1], ':')
+		if i < 0 {
+			continue
+		}
+		if p, err := strconv.ParseUint(f[1][i+1:], 16, 16); err == nil {
+			ports[int(p)] = true
+		}
+	}
+	return ports
 }
 
 // startInstanceSystem is what an EC2 instance's boot does before its
@@ -256,7 +309,9 @@ func waitDefaultRoute(ctx context.Context, in *instance, ifc, logFile string) er
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("node %q: no DHCP lease on %s after %s; dhclient's last lines:\n%s", in.node.Name, ifc, DHCPTimeout, tail(logFile, 15))
+			router := in.st.Model.VPC(in.node.VPC).Router
+			return fmt.Errorf("node %q: no DHCP lease on %s after %s; dhclient's last lines:\n%s\nthe DHCP server's (%s):\n%s",
+				in.node.Name, ifc, DHCPTimeout, tail(logFile, 15), router, tail(filepath.Join(labpath.NodeDir(in.st.Dir, router), ProcDHCP+".log"), 15))
 		}
 		select {
 		case <-ctx.Done():
