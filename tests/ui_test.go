@@ -170,7 +170,7 @@ func TestUISeedLab(t *testing.T) {
 	})
 	token := strings.TrimPrefix(srv.url[strings.Index(srv.url, "?"):], "?token=")
 	t.Run("websocket from another origin refused", func(t *testing.T) {
-		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		dctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		for _, p := range []string{"/ws?", "/term?node=web&"} {
 			c, resp, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(srv.base, "http")+p+"token="+token, &websocket.DialOptions{
@@ -215,7 +215,7 @@ func TestUISeedLab(t *testing.T) {
 			`/^\d+\.\d+\.\d+\.\d+$/.test(document.querySelector('[data-node="web"][data-kind]').dataset.publicIp)`,
 			`document.querySelector('[data-node="web"][data-kind]').dataset.running === "true"`,
 		} {
-			if err := uitest.WaitFor(ctx, cond, 10*time.Second); err != nil {
+			if err := uitest.WaitFor(ctx, cond, 20*time.Second); err != nil {
 				t.Error(err)
 			}
 		}
@@ -224,7 +224,7 @@ func TestUISeedLab(t *testing.T) {
 	if err := uitest.Eval0(ctx, `window.netemu.setTrace("mac", "web")`); err != nil {
 		t.Fatal(err)
 	}
-	if err := uitest.WaitFor(ctx, `document.querySelector('#trace-result[data-result="reached"]')`, 10*time.Second); err != nil {
+	if err := uitest.WaitFor(ctx, `document.querySelector('#trace-result[data-result="reached"]')`, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := uitest.Eval[string](ctx, `document.querySelector('#trace-result').dataset.hops`)
@@ -240,7 +240,7 @@ func TestUISeedLab(t *testing.T) {
 			st, _ := uitest.LinkState(ctx, cut)
 			t.Fatalf("%v (data-state %q)", err, st)
 		}
-		if err := uitest.WaitFor(ctx, `document.querySelector('#timeline [data-event="inject"]')`, time.Second); err != nil {
+		if err := uitest.WaitFor(ctx, `document.querySelector('#timeline [data-event="inject"]')`, 20*time.Second); err != nil {
 			t.Error(err)
 		}
 	})
@@ -258,7 +258,7 @@ func TestUISeedLab(t *testing.T) {
 		}
 	})
 	netemu(t, "--lab", lab, "link", "up", a, b)
-	if err := uitest.WaitLinkState(ctx, cut, ui.LinkUp, 5*time.Second); err != nil {
+	if err := uitest.WaitLinkState(ctx, cut, ui.LinkUp, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
 
@@ -267,20 +267,20 @@ func TestUISeedLab(t *testing.T) {
 		if err := uitest.ClickLink(ctx, id, "down"); err != nil {
 			t.Fatal(err)
 		}
-		if err := uitest.WaitLinkState(ctx, id, ui.LinkDown, 5*time.Second); err != nil {
+		if err := uitest.WaitLinkState(ctx, id, ui.LinkDown, 20*time.Second); err != nil {
 			t.Fatal(err)
 		}
-		labtest.Eventually(t, 5*time.Second, labtest.Until("status shows both ends down", func() bool {
+		labtest.Eventually(t, 20*time.Second, labtest.Until("status shows both ends down", func() bool {
 			aUp, bUp := linkIfacesUp(t, lab, l)
 			return !aUp && !bUp
 		}))
 		if err := uitest.ClickLink(ctx, id, "up"); err != nil {
 			t.Fatal(err)
 		}
-		if err := uitest.WaitLinkState(ctx, id, ui.LinkUp, 5*time.Second); err != nil {
+		if err := uitest.WaitLinkState(ctx, id, ui.LinkUp, 20*time.Second); err != nil {
 			t.Fatal(err)
 		}
-		labtest.Eventually(t, 5*time.Second, labtest.Until("status shows both ends up", func() bool {
+		labtest.Eventually(t, 20*time.Second, labtest.Until("status shows both ends up", func() bool {
 			aUp, bUp := linkIfacesUp(t, lab, l)
 			return aUp && bUp
 		}))
@@ -293,7 +293,7 @@ func TestUISeedLab(t *testing.T) {
 		if err := uitest.TermType(ctx, "hostname\n"); err != nil {
 			t.Fatal(err)
 		}
-		if err := uitest.WaitTermText(ctx, "ip-10-0-1-10", 10*time.Second); err != nil {
+		if err := uitest.WaitTermText(ctx, "ip-10-0-1-10", 20*time.Second); err != nil {
 			text, _ := uitest.TermText(ctx)
 			t.Fatalf("%v; terminal shows:\n%s", err, text)
 		}
@@ -319,11 +319,11 @@ func TestUISeedLab(t *testing.T) {
 		}
 		old := ip()
 		netemu(t, "--lab", lab, "instance", "stop", "web")
-		if err := uitest.WaitFor(ctx, `document.querySelector('[data-node="web"][data-kind]').dataset.running === "false"`, 5*time.Second); err != nil {
+		if err := uitest.WaitFor(ctx, `document.querySelector('[data-node="web"][data-kind]').dataset.running === "false"`, 20*time.Second); err != nil {
 			t.Fatal(err)
 		}
 		netemu(t, "--lab", lab, "instance", "start", "web")
-		if err := uitest.WaitFor(ctx, fmt.Sprintf(`(() => { const d = document.querySelector('[data-node="web"][data-kind]').dataset; return d.running === "true" && d.publicIp !== "" && d.publicIp !== %q; })()`, old), 10*time.Second); err != nil {
+		if err := uitest.WaitFor(ctx, fmt.Sprintf(`(() => { const d = document.querySelector('[data-node="web"][data-kind]').dataset; return d.running === "true" && d.publicIp !== "" && d.publicIp !== %q; })()`, old), 20*time.Second); err != nil {
 			t.Fatalf("%v (public IP was %s, now %q)", err, old, ip())
 		}
 	})
