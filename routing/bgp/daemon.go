@@ -647,6 +647,18 @@ func (d *Daemon) exportPrefixes(p *peerState, prefixes []netip.Prefix) [][]byte 
 		}
 		a := Export(d.local, p.cfg, best, d.pols)
 		old, had := p.adjOut[pkey(prefix)]
+		var key string
+		if a != nil {
+			key = string(a.Encode(opts))
+			if !wire.AttrsFit(len(key)) {
+				// RFC 4271 §9.2: a best path too big to send (once our AS
+				// is prepended) is withdrawn, not left as the old path.
+				d.log.Warn("path attributes too big for an UPDATE: withdrawn", "peer", p.cfg.PeerAddr, "prefix", prefix, "octets", len(key))
+				d.events.Emit(routing.Event{Daemon: "bgp", Kind: routing.EventRouteWithdraw, Prefix: prefix, Peer: p.cfg.PeerAddr,
+					Detail: fmt.Sprintf("path attributes of %d octets do not fit in an UPDATE", len(key))})
+				a = nil
+			}
+		}
 		if a == nil {
 			if had {
 				withdraw = append(withdraw, prefix)
@@ -654,7 +666,6 @@ func (d *Daemon) exportPrefixes(p *peerState, prefixes []netip.Prefix) [][]byte 
 			}
 			continue
 		}
-		key := string(a.Encode(opts))
 		if had && old == key {
 			continue
 		}

@@ -735,7 +735,9 @@ func (s *Session) send(m wire.Message) error {
 }
 
 // Options are the wire options the established session negotiated.
-func (s *Session) Options() wire.Options { return wire.Options{AS4: s.as4.Load()} }
+func (s *Session) Options() wire.Options {
+	return wire.Options{AS4: s.as4.Load(), EBGP: !s.cfg.IBGP()}
+}
 
 func sendRaw(c net.Conn, m wire.Message) error {
 	b, err := wire.EncodeMessage(m, wire.Options{})

@@ -130,6 +130,11 @@ func (d *attrDecoder) attr(flags, typ uint8, v, raw []byte) *MessageError {
 		d.a.Unknown = append(d.a.Unknown, RawAttr{Flags: flags & (FlagOptional | FlagTransitive | FlagPartial), Type: typ, Data: slices.Clone(v)})
 		return nil
 	}
+	if typ == AttrLocalPref && d.opts.EBGP {
+		// RFC 7606 §7.5: from an external neighbour LOCAL_PREF is
+		// discarded, whatever its length or flags (it is ignored anyway).
+		return attrErr(0, nil, ActionAttributeDiscard, "LOCAL_PREF of %d octets from an external peer discarded", len(v))
+	}
 	if flags&(FlagOptional|FlagTransitive) != spec.flags {
 		return attrErr(ErrUpdAttrFlags, raw, spec.badFlags, "attribute %d with flags %#x", typ, flags)
 	}
@@ -162,7 +167,7 @@ func (d *attrDecoder) origin(v, raw []byte) *MessageError {
 }
 
 func (d *attrDecoder) asPath(v, _ []byte) *MessageError {
-	p, err := decodeASPath(v, d.opts.AS4, false)
+	p, err := decodeASPath(v, d.opts.AS4, d.opts.EBGP)
 	if err != nil {
 		return attrErr(ErrUpdMalformedASPath, nil, ActionTreatAsWithdraw, "AS_PATH: %v", err)
 	}
@@ -219,6 +224,10 @@ func (d *attrDecoder) aggregator(v, raw []byte) *MessageError {
 		g.AS, g.Addr = binary.BigEndian.Uint32(v), netip.AddrFrom4([4]byte(v[4:8]))
 	} else {
 		g.AS, g.Addr = uint32(binary.BigEndian.Uint16(v)), netip.AddrFrom4([4]byte(v[2:6]))
+	}
+	if g.AS == 0 {
+		// RFC 7607 §2: logged and discarded, never passed on.
+		return attrErr(0, nil, ActionAttributeDiscard, "AGGREGATOR with AS 0 discarded")
 	}
 	d.a.Aggregator = g
 	return nil
@@ -305,6 +314,9 @@ func (d *attrDecoder) as4Aggregator(v, raw []byte) *MessageError {
 	}
 	if len(v) != 8 {
 		return attrErr(ErrUpdAttrLength, raw, ActionAttributeDiscard, "AS4_AGGREGATOR of %d octets", len(v))
+	}
+	if binary.BigEndian.Uint32(v) == 0 {
+		return attrErr(0, nil, ActionAttributeDiscard, "AS4_AGGREGATOR with AS 0 discarded")
 	}
 	d.as4Agg = &Aggregator{AS: binary.BigEndian.Uint32(v), Addr: netip.AddrFrom4([4]byte(v[4:8]))}
 	return nil

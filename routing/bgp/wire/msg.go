@@ -335,6 +335,10 @@ type Options struct {
 	// AS4 is set when both ends announced the 4-octet AS capability:
 	// AS_PATH and AGGREGATOR then carry 4-octet ASNs.
 	AS4 bool
+	// EBGP is set on a session with a peer in another AS (netemu has no
+	// confederations): confederation segments in its AS_PATH are
+	// malformed (RFC 5065 §5), its LOCAL_PREF is discarded (RFC 7606 §7.5).
+	EBGP bool
 }
 
 // ReadMessage reads one message from r. A *MessageError means the peer

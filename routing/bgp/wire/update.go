@@ -185,6 +185,11 @@ func (u *Update) appendTo(b []byte, opts Options) []byte {
 	return appendPrefixes(b, u.NLRI)
 }
 
+// AttrsFit reports whether path attributes of n octets leave room for
+// at least one prefix in a 4,096-octet UPDATE. A path that does not fit
+// is withdrawn instead (RFC 4271 §9.2).
+func AttrsFit(n int) bool { return n+5 <= MaxMsgLen-HeaderLen-4 }
+
 // SplitUpdate encodes withdrawals and announcements sharing attrs as as
 // few UPDATE messages as fit in 4096 octets each.
 func SplitUpdate(withdrawn []netip.Prefix, attrs *PathAttrs, nlri []netip.Prefix, opts Options) ([][]byte, error) {
@@ -213,7 +218,7 @@ func SplitUpdate(withdrawn []netip.Prefix, attrs *PathAttrs, nlri []netip.Prefix
 		return out, nil
 	}
 	alen := len(attrs.Encode(opts))
-	if alen+5 > room {
+	if !AttrsFit(alen) {
 		return nil, fmt.Errorf("path attributes of %d octets leave no room for NLRI", alen)
 	}
 	for len(nlri) > 0 {
