@@ -305,6 +305,8 @@ func (e *engine) send(i *iface, dst netip.Addr, body Body) {
 	b = Sign(b, i.cfg.Auth, e.cryptoSeq)
 	if err := e.tr.Send(i.cfg.Name, dst, b); err != nil {
 		e.log.Debug("send", "iface", i.cfg.Name, "to", dst, "type", body.packetType(), "error", err)
+	} else {
+		e.log.Trace("sent", "iface", i.cfg.Name, "to", dst, "type", body.packetType(), "len", len(b))
 	}
 }
 
@@ -847,11 +849,9 @@ func (e *engine) exchangeDone(now time.Time, n *nbr) {
 
 // sendLSR asks for the head of the request list.
 func (e *engine) sendLSR(now time.Time, n *nbr) {
-	if len(n.req) == 0 {
-		return
-	}
 	n.req = slices.DeleteFunc(n.req, func(k Key) bool { _, ok := n.reqHdr[k]; return !ok })
 	if len(n.req) == 0 {
+		e.loadingDone(now, n)
 		return
 	}
 	k := min(len(n.req), 100)

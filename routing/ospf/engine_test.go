@@ -183,8 +183,12 @@ func (n *fakeNet) deliver() {
 func (n *fakeNet) run(d time.Duration) {
 	until := n.now.Add(d)
 	for {
+		// Like the daemon: an engine's timers run only when its own
+		// next() says so, so a deadline it forgot to report shows.
 		for _, name := range n.names() {
-			n.routers[name].advance(n.now)
+			if e := n.routers[name]; !e.next().After(n.now) {
+				e.advance(n.now)
+			}
 		}
 		n.deliver()
 		var next time.Time
@@ -196,7 +200,9 @@ func (n *fakeNet) run(d time.Duration) {
 		if next.IsZero() || next.After(until) {
 			n.now = until
 			for _, name := range n.names() {
-				n.routers[name].advance(n.now)
+				if e := n.routers[name]; !e.next().After(n.now) {
+					e.advance(n.now)
+				}
 			}
 			n.deliver()
 			return
@@ -685,4 +691,32 @@ func TestAdoptStaleRoutes(t *testing.T) {
 	n.run(10 * time.Second)
 	n.wantNoRoute("a", "10.99.0.0/24")
 	n.wantRoute("a", "3.3.3.3/32", 20, "eth0/10.0.1.2")
+}
+
+// TestLoadingDoneViaOtherNeighbour: a neighbour in Loading whose requested
+// LSA arrives first through another neighbour goes Full (the square's
+// race: r3 asks r4 for r2's LSA, r1 floods it to r3 first).
+func TestLoadingDoneViaOtherNeighbour(t *testing.T) {
+	n := newFakeNet(t)
+	n.add("a", "1.1.1.1", "eth0=10.0.1.1/30", "eth1=10.0.2.1/30")
+	e := n.routers["a"]
+	e.start(n.now)
+	other := &LSA{LSAHeader: LSAHeader{Type: LSARouter, ID: 0x09090909, Adv: 0x09090909, Seq: InitialSeq, Options: OptE},
+		Body: &RouterLSA{Links: []RouterLink{{ID: 0x09090909, Data: 0xffffffff, Type: LinkStub}}}}
+	other.Seal()
+	mk := func(iface string, rid ID, addr string, s nbrState) *nbr {
+		i := e.byName[iface]
+		nb := &nbr{ifc: i, rid: rid, addr: netip.MustParseAddr(addr), state: s, deadAt: n.now.Add(time.Hour),
+			reqHdr: map[Key]LSAHeader{}, rxmt: map[Key]*LSA{}}
+		i.nbrs = append(i.nbrs, nb)
+		return nb
+	}
+	full := mk("eth0", 0x02020202, "10.0.1.2", nFull)
+	loading := mk("eth1", 0x03030303, "10.0.2.2", nLoading)
+	loading.req = []Key{other.Key()}
+	loading.reqHdr[other.Key()] = other.LSAHeader
+	e.recvLSU(n.now, full, &LSU{LSAs: []*LSA{other}})
+	if loading.state != nFull {
+		t.Fatalf("neighbour whose request was answered elsewhere: %s, want Full", loading.state)
+	}
 }

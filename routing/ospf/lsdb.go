@@ -133,6 +133,9 @@ func (e *engine) flood(now time.Time, a *area, l *LSA, from *nbr) bool {
 						continue
 					}
 					delete(n.reqHdr, k)
+					// The answer came through another neighbour: the
+					// request list may be empty now (LoadingDone).
+					e.loadingDone(now, n)
 					if c == 0 {
 						continue
 					}
@@ -162,6 +165,15 @@ func (e *engine) flood(now time.Time, a *area, l *LSA, from *nbr) bool {
 		e.sendLSAs(now, i, floodDst(i), []*LSA{l})
 	}
 	return back
+}
+
+// loadingDone is LoadingDone: a neighbour in Loading whose request list
+// emptied is Full, however the requested LSAs arrived.
+func (e *engine) loadingDone(now time.Time, n *nbr) {
+	if n.state == nLoading && len(n.reqHdr) == 0 {
+		n.req = n.req[:0]
+		e.setState(now, n, nFull, "loading done")
+	}
 }
 
 // anyExchanging reports whether a neighbour in a's scope is still
