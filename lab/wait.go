@@ -122,8 +122,8 @@ func Wait(ctx context.Context, st *nodes.State, o WaitOptions) (*WaitResult, err
 	if timeout <= 0 {
 		timeout = DefaultWaitTimeout(lab.Timers)
 	}
-	// A big lab converges slower on a small machine: 100 ms a router
-	// more (a thousand routers: 100 s), so `up` waits rather than fails.
+	// A big lab converges slower on a small machine: 200 ms a router
+	// more (a thousand routers: 200 s), so `up` waits rather than fails.
 	defaultTimeout := o.Timeout <= 0
 	var agents []string
 	for _, n := range converge.AgentNodes(lab) {
@@ -139,7 +139,7 @@ func Wait(ctx context.Context, st *nodes.State, o WaitOptions) (*WaitResult, err
 		}
 	}
 	if defaultTimeout {
-		timeout += time.Duration(len(agents)) * 100 * time.Millisecond
+		timeout += time.Duration(len(agents)) * 200 * time.Millisecond
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

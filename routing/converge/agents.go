@@ -118,7 +118,12 @@ func Gather(ctx context.Context, stateDir func(node string) string, nodes []stri
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				views[i] = Ask(ctx, nodes[i], stateDir(nodes[i]))
+				// Each agent gets its own deadline: under load a round of
+				// a thousand takes longer than any one answer may, and a
+				// deadline for the whole round would fail its last agents.
+				actx, cancel := context.WithTimeout(ctx, askTimeout)
+				views[i] = Ask(actx, nodes[i], stateDir(nodes[i]))
+				cancel()
 			}
 		}()
 	}
@@ -137,11 +142,14 @@ func pollFor(n int) time.Duration {
 	return max(200*time.Millisecond, time.Duration(n)*2*time.Millisecond)
 }
 
-// askTimeoutFor bounds one round of questions to n agents: 2 s, plus
-// 20 ms an agent, since a loaded machine answers a round of a thousand
-// agents in seconds.
+// askTimeout bounds the questions to one agent in a round.
+const askTimeout = 5 * time.Second
+
+// askTimeoutFor bounds one round of questions to n agents, asked
+// gatherWorkers per CPU at a time, each within askTimeout: a round never
+// fails an agent it has not had time to ask.
 func askTimeoutFor(n int) time.Duration {
-	return 2*time.Second + time.Duration(n)*20*time.Millisecond
+	return 2*time.Second + time.Duration(n/(gatherWorkers*runtime.NumCPU())+1)*askTimeout
 }
 
 // WaitOptions tune Wait.
