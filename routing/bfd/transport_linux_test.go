@@ -68,15 +68,22 @@ func (l *nsLab) daemon(node string) *Daemon {
 // namespace: the carrier stays up, as in a silent failure).
 func (l *nsLab) silence(node string, on bool) {
 	l.t.Helper()
+	l.drop(node, on, "in", "out")
+}
+
+// drop drops BFD packets at node's hooks ("in", "out"), or stops.
+func (l *nsLab) drop(node string, on bool, hooks ...string) {
+	l.t.Helper()
 	if !on {
 		l.Run(node, "nft", "delete", "table", "inet", "bfdtest")
 		return
 	}
-	rules := `table inet bfdtest {
-	chain in { type filter hook input priority 0; udp dport { 3784, 4784 } drop; }
-	chain out { type filter hook output priority 0; udp dport { 3784, 4784 } drop; }
-}
-`
+	rules := "table inet bfdtest {\n"
+	for _, h := range hooks {
+		hook := map[string]string{"in": "input", "out": "output"}[h]
+		rules += fmt.Sprintf("\tchain %s { type filter hook %s priority 0; udp dport { 3784, 4784 } drop; }\n", h, hook)
+	}
+	rules += "}\n"
 	cmd := l.Command(node, "nft", "-f", "-")
 	cmd.Stdin = strings.NewReader(rules)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -197,6 +204,50 @@ func TestLinuxTwoNamespaces(t *testing.T) {
 		}
 	}
 	l.silence("a", false)
+	inState(t, db, kb, StateUp, 10*time.Second)
+	inState(t, da, ka, StateUp, 10*time.Second)
+
+	// One-way loss: a's packets are lost, b's still arrive. b detects it
+	// (diag 1), a learns it from b's Down (diag 3); neither comes Up while
+	// it lasts.
+	sa0, _ := da.Session(ka)
+	sb0, _ := db.Session(kb)
+	if sa0.State != StateUp || sb0.State != StateUp {
+		t.Fatalf("before the one-way loss: a %s; b %s", describe(sa0), describe(sb0))
+	}
+	downsA, downsB := sa0.Downs, sb0.Downs
+	l.drop("a", true, "out")
+	waitFor(t, 5*time.Second, "both Down after one-way loss", func() error {
+		sa, _ := da.Session(ka)
+		sb, _ := db.Session(kb)
+		if sa.Downs <= downsA || sb.Downs <= downsB || sa.State == StateUp || sb.State == StateUp {
+			return fmt.Errorf("a %s; b %s", describe(sa), describe(sb))
+		}
+		return nil
+	})
+	if sb, _ := db.Session(kb); sb.LastDownDiag != DiagControlDetectExpired {
+		t.Errorf("b went down with %s", sb.LastDownDiag)
+	}
+	if sa, _ := da.Session(ka); sa.LastDownDiag != DiagNeighborDown {
+		t.Errorf("a went down with %s", sa.LastDownDiag)
+	}
+	// While b sends several more packets (at the slow 1 s rate, many
+	// detection times), neither comes back Up.
+	for i := 0; i < 3; i++ {
+		sa, _ := da.Session(ka)
+		sb, _ := db.Session(kb)
+		if sa.State == StateUp || sb.State == StateUp {
+			t.Fatalf("Up across a one-way link: a %s; b %s", describe(sa), describe(sb))
+		}
+		before := sb.TxPackets
+		waitFor(t, 5*time.Second, "b keeps sending", func() error {
+			if s, _ := db.Session(kb); s.TxPackets < before+2 {
+				return fmt.Errorf("b sent %d", s.TxPackets-before)
+			}
+			return nil
+		})
+	}
+	l.drop("a", false)
 	inState(t, db, kb, StateUp, 10*time.Second)
 	inState(t, da, ka, StateUp, 10*time.Second)
 
