@@ -25,6 +25,9 @@ func newGraphCmd(g *globals) *cobra.Command {
 			"need Graphviz's dot (Debian package graphviz); -o dot prints its input.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "dot" && output != "svg" && output != "html" {
+				return usage(fmt.Errorf("unknown output %q: use dot, svg or html", output))
+			}
 			l, err := graphLab(g, args)
 			if err != nil {
 				return err
