@@ -54,6 +54,7 @@ type builder struct {
 	// pending data between phases
 	routerRaw    map[string]*routerHCL
 	hostRaw      map[string]*hostHCL
+	switchRaw    map[string]*switchHCL
 	instRaw      map[string]*instanceHCL
 	vpcOf        map[string]string // subnet → vpc
 	explicitLo   map[string]bool   // routers whose loopback the file gave
@@ -73,6 +74,12 @@ type pendingLink struct {
 	aIf, bIf    string // explicit interface names ("" = automatic)
 	subnetGiven bool
 	subnetSubj  *hcl.Range
+	// sw is the switch of a member's port ("" on a point-to-point link),
+	// addr the member's address on it; swapped: the file put the switch
+	// first.
+	sw      string
+	addr    netip.Addr
+	swapped bool
 }
 
 func newBuilder(f *hcl.File, opts Options) *builder {
@@ -82,6 +89,7 @@ func newBuilder(f *hcl.File, opts Options) *builder {
 		nodeDecl:     map[string]hcl.Range{},
 		routerRaw:    map[string]*routerHCL{},
 		hostRaw:      map[string]*hostHCL{},
+		switchRaw:    map[string]*switchHCL{},
 		instRaw:      map[string]*instanceHCL{},
 		vpcOf:        map[string]string{},
 		explicitLo:   map[string]bool{},
@@ -198,8 +206,11 @@ func (b *builder) build(f *fileHCL) *Lab {
 	b.buildNodes(f)
 	b.buildLinks(f)
 	b.allocate()
+	b.addressSwitches()
 	b.expandVPCs()
 	b.wireInterfaces()
+	b.buildOSPF()
+	b.checkSwitchASes()
 	b.buildRoutes()
 	b.buildBGPNeighbors()
 	b.buildReflectors(f)
@@ -312,7 +323,7 @@ func (b *builder) buildASes(f *fileHCL) {
 			as.ASN = uint32(*r.ASN)
 		}
 		if r.IGP != nil {
-			if p := oneOf("igp", *r.IGP, IGPRIP, IGPStatic); p != "" {
+			if p := oneOf("igp", *r.IGP, IGPRIP, IGPOSPF, IGPStatic); p != "" {
 				b.errf(attr(r.Body, "igp", r.DefRange), "Invalid igp", "%s", p)
 			} else {
 				as.IGP = *r.IGP
@@ -346,6 +357,7 @@ func (b *builder) buildASes(f *fileHCL) {
 			as.RIPAuth = auth
 		}
 		as.BFD = b.bfd(r.BFD)
+		b.asOSPF(as, r)
 		b.lab.ASes = append(b.lab.ASes, as)
 	}
 }
@@ -500,6 +512,9 @@ func (b *builder) declareNodes(f *fileHCL) {
 	for _, r := range f.Instances {
 		all = append(all, decl{r.Name, KindInstance, r.DefRange})
 	}
+	for _, r := range f.Switches {
+		all = append(all, decl{r.Name, KindSwitch, r.DefRange})
+	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].def.Start.Byte < all[j].def.Start.Byte })
 	seen := names{}
 	for _, d := range all {
@@ -509,7 +524,7 @@ func (b *builder) declareNodes(f *fileHCL) {
 			continue
 		}
 		if prev, dup := seen[d.name]; dup {
-			b.errf(b.label(d.def, 0), "Duplicate node name", "%s %q: a node of that name is already defined at %s (routers, hosts and instances share one name space).", d.kind, d.name, where(prev))
+			b.errf(b.label(d.def, 0), "Duplicate node name", "%s %q: a node of that name is already defined at %s (routers, hosts, instances and switches share one name space).", d.kind, d.name, where(prev))
 			continue
 		}
 		seen[d.name] = d.def
@@ -529,6 +544,11 @@ func (b *builder) declareNodes(f *fileHCL) {
 	for _, r := range f.Instances {
 		if b.nodeDecl[r.Name] == r.DefRange {
 			b.instRaw[r.Name] = r
+		}
+	}
+	for _, r := range f.Switches {
+		if b.nodeDecl[r.Name] == r.DefRange {
+			b.switchRaw[r.Name] = r
 		}
 	}
 }

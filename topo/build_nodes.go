@@ -46,6 +46,8 @@ func (b *builder) buildNodes(f *fileHCL) {
 			n.Machine = str(r.Machine)
 			b.buildInstance(n, r, eipUsers, ips)
 			n.Processes = b.processes(n.Name, r.Processes)
+		case KindSwitch:
+			b.buildSwitch(n, b.switchRaw[n.Name])
 		}
 	}
 	b.allocatePrivateIPs(ips)
@@ -129,7 +131,14 @@ func (b *builder) buildLinks(f *fileHCL) {
 			b.errf(b.label(r.DefRange, 1), "Link to itself", "link from %q to itself: a link joins two different nodes.", k.A.Node)
 			ok = false
 		}
-		if r.Subnet != nil {
+		onSwitch := ok && (b.lab.Node(k.A.Node).Kind == KindSwitch || b.lab.Node(k.B.Node).Kind == KindSwitch)
+		pl.link = k
+		if onSwitch {
+			ok = b.switchLink(pl)
+		} else if r.Address != nil {
+			b.errf(attr(r.Body, "address", r.DefRange), "Address on a point-to-point link", "address applies to a link to a switch; a point-to-point link's ends take the first two addresses of its subnet.")
+		}
+		if r.Subnet != nil && !onSwitch {
 			pl.subnetSubj = attr(r.Body, "subnet", r.DefRange)
 			p, prob := parsePrefix(*r.Subnet)
 			switch {
@@ -141,6 +150,11 @@ func (b *builder) buildLinks(f *fileHCL) {
 				for _, o := range explicit {
 					if o.link.Subnet.IsValid() && o.link.Subnet.Overlaps(p) {
 						b.errf(pl.subnetSubj, "Overlapping subnets", "link subnet %s overlaps the subnet %s of the link at %s.", p, o.link.Subnet, where(o.raw.DefRange))
+					}
+				}
+				for _, sp := range b.switchSubnets() {
+					if sp.Overlaps(p) {
+						b.errf(pl.subnetSubj, "Overlapping subnets", "link subnet %s overlaps the subnet %s of a switch.", p, sp)
 					}
 				}
 				for _, v := range b.lab.VPCs {
@@ -172,7 +186,6 @@ func (b *builder) buildLinks(f *fileHCL) {
 			}
 		}
 		k.BFD = b.bfd(r.BFD)
-		pl.link = k
 		if ok {
 			b.links = append(b.links, pl)
 		}
@@ -190,6 +203,7 @@ func (b *builder) takenPrefixes(pool netip.Prefix, withAS bool) []netip.Prefix {
 	for _, v := range b.lab.VPCs {
 		taken = append(taken, v.CIDR, v.PublicIPPool)
 	}
+	taken = append(taken, b.switchSubnets()...)
 	for _, n := range b.lab.Nodes {
 		if b.explicitLo[n.Name] {
 			taken = append(taken, n.Loopback)
@@ -215,7 +229,7 @@ func (b *builder) allocate() {
 	linkTaken := append(b.takenPrefixes(b.linkPool, true), b.loPool)
 	b.linkAlloc = newAllocator(b.linkPool, 30, linkTaken)
 	for _, pl := range b.links {
-		if pl.subnetGiven || pl.raw.Subnet != nil {
+		if pl.subnetGiven || pl.raw.Subnet != nil || pl.sw != "" {
 			continue
 		}
 		p, ok := b.linkAlloc.take()
@@ -455,6 +469,9 @@ func (b *builder) buildRoutes() {
 				}
 			} else if len(n.Interfaces) == 1 && !hasDefault(n) && n.Interfaces[0].Addr.IsValid() {
 				via := b.peerAddr(n.Interfaces[0].Link, n.Name)
+				if sw := b.lab.SwitchOf(n.Interfaces[0]); sw != nil {
+					via = b.switchGateway(sw.Name)
+				}
 				if via.IsValid() {
 					n.Routes = append(n.Routes, Route{To: defaultRoute, Via: via, Range: r.DefRange})
 				}
@@ -565,7 +582,7 @@ func (b *builder) checkAddresses() {
 		}
 		seen[a] = n.Name + " lo"
 		for _, k := range b.lab.Links {
-			if k.Kind == LinkP2P && k.Subnet.IsValid() && k.Subnet.Contains(a) {
+			if (k.Kind == LinkP2P || k.Kind == LinkSwitch) && k.Subnet.IsValid() && k.Subnet.Contains(a) {
 				b.errf(subj, "Address on a link subnet", "router %q loopback %s lies inside the subnet %s of the link %s–%s.", n.Name, a, k.Subnet, k.A.Node, k.B.Node)
 				break
 			}

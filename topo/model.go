@@ -75,6 +75,7 @@ type Timers struct {
 const (
 	IGPRIP    = "rip"
 	IGPStatic = "static"
+	IGPOSPF   = "ospf"
 )
 
 // AS is an autonomous system.
@@ -95,6 +96,8 @@ type AS struct {
 	Range            hcl.Range `json:"-"`
 	// BFD is the AS's bfd block: its inside links and iBGP sessions.
 	BFD *BFD `json:"bfd,omitempty"`
+	// OSPF is the AS's ospf block (nil: none; IGP says whether OSPF runs).
+	OSPF *ASOSPF `json:"ospf,omitempty"`
 }
 
 // RIPAuth is RIPv2 authentication for every router of an AS.
@@ -114,6 +117,9 @@ const (
 	KindInstance  NodeKind = "instance"
 	KindVPCRouter NodeKind = "vpc-router"
 	KindIGW       NodeKind = "igw"
+	// KindSwitch is a shared segment: a Linux bridge in a namespace of its
+	// own, whose interfaces are the ports of its member links.
+	KindSwitch NodeKind = "switch"
 )
 
 // Node is a network namespace of the lab.
@@ -144,8 +150,10 @@ type Node struct {
 	Services     []*Service     `json:"services,omitempty"`
 	Processes    []*Process     `json:"processes,omitempty"`
 	// VPC is set on a VPC's implicit nodes and on instances.
-	VPC   string    `json:"vpc,omitempty"`
-	Range hcl.Range `json:"-"`
+	VPC string `json:"vpc,omitempty"`
+	// Switch is set on a switch (KindSwitch).
+	Switch *Switch   `json:"switch,omitempty"`
+	Range  hcl.Range `json:"-"`
 }
 
 // Interface is one end of a link inside a node.
@@ -164,6 +172,12 @@ type Interface struct {
 	HostRoute bool `json:"host_route,omitempty"`
 }
 
+// Switch is what only a switch has: the segment's subnet, from which its
+// members' addresses come.
+type Switch struct {
+	Subnet netip.Prefix `json:"subnet"`
+}
+
 // Route is a static route.
 type Route struct {
 	To    netip.Prefix `json:"to"`
@@ -178,6 +192,9 @@ type LinkKind string
 const (
 	LinkP2P     LinkKind = "p2p"      // a veth pair (or VXLAN across machines)
 	LinkVPCPort LinkKind = "vpc-port" // instance ↔ VPC router, see Interface.HostRoute
+	// LinkSwitch is a member's port on a switch: A is the member (with its
+	// address on the switch's subnet), B the switch (no address).
+	LinkSwitch LinkKind = "switch"
 )
 
 // Link is a point-to-point link between two nodes.
@@ -204,6 +221,8 @@ type Link struct {
 	Relationship string `json:"relationship,omitempty"`
 	// BFD is the link's own bfd block.
 	BFD *BFD `json:"bfd,omitempty"`
+	// OSPF is the link's ospf block (nil: the defaults, area 0, cost 10).
+	OSPF *LinkOSPF `json:"ospf,omitempty"`
 	// Implicit links come from a vpc, not from a link block.
 	Implicit bool      `json:"implicit,omitempty"`
 	Range    hcl.Range `json:"-"`

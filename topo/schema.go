@@ -23,6 +23,7 @@ type fileHCL struct {
 	Machines       []*machineHCL    `hcl:"machine,block"`
 	PrefixLists    []*prefixListHCL `hcl:"prefix_list,block"`
 	Policies       []*policyHCL     `hcl:"policy,block"`
+	Switches       []*switchHCL     `hcl:"switch,block"`
 }
 
 type labHCL struct {
@@ -47,7 +48,8 @@ type asHCL struct {
 	Prefixes []string    `hcl:"prefixes,optional"`
 	RIPAuth  *ripAuthHCL `hcl:"rip_auth,block"`
 	BFD      *bfdHCL     `hcl:"bfd,block"`
-	// RouteReflectors: nil takes the default (see reflectorsDefault); an
+	OSPF     *asOSPFHCL  `hcl:"ospf,block"`
+	// RouteReflectors: nil takes the default (buildReflectors); an
 	// empty list forces a full mesh.
 	RouteReflectors *[]string `hcl:"route_reflectors,optional"`
 	Body            hcl.Body  `hcl:",body"`
@@ -126,14 +128,17 @@ type linkHCL struct {
 	Jitter    *string `hcl:"jitter,optional"`
 	Rate      *string `hcl:"rate,optional"`
 	// Percentages: a number or a string such as "1%".
-	Loss         *string   `hcl:"loss,optional"`
-	Duplicate    *string   `hcl:"duplicate,optional"`
-	Reorder      *string   `hcl:"reorder,optional"`
-	Corrupt      *string   `hcl:"corrupt,optional"`
-	Relationship *string   `hcl:"relationship,optional"`
-	BFD          *bfdHCL   `hcl:"bfd,block"`
-	Body         hcl.Body  `hcl:",body"`
-	DefRange     hcl.Range `hcl:",def_range"`
+	Loss         *string `hcl:"loss,optional"`
+	Duplicate    *string `hcl:"duplicate,optional"`
+	Reorder      *string `hcl:"reorder,optional"`
+	Corrupt      *string `hcl:"corrupt,optional"`
+	Relationship *string `hcl:"relationship,optional"`
+	BFD          *bfdHCL `hcl:"bfd,block"`
+	// Address is a member's address on a switch (links to a switch only).
+	Address  *string      `hcl:"address,optional"`
+	OSPF     *linkOSPFHCL `hcl:"ospf,block"`
+	Body     hcl.Body     `hcl:",body"`
+	DefRange hcl.Range    `hcl:",def_range"`
 }
 
 type vpcHCL struct {
@@ -274,4 +279,32 @@ type policyHCL struct {
 	Default  *string          `hcl:"default,optional"`
 	Body     hcl.Body         `hcl:",body"`
 	DefRange hcl.Range        `hcl:",def_range"`
+}
+
+type switchHCL struct {
+	Name     string    `hcl:"name,label"`
+	Subnet   *string   `hcl:"subnet,optional"`
+	Machine  *string   `hcl:"machine,optional"`
+	Body     hcl.Body  `hcl:",body"`
+	DefRange hcl.Range `hcl:",def_range"`
+}
+
+// asOSPFHCL is an AS's ospf block. Areas are strings so that both 1 and
+// "0.0.0.1" are accepted (HCL converts a number to a string).
+type asOSPFHCL struct {
+	StubAreas []string `hcl:"stub_areas,optional"`
+	// Auth is an object { type, key, key_id }, checked by hand so each
+	// bad key gets its own position.
+	Auth         hcl.Expression `hcl:"auth,optional"`
+	Redistribute []string       `hcl:"redistribute,optional"`
+	Body         hcl.Body       `hcl:",body"`
+	DefRange     hcl.Range      `hcl:",def_range"`
+}
+
+type linkOSPFHCL struct {
+	Area     *string   `hcl:"area,optional"`
+	Cost     *int64    `hcl:"cost,optional"`
+	Passive  *bool     `hcl:"passive,optional"`
+	Body     hcl.Body  `hcl:",body"`
+	DefRange hcl.Range `hcl:",def_range"`
 }
