@@ -38,7 +38,21 @@ func newNSLab(t *testing.T) *nsLab {
 func (l *nsLab) node(node string) { l.t.Helper(); l.Node(node, false) }
 
 // link joins a:eth0 (aa) and b:eth0 (ba) with a veth pair.
-func (l *nsLab) link(a, aa, b, ba string) { l.t.Helper(); l.Link(a, "eth0", aa, b, "eth0", ba) }
+// It returns once both ends have carrier: on a loaded machine the kernel
+// raises it late, and what is sent before is lost (and leaves a failed ARP
+// entry behind for a while).
+func (l *nsLab) link(a, aa, b, ba string) {
+	l.t.Helper()
+	l.Link(a, "eth0", aa, b, "eth0", ba)
+	for _, n := range []string{a, b} {
+		waitFor(l.t, 20*time.Second, n+" eth0 carrier", func() error {
+			if out := l.IP(n, "link", "show", "eth0"); !strings.Contains(out, "LOWER_UP") {
+				return errors.New(out)
+			}
+			return nil
+		})
+	}
+}
 
 // daemon runs a netemu BFD daemon whose sockets live in node.
 func (l *nsLab) daemon(node string) *Daemon {
@@ -106,8 +120,8 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() error) 
 // describe is a session's status for a failure message (%v would print
 // only the embedded Key).
 func describe(s SessionStatus) string {
-	return fmt.Sprintf("%s: %s (remote %s), diag %s, last down %s, %d downs, tx %v, detect %v, rx %d, bad %v",
-		s.Key, s.State, s.RemoteState, s.LocalDiag, s.LastDownDiag, s.Downs, s.TxInterval, s.DetectTime, s.RxPackets, s.BadPackets)
+	return fmt.Sprintf("%s: %s (remote %s), diag %s, last down %s, %d downs, tx %v, detect %v, rx %d, sent %d, bad %v",
+		s.Key, s.State, s.RemoteState, s.LocalDiag, s.LastDownDiag, s.Downs, s.TxInterval, s.DetectTime, s.RxPackets, s.TxPackets, s.BadPackets)
 }
 
 // inState waits for the session to be in state st.
@@ -155,7 +169,7 @@ func TestLinuxTwoNamespaces(t *testing.T) {
 		d *Daemon
 		k Key
 	}{{da, ka}, {db, kb}, {da, mha}, {db, mhb}} {
-		inState(t, c.d, c.k, StateUp, 10*time.Second)
+		inState(t, c.d, c.k, StateUp, 20*time.Second)
 	}
 	// Packets arrived with TTL 255 from the ephemeral range, or they
 	// would have been dropped and counted.
