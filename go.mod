@@ -3,6 +3,7 @@ module github.com/netemu/netemu
 go 1.26.8
 
 require (
+	github.com/agext/levenshtein v1.2.1
 	github.com/cilium/ebpf v0.17.3
 	github.com/containernetworking/plugins v1.10.0
 	github.com/hashicorp/go-hclog v1.6.3
@@ -18,7 +19,6 @@ require (
 )
 
 require (
-	github.com/agext/levenshtein v1.2.1 // indirect
 	github.com/apparentlymart/go-textseg/v15 v15.0.0 // indirect
 	github.com/apparentlymart/go-textseg/v17 v17.0.1 // indirect
 	github.com/chromedp/cdproto v0.160.1 // indirect
