@@ -39,6 +39,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	labrep "github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/converge"
 	"github.com/netemu/netemu/tests/bench/internal/benchkit"
@@ -284,16 +285,16 @@ func measure(bin, lab string, args []string, kw *converge.KernelWatch) (kernel, 
 	if err != nil {
 		return 0, 0, waited, ref, err
 	}
-	var tl converge.Timeline
+	var tl labrep.EventsReport // README "The command line": durations in ms
 	if err := json.Unmarshal([]byte(out), &tl); err != nil {
 		return 0, 0, waited, ref, fmt.Errorf("events: %w", err)
 	}
-	// The failure's own time is the faults file's (tl.Ref), stamped when
+	// The failure's own time is the faults file's (tl.RefAt), stamped when
 	// the injection began.
-	if last, _ := kw.LastChange(); !tl.Ref.IsZero() && last.After(tl.Ref) {
-		kernel = last.Sub(tl.Ref)
+	if last, _ := kw.LastChange(); !tl.RefAt.IsZero() && last.After(tl.RefAt) {
+		kernel = last.Sub(tl.RefAt)
 	}
-	return kernel, tl.Convergence, waited, tl.Ref, nil
+	return kernel, time.Duration(tl.ConvergenceMS) * time.Millisecond, waited, tl.RefAt, nil
 }
 
 func netemu(bin string, args ...string) (string, error) {
