@@ -31,6 +31,11 @@ func nsenterArgs(st *State, node string) ([]string, error) {
 		// (its /proc shows that PID namespace only).
 		return append(args, pidns...), nil
 	}
+	if n.Kind == topo.KindInstance {
+		// Nothing runs in a stopped instance (and without its PID
+		// namespace a command would see the host's processes).
+		return nil, fmt.Errorf("instance %q is not running (start it: netemu instance start %s)", node, node)
+	}
 	if HasMountNS(n) {
 		args = append(args, "--mount="+labpath.MntPath(st.Dir, node))
 		// Entering a mount namespace resets the working directory to its
