@@ -96,6 +96,7 @@ type Daemon struct {
 	byAddr    map[netip.Addr]*peerState
 	dirty     map[uint64]struct{} // by pkey: small keys, no pointers to scan
 	installed map[uint64]kroute   // by pkey
+	refused   map[uint64]string   // by pkey: why the kernel refused the best path (consistency.go)
 	nhCache   map[netip.Addr]nhEntry
 	started   time.Time
 
@@ -153,7 +154,7 @@ func newDaemon(cfg Config, log hclog.Logger, fibw fib.FIB, events routing.Emitte
 		local: Local{ASN: cfg.ASN, RouterID: cfg.RouterID, ClusterID: cfg.ClusterID},
 		dial:  dial, res: res,
 		rib: NewRIB(), byAddr: map[netip.Addr]*peerState{}, dirty: map[uint64]struct{}{},
-		installed: map[uint64]kroute{}, nhCache: map[netip.Addr]nhEntry{},
+		installed: map[uint64]kroute{}, refused: map[uint64]string{}, nhCache: map[netip.Addr]nhEntry{},
 		kick: make(chan struct{}, 1),
 	}
 	if d.dial == nil {
@@ -532,6 +533,7 @@ func (d *Daemon) flush() {
 			best = dst.Best
 		}
 		k := pkey(prefix)
+		delete(d.refused, k)
 		oldk, had := d.installed[k]
 		old := oldk.route(prefix)
 		if best == nil || best.From == nil {
@@ -609,6 +611,7 @@ func (d *Daemon) flush() {
 		if len(install) > 0 {
 			if err := d.fib.Replace(install); err != nil {
 				d.log.Warn("kernel install", "error", err)
+				d.kernelRefused(err)
 			}
 		}
 	}
