@@ -136,7 +136,9 @@ func Run(ctx context.Context, cfg *Config, log hclog.Logger) error {
 		_ = json.NewEncoder(rw).Encode(Status{Lab: cfg.Lab, Node: cfg.Node, PID: os.Getpid(), Started: started,
 			Daemons: names, LastChange: events.LastChange(), Events: events.Counts()})
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	chk := newChecker(log, events, fibw, daemons)
+	mux.Handle(ConsistencyPath, chk)
+	srv := &http.Server{Handler: limitRequests(mux), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: requestReadTimeout, MaxHeaderBytes: maxRequestHeader}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Warn("control socket", "error", err)
@@ -149,6 +151,7 @@ func Run(ctx context.Context, cfg *Config, log hclog.Logger) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go chk.run(ctx)
 	var wg sync.WaitGroup
 	errc := make(chan error, len(daemons)+1)
 	for _, d := range daemons {
