@@ -245,6 +245,12 @@ func TestK8sLab(t *testing.T) {
 		c.registerNode(t, m, s.addr(i), true)
 	}
 	c.registerNode(t, "elsewhere", "192.0.2.99", false)
+	// Every machine reaches the API server across the underlay.
+	for _, m := range s.names {
+		labtest.Eventually(t, 30*time.Second, labtest.Until(m+" reaching the API server", func() bool {
+			return s.net.Command(m, "ping", "-c1", "-W1", apiAddr).Run() == nil
+		}))
+	}
 	out, err := s.netemuIn(t, "m1", "k8s", "manifest")
 	if err != nil {
 		t.Fatalf("k8s manifest: %v\n%s", err, out)

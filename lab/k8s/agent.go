@@ -48,9 +48,12 @@ type Agent struct {
 	// PeerTimeout and ConvergeTimeout go to lab.Up.
 	PeerTimeout, ConvergeTimeout time.Duration
 
-	mu     sync.Mutex
-	builds map[string]*build    // lab → the build in progress
-	failed map[string]time.Time // lab UID → when its build last failed
+	// statusMu makes this agent's own status writes (the reconcile loop's
+	// and its builds') take turns too: the Lease is held per agent.
+	statusMu sync.Mutex
+	mu       sync.Mutex
+	builds   map[string]*build    // lab → the build in progress
+	failed   map[string]time.Time // lab UID → when its build last failed
 }
 
 type build struct {
@@ -464,6 +467,8 @@ func (a *Agent) report(ctx context.Context, l *Lab, sh Share) error {
 
 // writeStatus changes the lab's status under its Lease.
 func (a *Agent) writeStatus(ctx context.Context, name string, fn func(*Lab)) error {
+	a.statusMu.Lock()
+	defer a.statusMu.Unlock()
 	return a.Client.WithLease(ctx, name, a.Node, func() error {
 		return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 			l, err := a.Client.Get(ctx, name)
