@@ -60,7 +60,11 @@ func NodesReport(st *nodes.State) LabReport {
 		nr := NodeReport{Name: name, Kind: string(n.Kind), Machine: n.Machine, Hostname: n.Hostname,
 			Netns: labpath.NetnsName(st.Lab, name), Interfaces: []IfaceReport{}}
 		for _, i := range n.Interfaces {
-			nr.Interfaces = append(nr.Interfaces, IfaceReport{Iface: i.Name, Up: true, Addresses: []string{i.Addr.String()}, Peer: i.Peer + ":" + i.PeerIface})
+			ir := IfaceReport{Iface: i.Name, Up: true, Addresses: []string{}, Peer: i.Peer + ":" + i.PeerIface}
+			if i.Addr.IsValid() { // a switch's ports have none
+				ir.Addresses = append(ir.Addresses, i.Addr.String())
+			}
+			nr.Interfaces = append(nr.Interfaces, ir)
 		}
 		fillModel(&nr, st, pub)
 		r.Nodes = append(r.Nodes, nr)

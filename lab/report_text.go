@@ -276,6 +276,10 @@ func WriteNodesTable(w io.Writer, st *nodes.State, ls *nodes.LabStatus) error {
 				if i.Name == "lo" && len(i.Addrs) == 0 {
 					continue
 				}
+				if mi := n.Interface(i.Name); len(i.Addrs) == 0 && n.Kind == topo.KindSwitch && mi != nil {
+					ifs = append(ifs, i.Name+"→"+mi.Peer) // a switch's port: the member it leads to
+					continue
+				}
 				ifs = append(ifs, i.Name+" "+strings.Join(i.Addrs, ","))
 			}
 			if ns.Error != "" {
@@ -286,6 +290,10 @@ func WriteNodesTable(w io.Writer, st *nodes.State, ls *nodes.LabStatus) error {
 				ifs = append(ifs, "lo "+n.Loopback.String())
 			}
 			for _, i := range n.Interfaces {
+				if !i.Addr.IsValid() {
+					ifs = append(ifs, i.Name+"→"+i.Peer) // a switch's port
+					continue
+				}
 				ifs = append(ifs, i.Name+" "+i.Addr.String())
 			}
 		}

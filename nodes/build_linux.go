@@ -336,6 +336,9 @@ func (b *builder) configureNode(n *topo.Node) error {
 	if err := h.LinkSetUp(lo); err != nil {
 		return fmt.Errorf("node %q: set lo up: %w", n.Name, err)
 	}
+	if n.Kind == topo.KindSwitch {
+		return b.configureSwitch(h, n)
+	}
 	if n.Loopback.IsValid() {
 		if err := h.AddrAdd(lo, &netlink.Addr{IPNet: prefixNet(n.Loopback)}); err != nil {
 			return fmt.Errorf("node %q: add loopback %s: %w", n.Name, n.Loopback, err)

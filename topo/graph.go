@@ -67,6 +67,10 @@ func (l *Lab) DOT() string {
 			fmt.Sprintf("headlabel=%q", k.B.Iface+"\n"+k.B.Addr.Addr().String()),
 			fmt.Sprintf("label=%q", k.Subnet.String()),
 		}
+		if k.Kind == LinkSwitch {
+			// A port: the switch carries the subnet, its end no address.
+			attrs = []string{fmt.Sprintf("taillabel=%q", k.A.Iface+"\n"+k.A.Addr.Addr().String())}
+		}
 		if l.ebgp(k) {
 			attrs = append(attrs, "penwidth=2.5", "color=\"#1f5fa8\"")
 		}
@@ -94,6 +98,11 @@ func nodeStyle(l *Lab, n *Node) string {
 		return fmt.Sprintf("label=%q, shape=box3d, style=filled, fillcolor=\"#fde9c8\"", label)
 	case KindIGW:
 		return fmt.Sprintf("label=%q, shape=hexagon, style=filled, fillcolor=\"#e4f2dc\"", label)
+	case KindSwitch:
+		if n.Switch != nil {
+			label += "\n" + n.Switch.Subnet.String()
+		}
+		return fmt.Sprintf("label=%q, shape=box, height=0.3, style=filled, fillcolor=\"#d9d9d9\"", label)
 	case KindVPCRouter:
 		return fmt.Sprintf("label=%q, shape=octagon, style=filled, fillcolor=\"#e4f2dc\"", label)
 	}

@@ -180,3 +180,18 @@ func (l *Lab) SwitchMembers(sw string) []Endpoint {
 	}
 	return out
 }
+
+// SegmentPeer reports whether interface i of router n is on a switch with
+// another router of n's AS: the AS's IGP speaks there.
+func (l *Lab) SegmentPeer(n *Node, i *Interface) bool {
+	sw := l.SwitchOf(i)
+	if sw == nil {
+		return false
+	}
+	for _, m := range l.SwitchMembers(sw.Name) {
+		if p := l.Node(m.Node); p != nil && p != n && p.Kind == KindRouter && p.AS == n.AS {
+			return true
+		}
+	}
+	return false
+}

@@ -48,7 +48,7 @@ func ripInterface(lab *topo.Lab, n *topo.Node, i *topo.Interface) bool {
 		return false
 	}
 	p := lab.Node(i.Peer)
-	return p != nil && p.Kind == topo.KindRouter && p.AS == n.AS
+	return p != nil && p.Kind == topo.KindRouter && p.AS == n.AS || lab.SegmentPeer(n, i)
 }
 
 // ripConfigFor is nil when RIP runs on none of the router's interfaces.
