@@ -3,31 +3,12 @@ package agent
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/netemu/netemu/routing/ospf"
 	"github.com/netemu/netemu/topo"
 )
-
-// igpOSPF is an AS's igp = "ospf". TODO(language): topo.IGPOSPF once the
-// language accepts it; per-link area/cost/passive, switches (broadcast)
-// and the AS's stub_areas/auth are read here once the model has them.
-const igpOSPF = "ospf"
-
-// ospfInterface reports whether OSPF speaks on a router's interface:
-// towards a router of the same AS when the AS's IGP is OSPF, or on a link
-// marked `igp = true` (a host running its own OSPF speaker) in such an AS.
-func ospfInterface(lab *topo.Lab, n *topo.Node, i *topo.Interface) bool {
-	as := lab.AS(n.AS)
-	if as == nil || as.IGP != igpOSPF {
-		return false
-	}
-	if i.Link >= 0 && i.Link < len(lab.Links) && lab.Links[i.Link].IGP {
-		return true
-	}
-	p := lab.Node(i.Peer)
-	return p != nil && p.Kind == topo.KindRouter && p.AS == n.AS
-}
 
 // ospfTimers are the interface timers and origination pacing of a lab's
 // timer set: RFC 2328's defaults, or fast ones (hello 1 s, dead 4 s) for
@@ -42,27 +23,46 @@ func ospfTimers(lab *topo.Lab) (hello, dead, rxmt time.Duration, c ospf.Config) 
 }
 
 // ospfConfigFor is nil when OSPF runs on none of the router's interfaces.
-// Defaults are an operator's: everything in area 0, point-to-point on
-// veth links, cost 10; the loopback and every other connected network
-// (hosts, eBGP links) are passive stub networks; router ID = loopback.
+// What the file leaves out is an operator's default: area 0, cost 10,
+// point-to-point on veth links and broadcast (DR/BDR) on switches; the
+// loopback and every connected network OSPF does not run on (hosts, eBGP
+// links) are passive stub networks; router ID = loopback. The AS's ospf
+// block gives stub areas, authentication and redistribution.
 func ospfConfigFor(lab *topo.Lab, n *topo.Node) (*ospf.Config, error) {
 	hello, dead, rxmt, c := ospfTimers(lab)
+	var aso *topo.ASOSPF
+	if as := lab.AS(n.AS); as != nil {
+		aso = as.OSPF
+	}
+	var auth *ospf.Auth
+	if aso != nil && aso.Auth != nil {
+		auth = &ospf.Auth{Type: aso.Auth.Type, Key: aso.Auth.Key, KeyID: aso.Auth.KeyID}
+	}
 	active := 0
 	var rid netip.Addr
-	if n.Loopback.IsValid() {
-		rid = n.Loopback.Addr()
-		c.Interfaces = append(c.Interfaces, ospf.Interface{Name: "lo", Addr: n.Loopback, Passive: true})
-	}
+	var areas []ID
 	for _, i := range n.Interfaces {
 		if !i.Addr.IsValid() {
 			continue
 		}
-		oi := ospf.Interface{Name: i.Name, Addr: i.Addr, Type: ospf.PointToPoint, Cost: 10,
-			Hello: hello, Dead: dead, Retransmit: rxmt}
-		if ospfInterface(lab, n, i) {
+		lo := lab.OSPFOf(i.Link)
+		oi := ospf.Interface{Name: i.Name, Addr: i.Addr, Area: ospf.ID(lo.Area), Type: ospf.PointToPoint, Cost: lo.Cost,
+			Hello: hello, Dead: dead, Retransmit: rxmt, Auth: auth}
+		if lab.SwitchOf(i) != nil {
+			oi.Type = ospf.Broadcast
+		}
+		switch {
+		case lab.OSPFLink(i.Link) && !lo.Passive:
 			active++
-		} else {
-			oi.Passive = true
+		case !lab.OSPFLink(i.Link) && aso.Redistributes(topo.RedistributeConnected):
+			// A network OSPF does not run on, as an AS-external route.
+			c.External = append(c.External, ospf.External{Prefix: i.Addr.Masked(), Metric: 20})
+			continue
+		default:
+			oi.Passive, oi.Auth = true, nil
+		}
+		if !slices.Contains(areas, oi.Area) {
+			areas = append(areas, oi.Area)
 		}
 		if !n.Loopback.IsValid() && (!rid.IsValid() || rid.Less(i.Addr.Addr())) {
 			rid = i.Addr.Addr()
@@ -72,10 +72,33 @@ func ospfConfigFor(lab *topo.Lab, n *topo.Node) (*ospf.Config, error) {
 	if active == 0 {
 		return nil, nil
 	}
+	if n.Loopback.IsValid() {
+		rid = n.Loopback.Addr()
+		// The loopback joins the backbone if the router is in it, else
+		// its first area.
+		area := areas[0]
+		if slices.Contains(areas, 0) {
+			area = 0
+		}
+		c.Interfaces = append([]ospf.Interface{{Name: "lo", Addr: n.Loopback, Area: area, Passive: true}}, c.Interfaces...)
+	}
 	if !rid.Is4() {
 		return nil, fmt.Errorf("agent: router %q: no IPv4 address for an OSPF router ID", n.Name)
 	}
 	c.RouterID = ospf.IDOf(rid)
-	c.Areas = []ospf.Area{{ID: 0}}
+	for _, a := range areas {
+		c.Areas = append(c.Areas, ospf.Area{ID: a, Stub: a != 0 && aso.Stub(topo.OSPFArea(a))})
+	}
+	if aso.Redistributes(topo.RedistributeStatic) {
+		for _, r := range n.Routes {
+			c.External = append(c.External, ospf.External{Prefix: r.To, Metric: 20})
+		}
+	}
 	return &c, nil
 }
+
+// ID is an OSPF area or router ID.
+type ID = ospf.ID
+
+// igpOSPF is an AS's igp = "ospf".
+const igpOSPF = topo.IGPOSPF

@@ -11,8 +11,8 @@ import (
 	"github.com/netemu/netemu/topo"
 )
 
-// igpOSPF is an AS's igp = "ospf" (TODO(language): topo.IGPOSPF).
-const igpOSPF = "ospf"
+// igpOSPF is an AS's igp = "ospf".
+const igpOSPF = topo.IGPOSPF
 
 // OSPFNeighbour is an OSPF neighbour as the agent knows it.
 type OSPFNeighbour struct {
@@ -54,6 +54,10 @@ func runsOSPF(lab *topo.Lab, a, b *topo.Node) bool {
 func checkOSPF(lab *topo.Lab, n *topo.Node, v View, f Faults) []Problem {
 	var out []Problem
 	for _, i := range n.Interfaces {
+		if sw := lab.SwitchOf(i); sw != nil {
+			out = append(out, checkOSPFSegment(lab, n, i, sw, v, f)...)
+			continue
+		}
 		peer := lab.Node(i.Peer)
 		if peer == nil || !runsOSPF(lab, n, peer) {
 			continue
@@ -80,6 +84,35 @@ func checkOSPF(lab *topo.Lab, n *topo.Node, v View, f Faults) []Problem {
 			out = append(out, Problem{n.Name, what, "still Full across a silent link (waiting for the dead interval)"})
 		case !faulted && !full:
 			out = append(out, Problem{n.Name, what, state})
+		}
+	}
+	return out
+}
+
+// checkOSPFSegment checks n's neighbours on a switch: every other OSPF
+// router of its AS on the segment is Full (DR, BDR, or n is one of them)
+// or 2-Way (two DROthers); which it is the model cannot say.
+func checkOSPFSegment(lab *topo.Lab, n *topo.Node, i *topo.Interface, sw *topo.Node, v View, f Faults) []Problem {
+	var out []Problem
+	for _, m := range lab.SwitchMembers(sw.Name) {
+		peer := lab.Node(m.Node)
+		if peer == nil || peer == n || !runsOSPF(lab, n, peer) || f.Stopped[peer.Name] {
+			continue
+		}
+		if _, faulted := f.link(peer.Name, m.Iface, sw.Name); faulted {
+			continue
+		}
+		if _, faulted := f.link(n.Name, i.Name, sw.Name); faulted {
+			continue
+		}
+		state := "Down"
+		for _, nb := range v.OSPFNeighbours {
+			if nb.Addr == m.Addr.Addr() && nb.Iface == i.Name {
+				state = nb.State
+			}
+		}
+		if state != "Full" && state != "2-Way" {
+			out = append(out, Problem{n.Name, fmt.Sprintf("ospf neighbour %s (%s on %s, switch %s)", m.Addr.Addr(), peer.Name, i.Name, sw.Name), state})
 		}
 	}
 	return out
