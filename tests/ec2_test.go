@@ -256,6 +256,11 @@ func TestEC2Instance(t *testing.T) {
 			!bytes.Contains(leases, []byte("option dhcp-lease-time 3600;")) || !bytes.Contains(leases, []byte(`option domain-name "ec2.internal";`)) {
 			t.Errorf("dhclient's lease (%v):\n%s", err, leases)
 		}
+		// dhclient scheduled the renewal at T1 (half the hour) and rebinding at T2.
+		if !regexp.MustCompile(`option dhcp-renewal-time 1800;`).Match(leases) || !regexp.MustCompile(`(?m)^\s*renew \d `).Match(leases) ||
+			!regexp.MustCompile(`(?m)^\s*rebind \d `).Match(leases) {
+			t.Errorf("the lease has no renewal scheduled:\n%s", leases)
+		}
 	}
 	t.Run("dhcp", checkDHCP)
 
