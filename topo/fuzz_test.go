@@ -63,7 +63,13 @@ func checkModel(t *testing.T, l *Lab) {
 		if a == nil || b == nil {
 			t.Fatalf("link %d joins unknown nodes %q, %q", idx, k.A.Node, k.B.Node)
 		}
-		if !k.Subnet.IsValid() || !k.A.Addr.IsValid() || !k.B.Addr.IsValid() {
+		if k.Kind == LinkSwitch {
+			// A port: the member has an address on the switch's subnet,
+			// the switch none.
+			if b.Switch == nil || k.Subnet != b.Switch.Subnet || !k.Subnet.Contains(k.A.Addr.Addr()) || k.B.Addr.IsValid() {
+				t.Fatalf("link %d %s–%s: bad switch port %+v", idx, k.A.Node, k.B.Node, k)
+			}
+		} else if !k.Subnet.IsValid() || !k.A.Addr.IsValid() || !k.B.Addr.IsValid() {
 			t.Fatalf("link %d %s–%s is not addressed", idx, k.A.Node, k.B.Node)
 		}
 		if a.Interface(k.A.Iface) == nil || b.Interface(k.B.Iface) == nil {

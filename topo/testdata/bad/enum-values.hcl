@@ -4,7 +4,7 @@ lab "enums" {
 }
 autonomous_system "isp" {
   asn = 64500
-  igp = "ospf"
+  igp = "isis"
   rip_auth {
     type = "sha1"
     key  = "this-key-is-far-too-long"
