@@ -424,3 +424,30 @@ curl -s -w '\n%{http_code}' -H "X-aws-ec2-metadata-token: $T" http://169.254.169
 		}
 	})
 }
+
+// TestEC2OpenSMTPDSelectable: service "smtp" { mta = "opensmtpd" } runs
+// OpenSMTPD instead of sendmail, on 127.0.0.1:25 only.
+func TestEC2OpenSMTPDSelectable(t *testing.T) {
+	labtest.RequireRoot(t)
+	if _, err := os.Stat("/usr/sbin/smtpd"); err != nil {
+		t.Skip("needs /usr/sbin/smtpd (run tests/setup.sh)")
+	}
+	src, err := topo.ExampleSource("aws-ssh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab := labtest.UniqueName("smtpd")
+	src = bytes.Replace(labtest.RenameLab(src, lab), []byte(`service "smtp" {}`), []byte(`service "smtp" { mta = "opensmtpd" }`), 1)
+	upLab(t, labtest.WriteFile(t, lab+".hcl", src))
+	var lsof string
+	labtest.Eventually(t, 30*time.Second, func() error {
+		lsof = execIn(t, lab, "web", "lsof", "-i", "-n", "-P")
+		if !regexp.MustCompile(`(?m)^smtpd .* TCP 127\.0\.0\.1:25 \(LISTEN\)`).MatchString(lsof) {
+			return fmt.Errorf("no smtpd on 127.0.0.1:25:\n%s", lsof)
+		}
+		return nil
+	})
+	if strings.Contains(lsof, "sendmail") {
+		t.Errorf("sendmail runs though the file chose opensmtpd:\n%s", lsof)
+	}
+}
