@@ -105,7 +105,7 @@ func (r *svcTestRunner) stopAll() {
 func svcNeedRoot(t *testing.T) {
 	t.Helper()
 	labtest.RequireRoot(t)
-	for _, p := range []string{"/usr/sbin/sshd", "/usr/sbin/smtpd", "/usr/sbin/mariadbd", "/usr/bin/ssh", "/usr/bin/mysql", "/usr/bin/lsof", "/usr/bin/unshare"} {
+	for _, p := range []string{"/usr/sbin/sshd", svc.SendmailBinary, "/usr/sbin/mariadbd", "/usr/bin/ssh", "/usr/bin/mysql", "/usr/bin/lsof", "/usr/bin/unshare"} {
 		if _, err := os.Stat(p); err != nil {
 			t.Skipf("needs %s (run tests/setup.sh)", p)
 		}
