@@ -109,7 +109,14 @@ func (c *checker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "GET only", http.StatusMethodNotAllowed)
 		return
 	}
-	st := c.check(r.Context(), time.Second)
+	// ?once: one comparison, for a poller (converge's wait) that asks
+	// again anyway; else two a second apart, so a batch being written
+	// is not reported.
+	pause := time.Second
+	if r.URL.Query().Has("once") {
+		pause = 0
+	}
+	st := c.check(r.Context(), pause)
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(st)
 }

@@ -40,6 +40,10 @@ func Ask(ctx context.Context, node, nodeDir string) View {
 			v.RIPNeighbours = append(v.RIPNeighbours, RIPNeighbour{Addr: n.Address, Iface: n.Iface, LastHeard: n.LastHeard})
 		}
 	}
+	if err := askConsistency(ctx, c, &v); err != nil {
+		v.Err = err
+		return v
+	}
 	if err := askOSPF(ctx, c, &v); err != nil {
 		v.Err = err
 		return v

@@ -22,6 +22,9 @@ type View struct {
 	BGPSessions   []BGPSession
 	// OSPFNeighbours are the OSPF daemon's neighbours (none without OSPF).
 	OSPFNeighbours []OSPFNeighbour
+	// Inconsistent are the agent's RIB/kernel/advertisement
+	// disagreements (agent /consistency; consistency.go).
+	Inconsistent []string
 }
 
 // RIPNeighbour is a RIP neighbour as the agent knows it.
@@ -189,6 +192,7 @@ func Check(lab *topo.Lab, views []View, f Faults, quiet time.Duration, now time.
 		}
 		res.Problems = append(res.Problems, checkRIP(lab, n, v, f, timeout, res.LastChange, now)...)
 		res.Problems = append(res.Problems, checkOSPF(lab, n, v, f)...)
+		res.Problems = append(res.Problems, checkConsistency(v)...)
 		bgp, ext := checkBGP(lab, n, v, f)
 		res.Problems = append(res.Problems, bgp...)
 		res.External = append(res.External, ext...)
