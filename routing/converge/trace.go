@@ -126,6 +126,23 @@ func Trace(lab *topo.Lab, t Tables, from string, dst netip.Addr, opts TraceOptio
 			p.Result, p.Detail = LeftLab, fmt.Sprintf("%s sends it out of %s, which no lab link joins", node, lk.OutIface)
 			return p, nil
 		}
+		if sw := lab.SwitchOf(out); sw != nil {
+			// Across a switch the frame goes to whoever holds the next
+			// hop (the gateway, or the destination when on-link).
+			l2 := lk.Gateway
+			if !l2.IsValid() {
+				l2 = dst
+			}
+			m, port, ok := lab.SwitchPort(sw.Name, l2)
+			if !ok {
+				p.Hops = append(p.Hops, Hop{Node: sw.Name, InIface: out.PeerIface, Dst: dst})
+				p.Result, p.Detail = Blackhole, fmt.Sprintf("no node on %s holds %s", sw.Name, l2)
+				return p, nil
+			}
+			p.Hops = append(p.Hops, Hop{Node: sw.Name, InIface: out.PeerIface, OutIface: port, Dst: dst})
+			node, iif = m.Node, m.Iface
+			continue
+		}
 		node, iif = out.Peer, out.PeerIface
 	}
 	p.Result, p.Detail = TooLong, fmt.Sprintf("more than %d hops", maxHops)

@@ -1,18 +1,19 @@
 # The seed lab with both of the article's IGPs side by side: the home ISP
 # runs OSPF, the transit RIP. The home is a LAN: the laptop and a second
-# host share a switch with home-gw, and the home ISP's three routers form a
-# triangle, so OSPF has a path to fall back on.
+# host share a switch with two routers of the home ISP, which elect a
+# designated router there; both reach home-core, so OSPF has a path to fall
+# back on.
 #
-#   mac ─┐
-#        lan ── home-gw ── home-core ══ transit-a ══ aws-edge ── igw/VPC 10.0.0.0/16 ── web 10.0.1.10
-#   tv ──┘        ╲          ╱    ╲══ transit-b ══╱   (AS 16509)        public subnet   db  10.0.1.20
-#                  home-agg ─     (AS 64510, RIP)
-#              (AS 64500, OSPF)
+#   mac ─┬─ home-gw ── home-core ══ transit-a ══ aws-edge ── igw/VPC 10.0.0.0/16 ── web 10.0.1.10
+#   tv ──┤  (lan)     ╱        ╲══ transit-b ══╱   (AS 16509)        public subnet   db  10.0.1.20
+#        └─ home-agg ╱         (AS 64510, RIP)
+#        (AS 64500, OSPF)
 #   ══ eBGP between ASes   ── links inside an AS (OSPF or RIP carries them)
 #
 # Try `netemu ospf home-gw` (neighbours, the DR on the switch, the LSDB),
 # `netemu link down home-gw home-core` then `netemu wait` and
-# `netemu trace mac web` (now through home-agg), and `netemu rip transit-a`.
+# `netemu trace mac web` (now across the LAN to home-agg), and
+# `netemu rip transit-a`.
 
 lab "aws-ssh-ospf" {
   description = "The seed lab with an OSPF home ISP on a switched LAN and a RIP transit"
@@ -51,7 +52,8 @@ router "home-agg" {
 }
 
 # The home LAN: a switch (a Linux bridge in its own namespace). Members get
-# addresses from its subnet in link order: home-gw .1, mac .2, tv .3.
+# addresses from its subnet in link order: home-gw .1, home-agg .2, mac .3,
+# tv .4.
 switch "home-lan" {
   subnet = "198.51.100.0/29"
 }
@@ -89,14 +91,12 @@ router "aws-edge" {
 
 # --- Links. Every link to a switch joins its segment.
 link "home-gw" "home-lan" {}
+link "home-agg" "home-lan" {}
 link "mac" "home-lan" {}
 link "tv" "home-lan" {}
 
-link "home-gw" "home-core" {} # inside home-isp: OSPF, cost 10
-link "home-gw" "home-agg" {   # the way round when home-gw–home-core is cut
-  ospf { cost = 20 }
-}
-link "home-agg" "home-core" {
+link "home-gw" "home-core" {}  # inside home-isp: OSPF, cost 10
+link "home-agg" "home-core" {  # the way round when home-gw–home-core is cut
   ospf { cost = 20 }
 }
 link "home-core" "transit-a" {} # home-isp ↔ transit: eBGP
