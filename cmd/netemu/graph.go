@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
+	"github.com/netemu/netemu/lab/view"
 	"github.com/netemu/netemu/nodes"
-	"github.com/netemu/netemu/topo"
 )
 
 // newGraphCmd is `netemu graph [FILE] [-o dot|svg|html]`: the topology as
@@ -20,19 +21,21 @@ func newGraphCmd(g *globals) *cobra.Command {
 		Use:   "graph [FILE]",
 		Short: "Draw the topology: Graphviz dot, SVG or a standalone HTML page",
 		Long: "Draws the lab in FILE, else the running lab (--lab, or the only one up), else the embedded\n" +
-			"seed lab: routers grouped by AS, a VPC's nodes by VPC, every link with its interfaces and\n" +
-			"addresses, eBGP links in bold. -o svg and -o html\n" +
+			"seed lab: routers grouped by AS, a VPC's nodes by VPC, switches as bars, every link with its\n" +
+			"interfaces and addresses, eBGP links in bold. A running lab is drawn as the live view shows\n" +
+			"it now: cut links red and dashed (DOWN), silent ones orange (SILENT), each link's BGP/RIP/\n" +
+			"OSPF/BFD state, instances' public IPs. -o svg and -o html\n" +
 			"need Graphviz's dot (Debian package graphviz); -o dot prints its input.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if output != "dot" && output != "svg" && output != "html" {
 				return usage(fmt.Errorf("unknown output %q: use dot, svg or html", output))
 			}
-			l, err := graphLab(g, args)
+			gr, desc, err := graphLab(cmd.Context(), g, args)
 			if err != nil {
 				return err
 			}
-			out, err := lab.Draw(l, output)
+			out, err := lab.Draw(gr, desc, output)
 			if err != nil {
 				return err
 			}
@@ -52,24 +55,32 @@ func newGraphCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// graphLab is the lab to draw: FILE, else the running lab the other
-// commands would act on (--lab names one, which must be up), else — with
-// no lab up — the embedded seed lab. Without this, `netemu graph --lab X`
-// silently drew the seed lab.
-func graphLab(g *globals, args []string) (*topo.Lab, error) {
+// graphLab is the lab to draw and its description: FILE, else the running
+// lab the other commands would act on (--lab names one, which must be up)
+// with its live state, else — with no lab up — the embedded seed lab.
+// Without this, `netemu graph --lab X` silently drew the seed lab.
+func graphLab(ctx context.Context, g *globals, args []string) (view.Graph, string, error) {
+	fromFile := func(path string) (view.Graph, string, error) {
+		l, err := lab.Load(path)
+		if err != nil {
+			return view.Graph{}, "", err
+		}
+		return view.New(l, nil), l.Description, nil
+	}
 	if len(args) == 1 {
-		return lab.Load(args[0])
+		return fromFile(args[0])
 	}
 	states, _ := nodes.ListStates()
 	if g.lab == "" && len(states) == 0 {
-		return lab.Load("")
+		return fromFile("")
 	}
 	st, err := selectShare(g, nil)
 	if err != nil {
-		return nil, err
+		return view.Graph{}, "", err
 	}
-	if st.Model == nil {
-		return nil, fmt.Errorf("lab %s: its state has no model to draw; give the lab's FILE", st.Lab)
+	gr, err := lab.LiveGraph(ctx, st, g.logger())
+	if err != nil {
+		return view.Graph{}, "", err
 	}
-	return st.Model, nil
+	return gr, st.Model.Description, nil
 }
