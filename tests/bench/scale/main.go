@@ -51,6 +51,7 @@ func main() {
 	frr := flag.String("frr", "", "router lab sizes to run again with daemons = \"frr\"")
 	hosts := flag.Int("hosts", 5000, "hosts of the bulk lab (0: skip)")
 	chain := flag.Int("chain", 300, "nodes of the chain compared with ip -batch (0: skip)")
+	timers := flag.String("timers", "fast", "the router labs' timers: fast or rfc")
 	flag.Parse()
 	tmp, netemu := benchkit.Prepare("scale bench", "netemu-scale-", *bin)
 	defer os.RemoveAll(tmp)
@@ -68,11 +69,14 @@ func main() {
 		for _, s := range splitInts(list) {
 			name := fmt.Sprintf("scl%s%d", mode[:1], s)
 			src := fabric(name, s)
+			if *timers != "fast" {
+				src = bytes.Replace(src, []byte("timers = \"fast\""), []byte(fmt.Sprintf("timers = %q", *timers)), 1)
+			}
 			if mode == "frr" {
 				src = bytes.Replace(src, []byte("timers = \"fast\""), []byte("timers = \"fast\"\n  daemons = \"frr\""), 1)
 			}
 			fmt.Fprintf(os.Stderr, "%s: %d routers…\n", mode, s)
-			rows = append(rows, runLab(netemu, tmp, name, src, fmt.Sprintf("%d routers", s), mode, true))
+			rows = append(rows, runLab(netemu, tmp, name, src, fmt.Sprintf("%d routers (%s)", s, *timers), mode, true))
 		}
 	}
 	if *hosts > 0 {
