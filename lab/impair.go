@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
+	"text/tabwriter"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -156,6 +158,26 @@ func ShowImpair(q Query) (*ImpairShow, error) {
 		out.Links = append(out.Links, linkImpairment(s))
 	}
 	return out, nil
+}
+
+// WriteText writes the table of `link show`.
+func (s *ImpairShow) WriteText(w io.Writer) error {
+	if len(s.Links) == 0 {
+		fmt.Fprintf(w, "lab %s: no link has impairments\n", s.Lab)
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LINK\tEACH DIRECTION\tMECHANISM\tSINCE")
+	for _, l := range s.Links {
+		fmt.Fprintf(tw, "%s–%s\t%s\t%s\t%s\n", l.A, l.B, l.Settings, l.Mechanism, l.Since.Local().Format(time.TimeOnly))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if k := s.Kernel; k != nil && !k.Netem {
+		fmt.Fprintln(w, "this kernel has no netem qdisc: netemu's own path does delay, loss and the rest (see README)")
+	}
+	return nil
 }
 
 // kernelOf is the share's probed kernel, probing (once per share) when

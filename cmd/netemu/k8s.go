@@ -9,14 +9,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -59,16 +55,12 @@ func addK8s(root *cobra.Command, g *globals) {
 		}
 		l, err := c.Up(ctx, file)
 		if l != nil {
-			printK8sLab(cmd.OutOrStdout(), l)
+			l.WriteText(cmd.OutOrStdout())
 		}
 		return err
 	})
 	wrapK8s(root, f, "down", func(ctx context.Context, c *k8s.Client, cmd *cobra.Command, args []string) error {
-		name := g.lab
-		if len(args) == 1 {
-			name = args[0]
-		}
-		name, err := c.Resolve(ctx, name)
+		name, err := c.Resolve(ctx, g.labArg(args))
 		if err != nil {
 			return err
 		}
@@ -79,59 +71,28 @@ func addK8s(root *cobra.Command, g *globals) {
 		return nil
 	})
 	wrapK8s(root, f, "status", func(ctx context.Context, c *k8s.Client, cmd *cobra.Command, args []string) error {
-		name := g.lab
-		if len(args) == 1 {
-			name = args[0]
-		}
-		name, err := c.Resolve(ctx, name)
-		if err != nil {
-			return err
-		}
-		l, err := c.Get(ctx, name)
+		l, err := c.Lookup(ctx, g.labArg(args))
 		if err != nil {
 			return err
 		}
 		if o := cmd.Flags().Lookup("output"); o != nil && o.Value.String() == string(outputJSON) {
 			return printJSON(cmd.OutOrStdout(), map[string]any{"name": l.Name, "spec": l.Spec, "status": l.Status})
 		}
-		printK8sLab(cmd.OutOrStdout(), l)
-		return nil
+		return l.WriteText(cmd.OutOrStdout())
 	})
-	for _, v := range []struct {
-		path string
-		do   func(ctx context.Context, c *k8s.Client, name string, cmd *cobra.Command, args []string) (*k8s.Lab, error)
-	}{
-		{"instance stop", func(ctx context.Context, c *k8s.Client, name string, _ *cobra.Command, args []string) (*k8s.Lab, error) {
-			return c.SetInstance(ctx, name, args[0], true)
-		}},
-		{"instance start", func(ctx context.Context, c *k8s.Client, name string, _ *cobra.Command, args []string) (*k8s.Lab, error) {
-			return c.SetInstance(ctx, name, args[0], false)
-		}},
-		{"link down", func(ctx context.Context, c *k8s.Client, name string, cmd *cobra.Command, args []string) (*k8s.Lab, error) {
-			silent, _ := cmd.Flags().GetBool("silent")
-			return c.SetLink(ctx, name, args[0], args[1], true, silent)
-		}},
-		{"link up", func(ctx context.Context, c *k8s.Client, name string, _ *cobra.Command, args []string) (*k8s.Lab, error) {
-			return c.SetLink(ctx, name, args[0], args[1], false, false)
-		}},
-		{"node stop", func(ctx context.Context, c *k8s.Client, name string, _ *cobra.Command, args []string) (*k8s.Lab, error) {
-			return c.SetNode(ctx, name, args[0], true)
-		}},
-		{"node start", func(ctx context.Context, c *k8s.Client, name string, _ *cobra.Command, args []string) (*k8s.Lab, error) {
-			return c.SetNode(ctx, name, args[0], false)
-		}},
-	} {
-		wrapK8s(root, f, v.path, func(ctx context.Context, c *k8s.Client, cmd *cobra.Command, args []string) error {
+	for _, path := range k8s.Changes() {
+		wrapK8s(root, f, path, func(ctx context.Context, c *k8s.Client, cmd *cobra.Command, args []string) error {
 			name, err := c.Resolve(ctx, g.lab)
 			if err != nil {
 				return err
 			}
-			l, err := v.do(ctx, c, name, cmd, args)
+			silent, _ := cmd.Flags().GetBool("silent")
+			l, err := c.Change(ctx, name, path, args, silent)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: applied on every machine (%s)\n", v.path, strings.Join(args, " "), machinesText(l))
-			if strings.HasPrefix(v.path, "instance") {
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: applied on every machine (%s)\n", path, strings.Join(args, " "), strings.Join(l.MachineNames(), ", "))
+			if strings.HasPrefix(path, "instance") {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s public IP: %s\n", args[0], dash(l.Status.PublicIPs[args[0]]))
 			}
 			return nil
@@ -141,58 +102,18 @@ func addK8s(root *cobra.Command, g *globals) {
 	// on that machine (kubectl exec into it, then into the host).
 	for _, path := range []string{"exec", "ssh", "events"} {
 		wrapK8s(root, f, path, func(ctx context.Context, c *k8s.Client, cmd *cobra.Command, args []string) error {
-			name, err := c.Resolve(ctx, g.lab)
+			l, err := c.Lookup(ctx, g.lab)
 			if err != nil {
 				return err
 			}
-			l, err := c.Get(ctx, name)
-			if err != nil {
-				return err
-			}
-			var machines []string
-			switch path {
-			case "exec":
-				m, err := l.Where(args[0])
-				if err != nil {
-					return err
-				}
-				machines = []string{m}
-			case "ssh":
-				ch, err := l.ClientHost()
-				if err != nil {
-					return err
-				}
-				m, err := l.Where(ch)
-				if err != nil {
-					return err
-				}
-				machines = []string{m}
-			default:
-				for _, m := range l.Status.Machines {
-					machines = append(machines, m.Name)
-				}
-			}
-			// The command as typed, minus the flags addK8s handles.
-			rest := append([]string{path}, passFlags(cmd)...)
+			o := k8s.RemoteOptions{Kubeconfig: f.kubeconfig, Namespace: f.namespace, Command: path,
+				Args: passFlags(cmd), TTY: path != "events" && isTerminal(),
+				Stdin: os.Stdin, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()}
 			if path != "events" { // events' LAB is the share --lab names
-				rest = append(append(rest, "--"), args...)
+				o.Args = append(append(o.Args, "--"), args...)
+				o.Target = args[0]
 			}
-			for _, m := range machines {
-				pod, err := c.AgentPod(ctx, m)
-				if err != nil {
-					return err
-				}
-				argv := k8s.KubectlExec(f.kubeconfig, f.namespace, pod, path != "events" && isTerminal(), name+"@"+m, rest)
-				if len(machines) > 1 {
-					fmt.Fprintf(cmd.OutOrStdout(), "== machine %s\n", m)
-				}
-				x := exec.CommandContext(ctx, argv[0], argv[1:]...)
-				x.Stdin, x.Stdout, x.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
-				if err := x.Run(); err != nil {
-					return fmt.Errorf("%s on machine %s (%s): %w", path, m, strings.Join(argv, " "), err)
-				}
-			}
-			return nil
+			return c.Remote(ctx, l, o)
 		})
 	}
 }
@@ -317,46 +238,4 @@ func newK8sCmd(g *globals, f *k8sFlags) *cobra.Command {
 
 	cmd.AddCommand(manifest, install, agent)
 	return cmd
-}
-
-// printK8sLab is the lab's table: the whole lab, every machine.
-func printK8sLab(w io.Writer, l *k8s.Lab) {
-	st := l.Status
-	fmt.Fprintf(w, "lab %s: %s, %d machines, %d nodes, converged %s\n", l.Name, dash(st.Phase), st.MachineCount, st.NodeCount, dash(st.Converged))
-	if st.Message != "" {
-		fmt.Fprintf(w, "  %s\n", st.Message)
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MACHINE\tADDRESS\tPHASE\tCONVERGED\tNODES")
-	for _, m := range st.Machines {
-		sh := st.Shares[m.Name]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\n", m.Name, m.Address, dash(sh.Phase), sh.Converged, strings.Join(st.Placement[m.Name], ","))
-	}
-	tw.Flush()
-	for _, m := range st.Machines {
-		if msg := st.Shares[m.Name].Message; msg != "" {
-			fmt.Fprintf(w, "  %s: %s\n", m.Name, msg)
-		}
-	}
-	if len(st.PublicIPs) > 0 {
-		var names []string
-		for n := range st.PublicIPs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "INSTANCE\tPUBLIC IP")
-		for _, n := range names {
-			fmt.Fprintf(tw, "%s\t%s\n", n, st.PublicIPs[n])
-		}
-		tw.Flush()
-	}
-}
-
-func machinesText(l *k8s.Lab) string {
-	var ms []string
-	for _, m := range l.Status.Machines {
-		ms = append(ms, m.Name)
-	}
-	return strings.Join(ms, ", ")
 }

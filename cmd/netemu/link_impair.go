@@ -7,12 +7,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"text/tabwriter"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes/impair"
@@ -38,7 +35,11 @@ func newLinkSetCmd(g *globals) *cobra.Command {
 			"  netemu link set home-core transit-a --clear",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ch, err := impairFlags(cmd.Flags())
+			f := cmd.Flags()
+			ch, err := impair.ParseChange(func(name string) (string, bool) {
+				v, _ := f.GetString(name)
+				return v, f.Changed(name)
+			})
 			if err != nil {
 				return err
 			}
@@ -66,55 +67,6 @@ func newLinkSetCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// impairFlags reads the impairment flags given; an error names its flag.
-func impairFlags(f *pflag.FlagSet) (impair.Change, error) {
-	var ch impair.Change
-	str := func(name string) (string, bool) {
-		if !f.Changed(name) {
-			return "", false
-		}
-		v, _ := f.GetString(name)
-		return v, true
-	}
-	for _, d := range []struct {
-		name string
-		dst  **time.Duration
-	}{{"delay", &ch.Delay}, {"jitter", &ch.Jitter}} {
-		if s, ok := str(d.name); ok {
-			v, prob := topo.ParseDelay(s)
-			if prob != "" {
-				return ch, fmt.Errorf("--%s: %s", d.name, prob)
-			}
-			*d.dst = &v
-		}
-	}
-	for _, p := range []struct {
-		name string
-		dst  **float64
-	}{{"loss", &ch.Loss}, {"duplicate", &ch.Duplicate}, {"reorder", &ch.Reorder}, {"corrupt", &ch.Corrupt}} {
-		if s, ok := str(p.name); ok {
-			v, prob := topo.ParsePercent(s)
-			if prob != "" {
-				return ch, fmt.Errorf("--%s: %s", p.name, prob)
-			}
-			*p.dst = &v
-		}
-	}
-	for _, name := range []string{"rate", "bandwidth"} {
-		if s, ok := str(name); ok {
-			if ch.Rate != nil {
-				return ch, fmt.Errorf("--bandwidth is another name for --rate: give one of them")
-			}
-			v, prob := topo.ParseRate(s)
-			if prob != "" {
-				return ch, fmt.Errorf("--%s: %s", name, prob)
-			}
-			ch.Rate = &v
-		}
-	}
-	return ch, nil
-}
-
 func newLinkShowCmd(g *globals) *cobra.Command {
 	var out outputFormat
 	cmd := &cobra.Command{
@@ -126,25 +78,7 @@ func newLinkShowCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := cmd.OutOrStdout()
-			return show(w, out, s, func() error {
-				if len(s.Links) == 0 {
-					fmt.Fprintf(w, "lab %s: no link has impairments\n", s.Lab)
-					return nil
-				}
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "LINK\tEACH DIRECTION\tMECHANISM\tSINCE")
-				for _, l := range s.Links {
-					fmt.Fprintf(tw, "%s–%s\t%s\t%s\t%s\n", l.A, l.B, l.Settings, l.Mechanism, l.Since.Local().Format(time.TimeOnly))
-				}
-				if err := tw.Flush(); err != nil {
-					return err
-				}
-				if k := s.Kernel; k != nil && !k.Netem {
-					fmt.Fprintln(w, "this kernel has no netem qdisc: netemu's own path does delay, loss and the rest (see README)")
-				}
-				return nil
-			})
+			return show(cmd.OutOrStdout(), out, s, func() error { return s.WriteText(cmd.OutOrStdout()) })
 		},
 	}
 	return withOutput(cmd, &out)

@@ -127,3 +127,48 @@ func (c Change) On(i topo.Impairment) topo.Impairment {
 	}
 	return i
 }
+
+// ParseChange reads a change from its settings by name (delay, jitter,
+// loss, duplicate, reorder, corrupt, rate or its other name bandwidth):
+// get says a setting's text and whether it was given. An error names the
+// setting as the flag it came from.
+func ParseChange(get func(name string) (string, bool)) (Change, error) {
+	var ch Change
+	for _, d := range []struct {
+		name string
+		dst  **time.Duration
+	}{{"delay", &ch.Delay}, {"jitter", &ch.Jitter}} {
+		if s, ok := get(d.name); ok {
+			v, prob := topo.ParseDelay(s)
+			if prob != "" {
+				return ch, fmt.Errorf("--%s: %s", d.name, prob)
+			}
+			*d.dst = &v
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  **float64
+	}{{"loss", &ch.Loss}, {"duplicate", &ch.Duplicate}, {"reorder", &ch.Reorder}, {"corrupt", &ch.Corrupt}} {
+		if s, ok := get(p.name); ok {
+			v, prob := topo.ParsePercent(s)
+			if prob != "" {
+				return ch, fmt.Errorf("--%s: %s", p.name, prob)
+			}
+			*p.dst = &v
+		}
+	}
+	for _, name := range []string{"rate", "bandwidth"} {
+		if s, ok := get(name); ok {
+			if ch.Rate != nil {
+				return ch, fmt.Errorf("--bandwidth is another name for --rate: give one of them")
+			}
+			v, prob := topo.ParseRate(s)
+			if prob != "" {
+				return ch, fmt.Errorf("--%s: %s", name, prob)
+			}
+			ch.Rate = &v
+		}
+	}
+	return ch, nil
+}
