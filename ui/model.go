@@ -1,15 +1,16 @@
 package ui
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/netemu/netemu/lab/view"
 	"github.com/netemu/netemu/nodes/fault"
 	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/routing/bfd"
 	"github.com/netemu/netemu/routing/converge"
 	"github.com/netemu/netemu/topo"
 )
@@ -24,7 +25,7 @@ const Version = 1
 const (
 	MsgSnapshot    = "snapshot"    // the whole lab: sent first and after every reconnect
 	MsgLink        = "link"        // a link's state: up, down, silent
-	MsgSession     = "session"     // a link's BGP session or RIP adjacency
+	MsgSession     = "session"     // a link's BGP session, RIP/OSPF adjacency or BFD session
 	MsgRoutes      = "routes"      // a node's kernel route count
 	MsgInstance    = "instance"    // an instance running/stopped and its public IP
 	MsgEvent       = "event"       // one timeline entry
@@ -34,9 +35,9 @@ const (
 
 // Link states (the data-state attribute of the testing contract).
 const (
-	LinkUp     = "up"
-	LinkDown   = "down"
-	LinkSilent = "silent"
+	LinkUp     = view.LinkUp
+	LinkDown   = view.LinkDown
+	LinkSilent = view.LinkSilent
 )
 
 // Message is what goes over the WebSocket, JSON-encoded.
@@ -49,11 +50,10 @@ type Message struct {
 
 // Snapshot is the whole lab as the page draws it.
 type Snapshot struct {
-	Lab         string       `json:"lab"`
+	// Graph is the lab as drawn (lab, groups, nodes, links), shared with
+	// `netemu graph`.
+	view.Graph
 	Machine     string       `json:"machine,omitempty"`
-	Groups      []Group      `json:"groups"`
-	Nodes       []Node       `json:"nodes"`
-	Links       []Link       `json:"links"`
 	Events      []Event      `json:"events"`
 	Convergence Convergence  `json:"convergence"`
 	Daemons     string       `json:"daemons"`
@@ -68,56 +68,12 @@ type LegendItem struct {
 	Count int    `json:"count"`
 }
 
-// Group is an AS or a VPC, drawn as a box around its nodes.
-type Group struct {
-	ID    string `json:"id"` // "as:NAME" or "vpc:NAME"
-	Kind  string `json:"kind"`
-	Name  string `json:"name"`
-	Label string `json:"label"`
-}
-
-// Node is one node of the lab.
-type Node struct {
-	Name     string `json:"name"`
-	Kind     string `json:"kind"`
-	Group    string `json:"group,omitempty"`
-	Hostname string `json:"hostname"`
-	Loopback string `json:"loopback,omitempty"`
-	Machine  string `json:"machine,omitempty"`
-	// Local is false for a node another machine runs: the page shows it
-	// but has no live state for it.
-	Local bool `json:"local"`
-	// Instance fields: Running and the current public IP ("" when none).
-	Instance bool   `json:"instance,omitempty"`
-	Running  bool   `json:"running,omitempty"`
-	PublicIP string `json:"public_ip,omitempty"`
-	Elastic  bool   `json:"elastic,omitempty"`
-	PrivIP   string `json:"private_ip,omitempty"`
-	SSH      bool   `json:"ssh,omitempty"` // "ssh" offered (an instance with sshd and a key pair)
-	// Routes is the number of routes in the node's main kernel table
-	// (-1 while unknown).
-	Routes int     `json:"routes"`
-	X      float64 `json:"x"`
-	Y      float64 `json:"y"`
-}
-
-// Link is one link, named A:IFACE--B:IFACE as in the testing contract.
-type Link struct {
-	ID     string `json:"id"`
-	A      string `json:"a"`
-	AIface string `json:"a_iface"`
-	AAddr  string `json:"a_addr"`
-	B      string `json:"b"`
-	BIface string `json:"b_iface"`
-	BAddr  string `json:"b_addr"`
-	Subnet string `json:"subnet"`
-	Kind   string `json:"kind"`
-	State  string `json:"state"`
-	// BGP is the eBGP session's state on the link ("" when the link
-	// carries none), RIP the adjacency ("up", "down"; "" when none).
-	BGP string `json:"bgp,omitempty"`
-	RIP string `json:"rip,omitempty"`
-}
+// The lab as drawn: lab/view's types, the snapshot's JSON.
+type (
+	Group = view.Group
+	Node  = view.Node
+	Link  = view.Link
+)
 
 // Event is a timeline entry.
 type Event struct {
@@ -142,15 +98,14 @@ type Convergence struct {
 	Millis float64 `json:"ms"`
 }
 
+// SessionChange is a link's BGP session, RIP or OSPF adjacency or BFD
+// session that changed.
+type SessionChange = view.SessionChange
+
 // Change payloads.
 type (
 	LinkChange struct {
 		ID    string `json:"id"`
-		State string `json:"state"`
-	}
-	SessionChange struct {
-		ID    string `json:"id"`
-		Proto string `json:"proto"` // "bgp" or "rip"
 		State string `json:"state"`
 	}
 	RoutesChange struct {
@@ -177,9 +132,7 @@ type (
 )
 
 // LinkID names a link by its two ends, as the testing contract spells it.
-func LinkID(l *topo.Link) string {
-	return l.A.Node + ":" + l.A.Iface + "--" + l.B.Node + ":" + l.B.Iface
-}
+func LinkID(l *topo.Link) string { return view.LinkID(l) }
 
 // maxEvents bounds the timeline the model keeps (the page keeps as many).
 const maxEvents = 500
@@ -217,56 +170,20 @@ func NewModel(lab *topo.Lab, machine string, local func(node string) bool) *Mode
 		faults:  map[string]string{},
 	}
 	s := &m.snap
-	s.Lab, s.Machine, s.Daemons, s.Client = lab.Name, machine, lab.Daemons, lab.ClientHost
-	groupOf := map[string]string{}
-	for _, as := range lab.ASes {
-		s.Groups = append(s.Groups, Group{ID: "as:" + as.Name, Kind: "as", Name: as.Name, Label: fmt.Sprintf("%s (AS %d, %s)", as.Name, as.ASN, as.IGP)})
-	}
-	for _, v := range lab.VPCs {
-		s.Groups = append(s.Groups, Group{ID: "vpc:" + v.Name, Kind: "vpc", Name: v.Name, Label: fmt.Sprintf("VPC %s %s", v.Name, v.CIDR)})
-	}
+	s.Graph = view.New(lab, local)
+	s.Machine, s.Daemons, s.Client = machine, lab.Daemons, lab.ClientHost
 	kinds := map[string]int{}
-	for _, n := range lab.Nodes {
-		g := ""
-		switch {
-		case n.VPC != "":
-			g = "vpc:" + n.VPC
-		case n.AS != "":
-			g = "as:" + n.AS
-		}
-		groupOf[n.Name] = g
-		nd := Node{Name: n.Name, Kind: string(n.Kind), Group: g, Hostname: n.Hostname, Machine: n.Machine, Routes: -1,
-			Local: local == nil || local(n.Name)}
-		if n.Loopback.IsValid() {
-			nd.Loopback = n.Loopback.Addr().String()
-		}
-		if n.Kind == topo.KindInstance && n.Instance != nil {
-			nd.Instance, nd.Running = true, true
-			nd.PrivIP = n.Instance.PrivateIP.String()
-			nd.SSH = n.Instance.KeyPair != "" && lab.ClientHost != ""
-		}
-		m.nodeIdx[n.Name] = len(s.Nodes)
-		s.Nodes = append(s.Nodes, nd)
+	for i, nd := range s.Nodes {
+		m.nodeIdx[nd.Name] = i
 		kinds[nd.Kind]++
 	}
 	for _, k := range slices.Sorted(mapKeys(kinds)) {
 		s.Legend = append(s.Legend, LegendItem{Kind: k, Count: kinds[k]})
 	}
-	for _, l := range lab.Links {
-		id := LinkID(l)
-		lk := Link{ID: id, A: l.A.Node, AIface: l.A.Iface, B: l.B.Node, BIface: l.B.Iface,
-			Subnet: l.Subnet.String(), Kind: string(l.Kind), State: LinkUp}
-		if l.A.Addr.IsValid() {
-			lk.AAddr = l.A.Addr.String()
-		}
-		if l.B.Addr.IsValid() {
-			lk.BAddr = l.B.Addr.String()
-		}
-		lk.BGP, lk.RIP = expectedProtocols(lab, l)
-		m.linkIdx[id] = len(s.Links)
-		m.endIdx[l.A.Node+":"+l.A.Iface] = len(s.Links)
-		m.endIdx[l.B.Node+":"+l.B.Iface] = len(s.Links)
-		s.Links = append(s.Links, lk)
+	for i, l := range s.Links {
+		m.linkIdx[l.ID] = i
+		m.endIdx[l.A+":"+l.AIface] = i
+		m.endIdx[l.B+":"+l.BIface] = i
 	}
 	pos := Layout(lab)
 	for i := range s.Nodes {
@@ -286,35 +203,6 @@ func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 			}
 		}
 	}
-}
-
-// expectedProtocols says which routing protocols run on a link, from the
-// file alone: eBGP between routers of different ASes, the AS's RIP
-// between routers of one AS (or towards a host on an igp = true link).
-// The states start as "?" until an agent answers.
-func expectedProtocols(lab *topo.Lab, l *topo.Link) (bgp, rip string) {
-	if lab.Daemons == "none" {
-		return "", ""
-	}
-	a, b := lab.Node(l.A.Node), lab.Node(l.B.Node)
-	if a == nil || b == nil {
-		return "", ""
-	}
-	if a.Kind == topo.KindRouter && b.Kind == topo.KindRouter && a.AS != b.AS {
-		return "?", ""
-	}
-	as := a.AS
-	if as == "" {
-		as = b.AS
-	}
-	for _, x := range lab.ASes {
-		if x.Name == as && x.IGP == topo.IGPRIP {
-			if (a.Kind == topo.KindRouter && b.Kind == topo.KindRouter && a.AS == b.AS) || l.IGP {
-				return "", "?"
-			}
-		}
-	}
-	return "", ""
 }
 
 func (m *Model) msg(typ string, data any) Message {
@@ -356,24 +244,13 @@ func (m *Model) LinkState(id string) string {
 	return ""
 }
 
-// linkState derives a link's state: carrier lost at either local end is
-// down; a silent fault in force with carrier is silent; else up.
+// linkState derives a link's state from the carriers seen and the faults
+// in force (view.LinkState).
 func (m *Model) linkState(i int) string {
-	l := m.snap.Links[i]
-	for _, end := range []string{l.A + ":" + l.AIface, l.B + ":" + l.BIface} {
-		if up, known := m.oper[end]; known && !up {
-			return LinkDown
-		}
-	}
-	switch m.faults[l.ID] {
-	case fault.KindLinkSilent:
-		return LinkSilent
-	case fault.KindLinkDown:
-		// The kernel says the carrier is back (or the end is on another
-		// machine): trust the kernel for local ends.
-		return LinkUp
-	}
-	return LinkUp
+	return view.LinkState(m.snap.Links[i], func(end string) (bool, bool) {
+		up, known := m.oper[end]
+		return up, known
+	}, m.faults[m.snap.Links[i].ID])
 }
 
 func (m *Model) refresh(i int, out []Message) []Message {
@@ -413,11 +290,8 @@ func (m *Model) SetFaults(f *fault.File, initial bool) []Message {
 	defer m.mu.Unlock()
 	active := map[string]string{}
 	for _, x := range f.Active {
-		if x.Node != "" {
-			continue
-		}
 		for i, l := range m.snap.Links {
-			if faultMatches(x, l) {
+			if view.FaultMatches(x, l) {
 				active[m.snap.Links[i].ID] = x.Kind
 			}
 		}
@@ -447,14 +321,6 @@ func (m *Model) SetFaults(f *fault.File, initial bool) []Message {
 	}
 	m.history = len(f.History)
 	return out
-}
-
-// faultMatches reports whether a link fault names link l (either order; an
-// interface is compared only when the fault records one).
-func faultMatches(x fault.Fault, l Link) bool {
-	end := func(n, i, node, iface string) bool { return n == node && (i == "" || i == iface) }
-	return (end(x.A, x.AIface, l.A, l.AIface) && end(x.B, x.BIface, l.B, l.BIface)) ||
-		(end(x.A, x.AIface, l.B, l.BIface) && end(x.B, x.BIface, l.A, l.AIface))
 }
 
 // SetRoutes records a node's kernel route count.
@@ -496,57 +362,24 @@ func (m *Model) SetInstance(node string, st InstanceState) []Message {
 	return []Message{m.msg(MsgInstance, InstanceChange{Node: node, Running: st.Running, PublicIP: ip, Elastic: st.Elastic})}
 }
 
-// SetView takes one agent's answer: its eBGP sessions and RIP neighbours,
-// put on the links they run over. A protocol the agent has on a link but
-// no session or neighbour for is "down" (RIP) or "Idle" (BGP).
+// SetView takes one agent's answer: its eBGP sessions, RIP neighbours and
+// OSPF adjacencies, put on the links they run over (view.ApplyView).
 func (m *Model) SetView(v converge.View) []Message {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if v.Err != nil {
-		return nil
-	}
-	n := m.lab.Node(v.Node)
-	if n == nil {
-		return nil
-	}
-	var out []Message
-	for _, ifc := range n.Interfaces {
-		i, ok := m.endIdx[v.Node+":"+ifc.Name]
-		if !ok {
-			continue
-		}
-		l := &m.snap.Links[i]
-		peer := l.BAddr
-		if l.B == v.Node && l.BIface == ifc.Name {
-			peer = l.AAddr
-		}
-		if l.BGP != "" {
-			st := "Idle"
-			for _, s := range v.BGPSessions {
-				if peer != "" && s.Peer.String() == strings.Split(peer, "/")[0] {
-					st = s.State
-				}
-			}
-			if l.BGP != st {
-				l.BGP = st
-				out = append(out, m.msg(MsgSession, SessionChange{ID: l.ID, Proto: "bgp", State: st}))
-			}
-		}
-		if l.RIP != "" {
-			st := "down"
-			for _, nb := range v.RIPNeighbours {
-				if nb.Iface == ifc.Name {
-					st = "up"
-				}
-			}
-			// Both ends report: the adjacency is up only when this end
-			// hears the other; the far end's answer arrives separately and
-			// is the same in steady state.
-			if l.RIP != st {
-				l.RIP = st
-				out = append(out, m.msg(MsgSession, SessionChange{ID: l.ID, Proto: "rip", State: st}))
-			}
-		}
+	return m.sessions(m.snap.ApplyView(m.lab, v), nil)
+}
+
+// SetBFD takes a router's BFD sessions (its agent's /bfd).
+func (m *Model) SetBFD(node string, sessions []bfd.SessionStatus) []Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sessions(m.snap.ApplyBFD(m.lab, node, sessions), nil)
+}
+
+func (m *Model) sessions(cs []view.SessionChange, out []Message) []Message {
+	for _, c := range cs {
+		out = append(out, m.msg(MsgSession, c))
 	}
 	return out
 }
@@ -568,52 +401,9 @@ func (m *Model) AddEvents(evs []routing.Event) []Message {
 }
 
 // sessionEventLocked moves a link's session state on the agent's own
-// word (session-up/down with the peer's address, neighbour-up/down with
-// the interface) without waiting for the agent to be asked: FRR's
-// watcher writes such events too, and there is no agent to ask there.
+// word, without waiting for the agent to be asked (view.ApplyEvent).
 func (m *Model) sessionEventLocked(e routing.Event, out []Message) []Message {
-	var proto, st string
-	bgp := e.Daemon == "bgp" || e.Daemon == "bgpd" // netemu's speaker, FRR's
-	switch {
-	case bgp && e.Kind == routing.EventSessionUp:
-		proto, st = "bgp", "Established"
-	case bgp && e.Kind == routing.EventSessionDown:
-		proto, st = "bgp", "Idle"
-	case e.Daemon == "rip" && e.Kind == routing.EventNeighbourUp:
-		proto, st = "rip", "up"
-	case e.Daemon == "rip" && e.Kind == routing.EventNeighbourDown:
-		proto, st = "rip", "down"
-	default:
-		// BFD's sessions and OSPF's adjacencies are not drawn (yet).
-		return out
-	}
-	n := m.lab.Node(e.Node)
-	if n == nil {
-		return out
-	}
-	for _, ifc := range n.Interfaces {
-		i, ok := m.endIdx[e.Node+":"+ifc.Name]
-		if !ok {
-			continue
-		}
-		l := &m.snap.Links[i]
-		peer := l.BAddr
-		if l.B == e.Node && l.BIface == ifc.Name {
-			peer = l.AAddr
-		}
-		peer, _, _ = strings.Cut(peer, "/")
-		cur := &l.BGP
-		match := l.BGP != "" && e.Peer.IsValid() && peer == e.Peer.String()
-		if proto == "rip" {
-			cur = &l.RIP
-			match = l.RIP != "" && (e.Iface == ifc.Name || (e.Iface == "" && e.Peer.IsValid() && peer == e.Peer.String()))
-		}
-		if match && *cur != st {
-			*cur = st
-			out = append(out, m.msg(MsgSession, SessionChange{ID: l.ID, Proto: proto, State: st}))
-		}
-	}
-	return out
+	return m.sessions(m.snap.ApplyEvent(m.lab, e), out)
 }
 
 // AddTimeline appends timeline entries in the order given.

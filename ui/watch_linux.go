@@ -25,6 +25,8 @@ import (
 	"github.com/netemu/netemu/nodes/inns"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing"
+	"github.com/netemu/netemu/routing/agent"
+	"github.com/netemu/netemu/routing/bfd"
 	"github.com/netemu/netemu/routing/converge"
 	"github.com/netemu/netemu/topo"
 )
@@ -44,6 +46,9 @@ type KernelWatch struct {
 	// Ask reads a router agent's sessions (converge.Ask on the node's
 	// directory when nil).
 	Ask func(ctx context.Context, node string) converge.View
+	// AskBFD reads a router agent's BFD sessions (the agent's /bfd when
+	// nil); an agent without BFD answers none.
+	AskBFD func(ctx context.Context, node string) ([]bfd.SessionStatus, error)
 	// Recent bounds how many past timeline entries the page starts with.
 	Recent int
 	// Ready, when set, is called once every socket and file watch is in
@@ -72,6 +77,19 @@ func (kw *KernelWatch) Watch(ctx context.Context, s Sink) error {
 	if ask == nil {
 		ask = func(ctx context.Context, node string) converge.View {
 			return converge.Ask(ctx, node, labpath.NodeDir(kw.StateDir, node))
+		}
+	}
+	askBFD := kw.AskBFD
+	if askBFD == nil {
+		askBFD = func(ctx context.Context, node string) ([]bfd.SessionStatus, error) {
+			st, err := agent.Dial(converge.AgentSocket(labpath.NodeDir(kw.StateDir, node))).BFD(ctx)
+			if errors.Is(err, agent.ErrNoDaemon) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return st.Sessions, nil
 		}
 	}
 	routers := kw.routers()
@@ -135,7 +153,7 @@ func (kw *KernelWatch) Watch(ctx context.Context, s Sink) error {
 	s.Apply(func(m *Model) []Message { return m.AddTimeline(past) })
 
 	// Sessions: every agent once, in parallel (bounded).
-	asker := newAsker(ctx, ask, s)
+	asker := newAsker(ctx, ask, askBFD, s)
 	for _, r := range routers {
 		asker.request(r)
 	}
@@ -400,6 +418,7 @@ func (c *routeCounter) close() {
 type asker struct {
 	ctx   context.Context
 	ask   func(ctx context.Context, node string) converge.View
+	bfd   func(ctx context.Context, node string) ([]bfd.SessionStatus, error)
 	sink  Sink
 	sem   chan struct{}
 	mu    sync.Mutex
@@ -407,8 +426,8 @@ type asker struct {
 	again map[string]bool
 }
 
-func newAsker(ctx context.Context, ask func(context.Context, string) converge.View, s Sink) *asker {
-	return &asker{ctx: ctx, ask: ask, sink: s, sem: make(chan struct{}, 16), busy: map[string]bool{}, again: map[string]bool{}}
+func newAsker(ctx context.Context, ask func(context.Context, string) converge.View, askBFD func(context.Context, string) ([]bfd.SessionStatus, error), s Sink) *asker {
+	return &asker{ctx: ctx, ask: ask, bfd: askBFD, sink: s, sem: make(chan struct{}, 16), busy: map[string]bool{}, again: map[string]bool{}}
 }
 
 func (a *asker) request(node string) {
@@ -429,9 +448,20 @@ func (a *asker) request(node string) {
 			}
 			ctx, cancel := context.WithTimeout(a.ctx, 3*time.Second)
 			v := a.ask(ctx, node)
+			var sessions []bfd.SessionStatus
+			bfdErr := v.Err
+			if v.Err == nil {
+				sessions, bfdErr = a.bfd(ctx, node)
+			}
 			cancel()
 			<-a.sem
-			a.sink.Apply(func(m *Model) []Message { return m.SetView(v) })
+			a.sink.Apply(func(m *Model) []Message {
+				out := m.SetView(v)
+				if bfdErr == nil {
+					out = append(out, m.SetBFD(node, sessions)...)
+				}
+				return out
+			})
 			a.mu.Lock()
 			if !a.again[node] {
 				a.busy[node] = false
