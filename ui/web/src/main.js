@@ -37,6 +37,8 @@ const kindStyle = {
   instance: { shape: 'round-rectangle', color: '#e07b00' },
   'vpc-router': { shape: 'diamond', color: '#8e44ad' },
   igw: { shape: 'hexagon', color: '#16a085' },
+  // A switch is a shared segment: a flat bar its members hang off.
+  switch: { shape: 'rectangle', color: '#4b5563' },
 };
 
 function styles(big) {
@@ -72,8 +74,11 @@ function styles(big) {
     // carrier is: purple, so a silent failure shows before routing moves.
     { selector: 'edge[state = "up"][bgp][bgp != "Established"][bgp != "?"]', style: { 'line-color': '#8e44ad', 'line-style': 'dashed' } },
     { selector: 'edge[state = "up"][rip = "down"]', style: { 'line-color': '#8e44ad', 'line-style': 'dashed' } },
+    { selector: 'edge[state = "up"][ospf = "down"]', style: { 'line-color': '#8e44ad', 'line-style': 'dashed' } },
+    { selector: 'edge[state = "up"][bfd = "down"]', style: { 'line-color': '#8e44ad', 'line-style': 'dashed' } },
     { selector: '.path', style: { 'line-color': '#00a8ff', 'width': 6, 'border-width': 3, 'border-color': '#00a8ff', 'z-index': 10 } },
     { selector: 'node.path', style: { 'line-color': '#00a8ff' } },
+    { selector: 'node[kind = "switch"]', style: { 'width': big ? 44 : 70, 'height': big ? 10 : 14 } },
     { selector: ':selected', style: { 'border-width': 3, 'border-color': '#111', 'line-color': '#111' } },
     { selector: '.found', style: { 'border-width': 5, 'border-color': '#ff0' } },
   ];
@@ -86,6 +91,7 @@ function styles(big) {
 function nodeLabel(n) {
   let l = n.name;
   if (n.instance) l += n.public_ip ? `\n${n.public_ip}` : (n.running ? '' : '\n(stopped)');
+  if (n.kind === 'switch' && n.subnet) l += `\n${n.subnet}`;
   if (n.routes >= 0 && (n.kind === 'router' || n.kind === 'vpc-router' || n.kind === 'igw')) l += `\n${n.routes} routes`;
   return l;
 }
@@ -103,6 +109,7 @@ function buildGraph(snap) {
   }
   for (const l of snap.links) {
     els.push({ group: 'edges', data: { id: l.id, source: l.a, target: l.b, state: l.state, bgp: l.bgp || undefined, rip: l.rip || undefined,
+      ospf: l.ospf || undefined, bfd: l.bfd || undefined,
       slabel: `${l.a_iface} ${shortAddr(l.a_addr)}`, tlabel: `${l.b_iface} ${shortAddr(l.b_addr)}` } });
   }
   if (window.netemu.cy) window.netemu.cy.destroy();
@@ -195,6 +202,8 @@ function updateMirrorLink(l) {
   li.dataset.state = l.state;
   if (l.bgp) li.dataset.bgp = l.bgp; else delete li.dataset.bgp;
   if (l.rip) li.dataset.rip = l.rip; else delete li.dataset.rip;
+  if (l.ospf) li.dataset.ospf = l.ospf; else delete li.dataset.ospf;
+  if (l.bfd) li.dataset.bfd = l.bfd; else delete li.dataset.bfd;
 }
 
 // ---------- messages ----------
@@ -410,6 +419,7 @@ function showLinkDetails(l) {
   d.append(h, table([
     ['state', l.state], ['subnet', l.subnet], [`${l.a}`, `${l.a_iface} ${l.a_addr}`], [`${l.b}`, `${l.b_iface} ${l.b_addr}`],
     ...(l.bgp ? [['eBGP', l.bgp]] : []), ...(l.rip ? [['RIP', l.rip]] : []),
+    ...(l.ospf ? [['OSPF', l.ospf]] : []), ...(l.bfd ? [['BFD', l.bfd]] : []),
   ]));
 }
 
