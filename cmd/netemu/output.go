@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -69,47 +67,3 @@ func fanOut(ctx context.Context, w io.Writer, f lab.FanOut, err error) error {
 
 // dash is s, or "-" for nothing, as the tables show an empty cell.
 func dash(s string) string { return lab.Dash(s) }
-
-// progress draws "building lab: 12/40" on a terminal and nothing
-// otherwise: quiet by default, pipes and logs stay clean.
-type progress struct {
-	mu    sync.Mutex
-	w     io.Writer
-	label string
-	tty   bool
-	drawn bool
-	last  int
-}
-
-func newProgress(f *os.File, label string) *progress {
-	fi, err := f.Stat()
-	tty := err == nil && fi.Mode()&os.ModeCharDevice != 0
-	return &progress{w: f, label: label, tty: tty}
-}
-
-func (p *progress) update(done, total int) {
-	if p == nil || !p.tty || total == 0 {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	pct := done * 100 / total
-	if p.drawn && pct == p.last && done != total {
-		return
-	}
-	p.last = pct
-	p.drawn = true
-	fmt.Fprintf(p.w, "\r%s: %d/%d (%d%%)", p.label, done, total, pct)
-}
-
-func (p *progress) done() {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.drawn {
-		fmt.Fprint(p.w, "\r\033[K")
-		p.drawn = false
-	}
-}
