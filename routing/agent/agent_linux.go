@@ -118,6 +118,12 @@ func Run(ctx context.Context, cfg *Config, log hclog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("agent: control socket: %w", err)
 	}
+	// Root only, whatever the umask: the socket changes routes and shows
+	// keys (connecting needs write permission on it).
+	if err := os.Chmod(sock, 0o600); err != nil {
+		ln.Close()
+		return fmt.Errorf("agent: control socket: %w", err)
+	}
 	defer os.Remove(sock)
 	started := time.Now()
 	mux := http.NewServeMux()
