@@ -45,6 +45,29 @@ func (r DownReport) String() string {
 	return fmt.Sprintf("lab %s is not up", r.Share)
 }
 
+// DownJSON is `down -o json` of reports.
+func DownJSON(reports []DownReport) DownReportJSON {
+	r := DownReportJSON{Shares: []DownShareReport{}}
+	for _, x := range reports {
+		r.Shares = append(r.Shares, DownShareReport{Share: x.Share, WasUp: x.WasUp})
+	}
+	return r
+}
+
+// NotUp is the error for `down NAME` when the lab named was not up (some
+// share of it was not): the name is probably wrong, so it suggests one.
+func NotUp(name string, reports []DownReport) error {
+	wasUp := len(reports) > 0
+	for _, r := range reports {
+		wasUp = wasUp && r.WasUp
+	}
+	if wasUp {
+		return nil
+	}
+	states, _ := nodes.ListStates()
+	return fmt.Errorf("lab %s is not up, nothing to remove%s", name, DidYouMean(name, LabNames(states)))
+}
+
 type shareID struct{ lab, machine string }
 
 // Down removes shares: their processes, namespaces, tunnels and files,

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
-	"github.com/netemu/netemu/nodes"
 )
 
 func newDownCmd(g *globals) *cobra.Command {
@@ -43,11 +42,7 @@ func newDownCmd(g *globals) *cobra.Command {
 			}
 			reports, err := lab.Down(cmd.Context(), o)
 			if output == outputJSON {
-				r := lab.DownReportJSON{Shares: []lab.DownShareReport{}}
-				for _, x := range reports {
-					r.Shares = append(r.Shares, lab.DownShareReport{Share: x.Share, WasUp: x.WasUp})
-				}
-				if perr := printJSON(os.Stdout, r); perr != nil {
+				if perr := printJSON(os.Stdout, lab.DownJSON(reports)); perr != nil {
 					return perr
 				}
 			} else {
@@ -67,14 +62,7 @@ func newDownCmd(g *globals) *cobra.Command {
 			}
 			// A lab named but not up: the name is probably wrong.
 			if name != "" && !all && !missingOK {
-				wasUp := len(reports) > 0
-				for _, r := range reports {
-					wasUp = wasUp && r.WasUp
-				}
-				if !wasUp {
-					states, _ := nodes.ListStates()
-					return fmt.Errorf("lab %s is not up, nothing to remove%s", name, lab.DidYouMean(name, lab.LabNames(states)))
-				}
+				return lab.NotUp(name, reports)
 			}
 			return nil
 		},

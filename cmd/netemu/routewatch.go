@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
-	"github.com/netemu/netemu/routing"
 	"github.com/netemu/netemu/routing/routewatch"
 )
 
@@ -28,34 +24,7 @@ func newRouteWatchCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			events, err := routing.NewEventLog(path, node, 0)
-			if err != nil {
-				return fmt.Errorf("router %s: %w", node, err)
-			}
-			ctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			logDone := make(chan error, 1)
-			if bgpLog != "" {
-				// A restarted watcher goes on where bgpd's log is now.
-				var offset int64
-				if st, err := os.Stat(bgpLog); err == nil {
-					offset = st.Size()
-				}
-				go func() {
-					err := routewatch.FollowBGPLog(ctx, bgpLog, offset, events)
-					cancel()
-					logDone <- err
-				}()
-			} else {
-				logDone <- nil
-			}
-			err = routewatch.Run(ctx, events, g.logger().Named("routewatch").With("node", node))
-			cancel()
-			err = errors.Join(err, <-logDone)
-			if err != nil {
-				err = fmt.Errorf("router %s: %w", node, err)
-			}
-			return errors.Join(err, events.Close())
+			return routewatch.Watch(ctx, routewatch.WatcherOptions{Node: node, Events: path, BGPLog: bgpLog, Log: g.logger()})
 		},
 	}
 	cmd.Flags().StringVar(&node, "node", "", "the router's node name")
