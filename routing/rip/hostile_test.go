@@ -112,3 +112,51 @@ func TestKernelRefusedNotAdvertised(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEngineInvariant feeds arbitrary Responses from a neighbour to an
+// engine and checks issue 16's invariants after each: no default route
+// unless one was offered as 0.0.0.0, no unusable next hop, and the kernel
+// (fake) holds exactly the learned routes the engine holds as best.
+func FuzzEngineInvariant(f *testing.F) {
+	f.Add(Encode(&Packet{Command: Response, Version: 2, Entries: []Entry{entry("77.0.0.0/8", "10.9.0.3", 1, 0)}}))
+	f.Add(Encode(&Packet{Command: Response, Version: 2, Entries: []Entry{{AFI: AFIInet, Addr: netip.MustParseAddr("10.76.5.1"),
+		Mask: netip.IPv4Unspecified(), NextHop: netip.IPv4Unspecified(), Metric: 1}}}))
+	f.Add(Encode(&Packet{Command: Response, Version: 1, Entries: []Entry{{AFI: AFIInet, Addr: netip.MustParseAddr("192.0.2.0"),
+		Mask: netip.IPv4Unspecified(), NextHop: netip.IPv4Unspecified(), Metric: 1}}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, c := hostileLine(t)
+		c.handle(n.now, Datagram{Iface: "eth0", Src: netip.MustParseAddrPort("10.9.0.1:520"), Data: b})
+		c.afterInput(n.now)
+		p, err := Decode(b)
+		offeredDefault := false
+		if err == nil {
+			for _, e := range p.Entries {
+				offeredDefault = offeredDefault || e.Addr.IsUnspecified()
+			}
+		}
+		s := c.ifaces["eth0"]
+		for pfx, r := range c.routes {
+			if pfx.Bits() == 0 && !offeredDefault {
+				t.Fatalf("default route from %x", b)
+			}
+			if !r.local && r.metric < Infinity && !usableNextHop(s, r.nextHop) {
+				t.Fatalf("route %s via unusable %s", pfx, r.nextHop)
+			}
+		}
+		h := c.fib.(*fakeFIB)
+		held := map[netip.Prefix]fib.Route{}
+		for _, r := range c.routes {
+			if r.inFIB {
+				held[r.prefix] = c.fibRoute(r)
+			}
+		}
+		for pfx, r := range h.routes {
+			if held[pfx] != r {
+				t.Fatalf("kernel %v, engine %v", r, held[pfx])
+			}
+		}
+		if len(held) != len(h.routes) {
+			t.Fatalf("engine holds %d routes in the kernel, kernel has %d", len(held), len(h.routes))
+		}
+	})
+}
