@@ -41,6 +41,7 @@ func (g *Graph) ends(lab *topo.Lab, node string) []end {
 	}
 	var out []end
 	for _, ifc := range n.Interfaces {
+	links:
 		for i := range g.Links {
 			l := &g.Links[i]
 			switch {
@@ -51,7 +52,7 @@ func (g *Graph) ends(lab *topo.Lab, node string) []end {
 			default:
 				continue
 			}
-			break
+			break links
 		}
 	}
 	return out

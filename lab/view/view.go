@@ -160,7 +160,8 @@ type Protocols struct{ BGP, RIP, OSPF, BFD string }
 // alone: eBGP between routers of different ASes; the AS's IGP (RIP or
 // OSPF) between routers of one AS, from a router to a switch of its
 // segment, or towards a host on an igp = true link; BFD where a bfd block
-// applies to a link carrying one of them.
+// applies to a point-to-point link carrying one of them (the agent runs
+// none towards a switch's many neighbours).
 func Expected(lab *topo.Lab, i int) Protocols {
 	var p Protocols
 	if lab.Daemons == "none" || i < 0 || i >= len(lab.Links) {
@@ -192,7 +193,7 @@ func Expected(lab *topo.Lab, i int) Protocols {
 			}
 		}
 	}
-	if (p.BGP != "" || p.OSPF != "") && lab.BFDForLink(i) != nil {
+	if (p.BGP != "" || p.RIP != "" || p.OSPF != "") && l.Kind != topo.LinkSwitch && lab.BFDForLink(i) != nil {
 		p.BFD = Unknown
 	}
 	return p
