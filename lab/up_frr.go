@@ -22,7 +22,7 @@ const frrDir = "/usr/lib/frr"
 // watcher to subscribe.
 const routeWatchStartTimeout = 15 * time.Second
 
-// frrStage runs FRR's zebra, ripd and bgpd in every local router when the
+// frrStage runs FRR's zebra, ripd, ospfd and bgpd in every local router when the
 // lab says daemons = "frr", configured from the model as netemu's agent
 // would be, and a route watcher that writes the kernel's route changes to
 // the router's event log (FRR's own logs are not netemu's timeline). Each
@@ -35,7 +35,7 @@ func frrStage() stage {
 			if r.lab.Daemons != topo.DaemonsFRR {
 				return nil
 			}
-			for _, d := range []string{"zebra", "ripd", "bgpd"} {
+			for _, d := range []string{"zebra", "ripd", "ospfd", "bgpd"} {
 				if _, err := os.Stat(filepath.Join(frrDir, d)); err != nil {
 					return fmt.Errorf("daemons = \"frr\" needs %s (Debian package frr): %w", filepath.Join(frrDir, d), err)
 				}
@@ -85,7 +85,7 @@ func startFRR(ctx context.Context, r *upRun, node string, uid, gid int) error {
 		return err
 	}
 	zsock := filepath.Join(dir, "zserv.api")
-	for _, d := range []struct{ name, conf string }{{"zebra", cfg.Zebra}, {"ripd", cfg.RIPd}, {"bfdd", cfg.BFDd}, {"bgpd", cfg.BGPd}} {
+	for _, d := range []struct{ name, conf string }{{"zebra", cfg.Zebra}, {"ripd", cfg.RIPd}, {"ospfd", cfg.OSPFd}, {"bfdd", cfg.BFDd}, {"bgpd", cfg.BGPd}} {
 		if d.conf == "" {
 			continue
 		}

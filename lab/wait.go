@@ -227,6 +227,14 @@ func frrViews(st *nodes.State) ([]string, func(ctx context.Context, node string)
 			}
 			v.RIPNeighbours = converge.FRRRIPNeighbours(out, time.Now())
 		}
+		if _, err := os.Stat(filepath.Join(dir, "ospfd.conf")); err == nil {
+			out, err := vtysh("show ip ospf neighbor json")
+			if err != nil {
+				v.Err = fmt.Errorf("vtysh: %w", err)
+				return v
+			}
+			v.OSPFNeighbours = converge.FRROSPFNeighbours(out)
+		}
 		return v
 	}
 	return routers, ask, nil

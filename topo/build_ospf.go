@@ -125,8 +125,8 @@ func (b *builder) linkOSPF(idx int, r *linkHCL) {
 		return
 	}
 	k := b.lab.Links[idx]
-	if !b.lab.OSPFLink(idx) {
-		b.errf(&o.DefRange, "OSPF settings on a link without OSPF", "link %s–%s runs no OSPF: ospf applies to links between routers of one autonomous_system with igp = \"ospf\" (or to a switch, or igp = true), %s.", k.A.Node, k.B.Node, b.whyNoOSPF(k))
+	if !b.lab.OSPFLink(idx) && !b.ospfStub(k) {
+		b.errf(&o.DefRange, "OSPF settings on a link without OSPF", "link %s–%s runs no OSPF: ospf applies to links between routers of one autonomous_system with igp = \"ospf\" (or to a switch, igp = true, or a host's link to such a router), %s.", k.A.Node, k.B.Node, b.whyNoOSPF(k))
 		return
 	}
 	out := &LinkOSPF{}
@@ -146,6 +146,21 @@ func (b *builder) linkOSPF(idx int, r *linkHCL) {
 	}
 	out.Passive = o.Passive != nil && *o.Passive
 	k.OSPF = out
+}
+
+// ospfStub reports whether link k is a stub network of one OSPF router:
+// a router of an OSPF AS towards a host, whose subnet it announces (area,
+// cost) without speaking OSPF there.
+func (b *builder) ospfStub(k *Link) bool {
+	a, bb := b.lab.Node(k.A.Node), b.lab.Node(k.B.Node)
+	if a == nil || bb == nil || k.Kind != LinkP2P {
+		return false
+	}
+	if a.Kind != KindRouter {
+		a, bb = bb, a
+	}
+	as := b.lab.AS(a.AS)
+	return a.Kind == KindRouter && bb.Kind == KindHost && as != nil && as.IGP == IGPOSPF
 }
 
 // whyNoOSPF names what keeps OSPF off link k.

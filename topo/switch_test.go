@@ -134,3 +134,26 @@ func TestOSPFArea(t *testing.T) {
 		}
 	}
 }
+
+// TestOSPFStubLink: a host's link to an OSPF router takes an ospf block
+// (the stub network's area and cost) though OSPF speaks nothing there.
+func TestOSPFStubLink(t *testing.T) {
+	l, err := ParseWith([]byte(`
+lab "stub" {}
+autonomous_system "isp" {
+  asn = 64500
+  igp = "ospf"
+}
+router "r1" { as = "isp" }
+host "h" {}
+link "r1" "h" {
+  ospf { area = 1 }
+}
+`), "stub.hcl", Options{LookPath: testLookPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.OSPFLink(0) || l.OSPFOf(0).Area != 1 {
+		t.Errorf("stub link: OSPFLink %v, %+v", l.OSPFLink(0), l.OSPFOf(0))
+	}
+}

@@ -22,6 +22,8 @@ type Config struct {
 	Zebra string
 	RIPd  string
 	BGPd  string
+	// OSPFd is ospfd's configuration for an AS with igp = "ospf" (ospf.go).
+	OSPFd string
 	// BFDd is bfdd's profiles when bgpd's sessions use BFD (bfd.go).
 	BFDd string
 }
@@ -67,6 +69,7 @@ func ConfigFor(lab *topo.Lab, node string) (*Config, error) {
 		b.WriteString(" redistribute connected\nexit\n")
 		c.RIPd = b.String()
 	}
+	c.OSPFd = ospfdConfig(lab, n, ac.OSPF)
 	if sessions := lab.BGPSessions(node); len(sessions) > 0 {
 		bgpd, err := bgpdConfig(lab, n, sessions)
 		if err != nil {
