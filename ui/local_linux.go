@@ -12,6 +12,7 @@ import (
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/nodes/svc"
+	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/converge"
 	"github.com/netemu/netemu/topo"
 )
@@ -57,7 +58,23 @@ type NodeDetails struct {
 type AgentDetails struct {
 	BGP   []SessionDetail   `json:"bgp"`
 	RIP   []NeighbourDetail `json:"rip"`
+	OSPF  []OSPFDetail      `json:"ospf"`
+	BFD   []BFDDetail       `json:"bfd"`
 	Error string            `json:"error,omitempty"`
+}
+
+// OSPFDetail is one OSPF neighbour of a router.
+type OSPFDetail struct {
+	Addr     string `json:"addr"`
+	Iface    string `json:"iface"`
+	RouterID string `json:"router_id"`
+	State    string `json:"state"`
+}
+
+// BFDDetail is one BFD session of a router.
+type BFDDetail struct {
+	Peer  string `json:"peer"` // "ADDR on IFACE" or "ADDR from LOCAL (multihop)"
+	State string `json:"state"`
 }
 
 // SessionDetail is one BGP session of a router.
@@ -98,15 +115,22 @@ func (l *Local) Details(ctx context.Context, node string) (any, error) {
 	}
 	if n.Kind == topo.KindRouter && l.State.Model.Daemons != "none" {
 		v := converge.Ask(ctx, node, labpath.NodeDir(l.State.Dir, node))
-		a := &AgentDetails{BGP: []SessionDetail{}, RIP: []NeighbourDetail{}}
+		a := &AgentDetails{BGP: []SessionDetail{}, RIP: []NeighbourDetail{}, OSPF: []OSPFDetail{}, BFD: []BFDDetail{}}
 		for _, x := range v.BGPSessions {
 			a.BGP = append(a.BGP, SessionDetail{Peer: x.Peer.String(), ASN: x.ASN, State: x.State})
 		}
 		for _, x := range v.RIPNeighbours {
 			a.RIP = append(a.RIP, NeighbourDetail{Addr: x.Addr.String(), Iface: x.Iface, LastHeard: x.LastHeard})
 		}
+		for _, x := range v.OSPFNeighbours {
+			a.OSPF = append(a.OSPF, OSPFDetail{Addr: x.Addr.String(), Iface: x.Iface, RouterID: x.RouterID, State: x.State})
+		}
 		if v.Err != nil {
 			a.Error = v.Err.Error()
+		} else if st, err := agent.Dial(converge.AgentSocket(labpath.NodeDir(l.State.Dir, node))).BFD(ctx); err == nil && st != nil {
+			for _, x := range st.Sessions {
+				a.BFD = append(a.BFD, BFDDetail{Peer: x.Key.String(), State: x.State.String()})
+			}
 		}
 		d.Agent = a
 	}

@@ -500,6 +500,8 @@ async function showNode(name) {
       const rows = [];
       for (const s of det.agent.bgp || []) rows.push(['BGP', `${s.peer} AS${s.asn || ''}`, s.state]);
       for (const s of det.agent.rip || []) rows.push(['RIP', `${s.addr} ${s.iface}`, `heard ${new Date(s.last_heard).toLocaleTimeString()}`]);
+      for (const s of det.agent.ospf || []) rows.push(['OSPF', `${s.addr} ${s.iface} (${s.router_id})`, s.state]);
+      for (const s of det.agent.bfd || []) rows.push(['BFD', s.peer, s.state]);
       if (det.agent.error) rows.push(['agent', det.agent.error, '']);
       more.append(sh, table(rows, ['proto', 'peer', 'state']));
     }
