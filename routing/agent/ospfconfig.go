@@ -41,6 +41,7 @@ func ospfConfigFor(lab *topo.Lab, n *topo.Node) (*ospf.Config, error) {
 	active := 0
 	var rid netip.Addr
 	var areas []ID
+	var floating []int // stubs without an ospf block: in the router's home area
 	for _, i := range n.Interfaces {
 		if !i.Addr.IsValid() {
 			continue
@@ -60,6 +61,14 @@ func ospfConfigFor(lab *topo.Lab, n *topo.Node) (*ospf.Config, error) {
 			continue
 		default:
 			oi.Passive, oi.Auth = true, nil
+			if !lab.OSPFLink(i.Link) && lab.Links[i.Link].OSPF == nil {
+				// Were it in area 0 by default, a router whose OSPF
+				// links are all in area 1 would be an ABR whose backbone
+				// is its stubs.
+				floating = append(floating, len(c.Interfaces))
+				c.Interfaces = append(c.Interfaces, oi)
+				continue
+			}
 		}
 		if !slices.Contains(areas, oi.Area) {
 			areas = append(areas, oi.Area)
@@ -72,14 +81,17 @@ func ospfConfigFor(lab *topo.Lab, n *topo.Node) (*ospf.Config, error) {
 	if active == 0 {
 		return nil, nil
 	}
+	// The loopback and the stubs join the backbone if the router is in
+	// it, else its first area.
+	area := areas[0]
+	if slices.Contains(areas, 0) {
+		area = 0
+	}
+	for _, k := range floating {
+		c.Interfaces[k].Area = area
+	}
 	if n.Loopback.IsValid() {
 		rid = n.Loopback.Addr()
-		// The loopback joins the backbone if the router is in it, else
-		// its first area.
-		area := areas[0]
-		if slices.Contains(areas, 0) {
-			area = 0
-		}
 		c.Interfaces = append([]ospf.Interface{{Name: "lo", Addr: n.Loopback, Area: area, Passive: true}}, c.Interfaces...)
 	}
 	if !rid.Is4() {
