@@ -483,3 +483,24 @@ func TestReferenceFile(t *testing.T) {
 		t.Errorf("links = %+v %+v", l.Links[1], l.Links[2])
 	}
 }
+
+// TestReferenceOSPFSwitch spot-checks the reference file's switch and
+// OSPF blocks.
+func TestReferenceOSPFSwitch(t *testing.T) {
+	l, err := LoadWith("testdata/good/reference.hcl", Options{LookPath: testLookPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw := l.Node("campus-lan")
+	if sw == nil || sw.Kind != KindSwitch || sw.Machine != "m1" {
+		t.Fatalf("campus-lan = %+v", sw)
+	}
+	pc := l.Node("campus-pc")
+	if pc.Interfaces[0].Addr.String() != "10.50.0.1/29" || len(pc.Routes) != 1 || pc.Routes[0].Via.String() != "10.50.0.6" {
+		t.Errorf("campus-pc = %+v routes %+v", pc.Interfaces[0], pc.Routes)
+	}
+	as := l.AS("campus")
+	if as.IGP != IGPOSPF || !as.OSPF.Stub(1) || as.OSPF.Auth.Key != "campus" || !as.OSPF.Redistributes(RedistributeStatic) {
+		t.Errorf("campus = %+v", as.OSPF)
+	}
+}

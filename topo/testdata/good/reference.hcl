@@ -211,3 +211,36 @@ policy "prefer-a" {
   }
   default = "accept"
 }
+
+# A campus AS running OSPF, its LAN on a switch.
+autonomous_system "campus" {
+  asn = 64520
+  igp = "ospf"                     # "rip" | "ospf" | "static"
+  ospf {
+    stub_areas   = [1]             # never 0
+    auth         = { type = "md5", key = "campus", key_id = 1 } # or type = "simple" (key ≤ 8 bytes)
+    redistribute = ["static"]      # "static" | "connected" | "bgp"
+  }
+}
+
+router "campus-r1" { as = "campus" }
+
+host "campus-pc" {}
+host "campus-lab" {}
+
+switch "campus-lan" {
+  subnet  = "10.50.0.0/29"         # members addressed in link order
+  machine = "m1"
+}
+
+link "campus-r1" "campus-lan" {
+  address = "10.50.0.6"            # else the next free address
+  ospf {
+    cost    = 5                    # 1–65535, default 10
+    passive = false
+  }
+}
+link "campus-pc" "campus-lan" {}   # 10.50.0.1; default route via campus-r1
+link "campus-r1" "campus-lab" {
+  ospf { area = "0.0.0.1" }        # a host's link: the stub's area
+}
