@@ -153,6 +153,12 @@ type InterfaceStatus struct {
 	Addr netip.Prefix `json:"addr"`
 	Up   bool         `json:"up"`
 	RIP  bool         `json:"rip"`
+	// SendErrors counts packets the kernel refused (full send buffer),
+	// Queued those waiting for a retry, SendDrops queued packets given up
+	// (superseded by a newer table, or the interface went down).
+	SendErrors uint64 `json:"send_errors,omitempty"`
+	Queued     int    `json:"queued,omitempty"`
+	SendDrops  uint64 `json:"send_drops,omitempty"`
 }
 
 // NeighbourStatus is a router heard from.
@@ -196,7 +202,8 @@ func (e *engine) status(now time.Time) Status {
 	}
 	for _, name := range e.order {
 		s := e.ifaces[name]
-		st.Interfaces = append(st.Interfaces, InterfaceStatus{Name: name, Addr: s.cfg.Addr, Up: s.up, RIP: s.rip})
+		st.Interfaces = append(st.Interfaces, InterfaceStatus{Name: name, Addr: s.cfg.Addr, Up: s.up, RIP: s.rip,
+			SendErrors: s.sendErrors, Queued: len(s.out), SendDrops: s.sendDrops})
 	}
 	for _, n := range e.neigh {
 		ns := NeighbourStatus{Address: n.addr, Iface: n.iface, Up: n.up, LastHeard: n.lastHeard, Packets: n.packets}

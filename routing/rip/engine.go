@@ -93,6 +93,16 @@ type ifaceState struct {
 	up      bool
 	rip     bool // RIP runs on it (else only its subnet is originated)
 	nextReg time.Time
+
+	// out holds encoded packets the transport refused (send buffer full
+	// or ENOBUFS during a start-up burst) and those queued behind them:
+	// sent in order, paced, instead of lost until the next periodic
+	// update (send.go).
+	out        []outPacket
+	retryAt    time.Time // when out is tried again; zero: not scheduled yet
+	backoff    time.Duration
+	sendErrors uint64 // sends the transport refused
+	sendDrops  uint64 // queued packets given up (superseded or over the bound)
 }
 
 // maxNeighbours bounds the neighbour table against spoofed sources.
@@ -256,6 +266,7 @@ func (e *engine) linkChanged(now time.Time, name string, up bool) {
 	s.up = up
 	if !up {
 		e.log.Info("interface down: expiring its routes", "iface", name)
+		e.dropQueue(s)
 		for _, r := range e.routes {
 			if r.iface == name && r.metric < Infinity {
 				e.expire(now, r, "interface "+name+" down")
@@ -613,6 +624,7 @@ func (e *engine) advance(now time.Time) {
 			e.events.Emit(routing.Event{Daemon: "rip", Kind: routing.EventNeighbourDown, Peer: n.addr, Iface: n.iface, Detail: "timeout"})
 		}
 	}
+	e.retryQueued(now)
 	for _, name := range e.order {
 		s := e.ifaces[name]
 		if s.rip && !now.Before(s.nextReg) {
@@ -631,6 +643,7 @@ func (e *engine) advance(now time.Time) {
 // change needs, without advance's scan of every timer. The kernel comes
 // first: a route it refuses goes out as unreachable, never as reachable.
 func (e *engine) afterInput(now time.Time) {
+	defer e.scheduleRetries(now)
 	e.flushFIB()
 	if e.triggerPending && !now.Before(e.triggerHold) {
 		e.triggerPending = false
@@ -689,6 +702,9 @@ func (e *engine) computeDue() time.Time {
 		if s.rip {
 			upd(s.nextReg)
 		}
+		if len(s.out) > 0 {
+			upd(s.retryAt)
+		}
 	}
 	for _, n := range e.neigh {
 		if n.up {
@@ -737,14 +753,17 @@ func (e *engine) sendTable(s *ifaceState, dst netip.AddrPort, triggered bool) {
 	if triggered && len(entries) == 0 {
 		return
 	}
-	e.sendEntries(s, dst, Response, entries)
+	e.sendEntries(s, dst, Response, entries, !triggered && dst.Addr() == MulticastGroup)
 }
 
-func (e *engine) sendEntries(s *ifaceState, dst netip.AddrPort, cmd Command, entries []Entry) {
+// sendEntries encodes entries into packets and sends them; table marks a
+// whole-table update to the group (it supersedes older queued updates).
+func (e *engine) sendEntries(s *ifaceState, dst netip.AddrPort, cmd Command, entries []Entry, table bool) {
 	per := MaxEntries
 	if e.cfg.Auth != nil {
 		per = MaxEntries - 2 // the auth entry, and for MD5 the trailer
 	}
+	var pkts []outPacket
 	for len(entries) > 0 || cmd == Request {
 		n := min(per, len(entries))
 		p := &Packet{Command: cmd, Version: 2, Entries: entries[:n]}
@@ -755,19 +774,18 @@ func (e *engine) sendEntries(s *ifaceState, dst netip.AddrPort, cmd Command, ent
 		}
 		b := Encode(p)
 		Sign(b, e.cfg.Auth)
-		if err := e.tr.Send(s.cfg.Name, dst, b); err != nil {
-			e.log.Debug("send", "iface", s.cfg.Name, "to", dst, "error", err)
-		}
+		pkts = append(pkts, outPacket{dst: dst, b: b, table: table, update: cmd == Response && dst.Addr() == MulticastGroup})
 		if cmd == Request {
-			return
+			break
 		}
 	}
+	e.transmit(s, pkts)
 }
 
 // sendRequest asks the interface's neighbours for their whole table.
 func (e *engine) sendRequest(s *ifaceState) {
 	all := Entry{AFI: 0, Addr: netip.IPv4Unspecified(), Mask: netip.IPv4Unspecified(), NextHop: netip.IPv4Unspecified(), Metric: Infinity}
-	e.sendEntries(s, netip.AddrPortFrom(MulticastGroup, Port), Request, []Entry{all})
+	e.sendEntries(s, netip.AddrPortFrom(MulticastGroup, Port), Request, []Entry{all}, false)
 }
 
 // answer is §3.9.1: a whole-table request gets the table as a regular
@@ -793,5 +811,5 @@ func (e *engine) answer(now time.Time, s *ifaceState, src netip.AddrPort, p *Pac
 		}
 		out = append(out, en)
 	}
-	e.sendEntries(s, src, Response, out)
+	e.sendEntries(s, src, Response, out, false)
 }

@@ -21,6 +21,7 @@ type udpTransport struct {
 	log   hclog.Logger
 	mu    sync.Mutex // guards conns
 	conns map[string]*net.UDPConn
+	raw   map[string]syscall.RawConn // the conns' sockets, for non-blocking sends
 	recv  chan Datagram
 	done  chan struct{}
 	wg    sync.WaitGroup
@@ -72,15 +73,25 @@ func (t *udpTransport) open(name string, index int) error {
 	// A neighbour's full table arrives as one burst of packets: a big
 	// buffer (forced past rmem_max, we are root in our namespace) keeps
 	// the tail of it from being dropped until the next periodic update.
-	if rc, err := conn.SyscallConn(); err == nil {
-		_ = rc.Control(func(fd uintptr) {
-			if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20) != nil {
-				_ = conn.SetReadBuffer(4 << 20)
-			}
-		})
+	// Our own burst (a whole table to each neighbour at start, answers
+	// to every request) likewise gets room to leave before the kernel
+	// refuses a send (the engine retries what it refuses, send.go).
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		_ = conn.Close()
+		return fmt.Errorf("rip: socket on %s: %w", name, err)
 	}
+	_ = rc.Control(func(fd uintptr) {
+		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20) != nil {
+			_ = conn.SetReadBuffer(4 << 20)
+		}
+		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 1<<20) != nil {
+			_ = conn.SetWriteBuffer(1 << 20)
+		}
+	})
 	t.mu.Lock()
 	t.conns[name] = conn
+	t.raw[name] = rc
 	t.mu.Unlock()
 	t.wg.Add(1)
 	go func() {
@@ -104,16 +115,34 @@ func (t *udpTransport) open(name string, index int) error {
 	return nil
 }
 
-// Send sends b out of iface.
+// Send sends b out of iface without waiting: a full send buffer is an
+// error (EAGAIN) the engine retries later. A blocking write (what
+// net.UDPConn does: it parks until the socket is writable) held the
+// daemon's lock, so a socket that stayed full silenced every interface
+// and left requests, timers and the status unanswered.
 func (t *udpTransport) Send(iface string, dst netip.AddrPort, b []byte) error {
 	t.mu.Lock()
-	conn := t.conns[iface]
+	rc := t.raw[iface]
 	t.mu.Unlock()
-	if conn == nil {
+	if rc == nil {
 		return fmt.Errorf("rip: no socket on %s", iface)
 	}
-	_, err := conn.WriteToUDPAddrPort(b, dst)
-	return err
+	a := dst.Addr().Unmap()
+	if !a.Is4() {
+		return fmt.Errorf("rip: send to %s: not IPv4", dst)
+	}
+	to := &unix.SockaddrInet4{Port: int(dst.Port()), Addr: a.As4()}
+	var serr error
+	if err := rc.Write(func(fd uintptr) bool {
+		serr = unix.Sendto(int(fd), b, unix.MSG_DONTWAIT, to)
+		return true // never park on the poller: the engine paces retries
+	}); err != nil {
+		return fmt.Errorf("rip: send on %s: %w", iface, err)
+	}
+	if serr != nil {
+		return fmt.Errorf("rip: send on %s to %s: %w", iface, dst, serr)
+	}
+	return nil
 }
 
 func (t *udpTransport) close() error {
@@ -131,7 +160,7 @@ func (t *udpTransport) close() error {
 // New builds the daemon on UDP sockets in the current network namespace
 // (the agent runs inside its router's).
 func New(cfg Config, log hclog.Logger, f fib.FIB, ev routing.Emitter) (*Daemon, error) {
-	t := &udpTransport{log: log.Named("rip"), conns: map[string]*net.UDPConn{}, recv: make(chan Datagram, 1024), done: make(chan struct{})}
+	t := &udpTransport{log: log.Named("rip"), conns: map[string]*net.UDPConn{}, raw: map[string]syscall.RawConn{}, recv: make(chan Datagram, 1024), done: make(chan struct{})}
 	index := map[string]int{}
 	for _, i := range append(append([]Interface(nil), cfg.Connected...), cfg.Interfaces...) {
 		if _, ok := index[i.Name]; ok {
