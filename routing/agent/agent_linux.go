@@ -142,7 +142,7 @@ func Run(ctx context.Context, cfg *Config, log hclog.Logger) error {
 		_ = json.NewEncoder(rw).Encode(Status{Lab: cfg.Lab, Node: cfg.Node, PID: os.Getpid(), Started: started,
 			Daemons: names, LastChange: events.LastChange(), Events: events.Counts()})
 	})
-	chk := newChecker(log, events, fibw, daemons)
+	chk := newChecker(log, events, events.LastChange, fibw, daemons)
 	mux.Handle(ConsistencyPath, chk)
 	srv := &http.Server{Handler: limitRequests(mux), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: requestReadTimeout, MaxHeaderBytes: maxRequestHeader}
 	go func() {

@@ -15,7 +15,11 @@ import (
 
 // consistencyEvery is the background check's period; a disagreement is
 // reported once it is seen twice in a row.
-const consistencyEvery = 5 * time.Second
+const consistencyEvery = 10 * time.Second
+
+// consistencyFresh is how long a clean check stands while nothing
+// changed: longer would hide a route someone removed by hand for long.
+const consistencyFresh = time.Minute
 
 // checker runs the invariant check: on GET /consistency and in the
 // background, where a persisting disagreement becomes an event in the
@@ -26,12 +30,20 @@ type checker struct {
 	fibw    *fib.Writer
 	holders []fib.Holder
 
-	mu       sync.Mutex // one check at a time; guards reported
+	// lastChange is the agent's last routing change: a check that found
+	// nothing wrong stays true until the next change, so an idle agent
+	// (and a `wait` polling a converged lab) costs no kernel dump.
+	lastChange func() time.Time
+
+	mu       sync.Mutex // one check at a time; guards the fields below
 	reported map[string]bool
+	okAt     time.Time // lastChange when a check last found nothing wrong
+	okValid  bool
+	okWhen   time.Time // when
 }
 
-func newChecker(log hclog.Logger, events routing.Emitter, fibw *fib.Writer, daemons []Daemon) *checker {
-	c := &checker{log: log, events: events, fibw: fibw, reported: map[string]bool{}}
+func newChecker(log hclog.Logger, events routing.Emitter, lastChange func() time.Time, fibw *fib.Writer, daemons []Daemon) *checker {
+	c := &checker{log: log, events: events, lastChange: lastChange, fibw: fibw, reported: map[string]bool{}}
 	for _, d := range daemons {
 		if h, ok := d.(fib.Holder); ok {
 			c.holders = append(c.holders, h)
@@ -62,6 +74,10 @@ func (c *checker) once() (problems []string, refused map[string]string) {
 func (c *checker) check(ctx context.Context, pause time.Duration) Consistency {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	changed := c.lastChange()
+	if c.okValid && changed.Equal(c.okAt) && time.Since(c.okWhen) < consistencyFresh {
+		return Consistency{Checked: time.Now()}
+	}
 	first, _ := c.once()
 	if len(first) > 0 {
 		select {
@@ -76,6 +92,8 @@ func (c *checker) check(ctx context.Context, pause time.Duration) Consistency {
 			both = append(both, p)
 		}
 	}
+	// Refused routes are no problem but are shown: not cached as OK.
+	c.okValid, c.okAt, c.okWhen = len(second) == 0 && len(refused) == 0, changed, time.Now()
 	return Consistency{Checked: time.Now(), Problems: both, Refused: refused}
 }
 
