@@ -10,14 +10,12 @@
 package fw
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/netip"
-	"os"
 	"path/filepath"
 
+	"github.com/netemu/netemu/nodes/jsonfile"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -69,16 +67,9 @@ func NewState() *State {
 // LoadState reads StateDir/aws.json. A missing file yields an empty state
 // (the lab has no VPC, or the firewall stage has not run yet).
 func LoadState(stateDir string) (*State, error) {
-	b, err := os.ReadFile(filepath.Join(stateDir, StateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return NewState(), nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read AWS state: %w", err)
-	}
 	s := NewState()
-	if err := json.Unmarshal(b, s); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", filepath.Join(stateDir, StateFile), err)
+	if _, err := jsonfile.Read(filepath.Join(stateDir, StateFile), s); err != nil {
+		return nil, fmt.Errorf("read AWS state: %w", err)
 	}
 	if s.Instances == nil {
 		s.Instances = map[string]*InstanceState{}
@@ -92,15 +83,7 @@ func LoadState(stateDir string) (*State, error) {
 // Save writes StateDir/aws.json atomically (write then rename), so a crash
 // never leaves half a file for the next command.
 func (s *State) Save(stateDir string) error {
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode AWS state: %w", err)
-	}
-	tmp := filepath.Join(stateDir, StateFile+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write AWS state: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(stateDir, StateFile)); err != nil {
+	if err := jsonfile.Write(filepath.Join(stateDir, StateFile), s); err != nil {
 		return fmt.Errorf("write AWS state: %w", err)
 	}
 	return nil

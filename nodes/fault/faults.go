@@ -9,11 +9,7 @@
 package fault
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,6 +18,7 @@ import (
 	"github.com/agext/levenshtein"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/jsonfile"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -103,39 +100,16 @@ func Path(stateDir string) string { return filepath.Join(stateDir, FileName) }
 
 // Load reads the faults file; a lab that never had a fault has an empty one.
 func Load(stateDir string) (*File, error) {
-	b, err := os.ReadFile(Path(stateDir))
-	if errors.Is(err, fs.ErrNotExist) {
-		return &File{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read faults: %w", err)
-	}
 	var f File
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", Path(stateDir), err)
+	if _, err := jsonfile.Read(Path(stateDir), &f); err != nil {
+		return nil, fmt.Errorf("read faults: %w", err)
 	}
 	return &f, nil
 }
 
 // save writes the file atomically so a reader never sees half of it.
 func save(stateDir string, f *File) error {
-	b, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode faults: %w", err)
-	}
-	tmp, err := os.CreateTemp(stateDir, ".faults-*.json")
-	if err != nil {
-		return fmt.Errorf("write faults: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write faults: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write faults: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), Path(stateDir)); err != nil {
+	if err := jsonfile.Write(Path(stateDir), f); err != nil {
 		return fmt.Errorf("write faults: %w", err)
 	}
 	return nil

@@ -1,14 +1,11 @@
 package impair
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/netemu/netemu/nodes/jsonfile"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -38,31 +35,16 @@ type LinkState struct {
 
 // Load reads the impairments file; none is an empty one.
 func Load(stateDir string) (*File, error) {
-	b, err := os.ReadFile(filepath.Join(stateDir, FileName))
-	if errors.Is(err, fs.ErrNotExist) {
-		return &File{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read impairments: %w", err)
-	}
 	var f File
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", filepath.Join(stateDir, FileName), err)
+	if _, err := jsonfile.Read(filepath.Join(stateDir, FileName), &f); err != nil {
+		return nil, fmt.Errorf("read impairments: %w", err)
 	}
 	return &f, nil
 }
 
 // Save writes the file atomically.
 func (f *File) Save(stateDir string) error {
-	b, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode impairments: %w", err)
-	}
-	tmp := filepath.Join(stateDir, "."+FileName+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write impairments: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(stateDir, FileName)); err != nil {
+	if err := jsonfile.Write(filepath.Join(stateDir, FileName), f); err != nil {
 		return fmt.Errorf("write impairments: %w", err)
 	}
 	return nil

@@ -8,15 +8,12 @@
 package vxlan
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
 	"net/netip"
-	"os"
 	"path/filepath"
 
+	"github.com/netemu/netemu/nodes/jsonfile"
 	"github.com/netemu/netemu/topo"
 )
 
@@ -187,30 +184,15 @@ func RecordsFile(stateDir string) string { return filepath.Join(stateDir, "vxlan
 
 // Load reads a share's tunnel records; none when the share has no tunnels.
 func Load(stateDir string) ([]Record, error) {
-	data, err := os.ReadFile(RecordsFile(stateDir))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read tunnel records: %w", err)
-	}
 	var rs []Record
-	if err := json.Unmarshal(data, &rs); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", RecordsFile(stateDir), err)
+	if _, err := jsonfile.Read(RecordsFile(stateDir), &rs); err != nil {
+		return nil, fmt.Errorf("read tunnel records: %w", err)
 	}
 	return rs, nil
 }
 
 func save(stateDir string, rs []Record) error {
-	data, err := json.MarshalIndent(rs, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := RecordsFile(stateDir) + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write tunnel records: %w", err)
-	}
-	if err := os.Rename(tmp, RecordsFile(stateDir)); err != nil {
+	if err := jsonfile.Write(RecordsFile(stateDir), rs); err != nil {
 		return fmt.Errorf("write tunnel records: %w", err)
 	}
 	return nil
