@@ -327,6 +327,25 @@ func TestUISeedLab(t *testing.T) {
 			t.Fatalf("%v (public IP was %s, now %q)", err, old, ip())
 		}
 	})
+	t.Run("graph draws what the page shows", func(t *testing.T) {
+		// netemu graph shares the page's model: the instance's current
+		// public IP, the eBGP session's state, and a cut link as down.
+		pub, _ := uitest.Eval[string](ctx, `document.querySelector('[data-node="web"][data-kind]').dataset.publicIp || ""`)
+		_, ebgp := uiLink(t, model, "transit-a", "aws-edge")
+		dot := netemu(t, "--lab", lab, "graph", "-o", "dot")
+		if pub == "" || !strings.Contains(dot, `public `+pub) {
+			t.Errorf("graph does not show web's public IP %q:\n%s", pub, dot)
+		}
+		if !strings.Contains(dot, `BGP Established", id="`+ebgp+`", class="link-up"`) {
+			t.Errorf("graph does not show %s up with BGP Established:\n%s", ebgp, dot)
+		}
+		l, id := uiLink(t, model, "home-core", "transit-b")
+		netemu(t, "--lab", lab, "link", "down", l.A.Node, l.B.Node)
+		defer netemu(t, "--lab", lab, "link", "up", l.A.Node, l.B.Node)
+		if dot := netemu(t, "--lab", lab, "graph", "-o", "dot"); !strings.Contains(dot, `DOWN", id="`+id+`", class="link-down"`) {
+			t.Errorf("graph does not show %s down after the cut:\n%s", id, dot)
+		}
+	})
 }
 
 // BenchmarkUILive prints, for the seed lab: the time from `netemu link
