@@ -70,6 +70,7 @@ func Validate(file string) (r ValidateReport, err error) {
 	r = ValidateReport{File: file, OK: err == nil, Errors: []DiagnosticReport{}}
 	if l != nil {
 		r.Lab, r.Nodes, r.Links = l.Name, len(l.Nodes), len(l.Links)
+		r.RouteReflectors = Reflectors(l)
 	}
 	var de *topo.DiagError
 	switch {

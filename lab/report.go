@@ -233,6 +233,9 @@ type ValidateReport struct {
 	Links  int                `json:"links"`
 	Errors []DiagnosticReport `json:"errors"`
 	Warn   []DiagnosticReport `json:"warnings,omitempty"`
+	// RouteReflectors: the ASes with iBGP route reflectors (named or
+	// picked by default).
+	RouteReflectors []ReflectorReport `json:"route_reflectors,omitempty"`
 }
 
 // DiagnosticReport is one error (or warning) in a lab file.

@@ -40,6 +40,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 					return err
 				}
 				lab.WriteTunnels(os.Stdout, s.Tunnels)
+				lab.WriteReflectors(os.Stdout, lab.Reflectors(st.Model))
 				fmt.Println()
 			}
 			if len(shares) == 0 {

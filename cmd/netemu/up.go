@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,7 +22,8 @@ func newUpCmd(g *globals) *cobra.Command {
 		Use:   "up [FILE|EXAMPLE]",
 		Short: "Build a lab (default: the embedded seed lab) and start its programs",
 		Long: "Builds the lab, starts its programs and routing daemons and waits until routing has\n" +
-			"converged, then prints the nodes table. Sessions to BGP speakers netemu does not run\n" +
+			"converged, then prints the nodes table (above 50 nodes a summary: `netemu status` has the\n" +
+			"table). Sessions to BGP speakers netemu does not run\n" +
 			"(neighbor \"ADDR\" blocks) are not waited for: they are listed as waiting for an external\n" +
 			"speaker. Ctrl-C removes what was built and exits 130. Progress goes to stderr: a bar on a\n" +
 			"terminal, a line per stage otherwise, nothing with -o json.",
@@ -72,6 +74,7 @@ func runUp(ctx context.Context, g *globals, file, machine string, withUI bool, o
 	if output != outputJSON {
 		opts.Progress = (&lab.UpPrinter{Lab: l, Out: os.Stdout, Err: os.Stderr}).Event
 	}
+	began := time.Now()
 	res, err := lab.Up(ctx, opts)
 	if err != nil {
 		return interrupted(ctx, parent, err, "`up` stopped; what it had built is removed again")
@@ -82,8 +85,17 @@ func runUp(ctx context.Context, g *globals, file, machine string, withUI bool, o
 		}
 		return ui.ServeShare(ctx, res.State, g.logger(), ui.ServeOptions{Out: os.Stderr})
 	}
-	if err := lab.WriteNodesTable(os.Stdout, res.State, nil); err != nil || !withUI {
-		return err
+	// A big lab gets a summary: its table is `netemu status`.
+	if len(res.State.Nodes) > lab.SummaryMax {
+		lab.WriteUpSummary(os.Stdout, lab.Summarise(res.State, time.Since(began)))
+	} else {
+		lab.WriteReflectors(os.Stdout, lab.Reflectors(res.State.Model))
+		if err := lab.WriteNodesTable(os.Stdout, res.State, nil); err != nil {
+			return err
+		}
+	}
+	if !withUI {
+		return nil
 	}
 	return ui.ServeShare(ctx, res.State, g.logger(), ui.ServeOptions{Out: os.Stdout})
 }

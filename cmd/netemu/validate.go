@@ -22,6 +22,7 @@ func newValidateCmd(g *globals) *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%d nodes, %d links)\n", file, r.Nodes, r.Links)
+				lab.WriteReflectors(cmd.OutOrStdout(), r.RouteReflectors)
 				return nil
 			}
 			if perr := printJSON(cmd.OutOrStdout(), r); perr != nil {
