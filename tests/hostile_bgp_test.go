@@ -144,13 +144,7 @@ func (s *rawSpeaker) alive() error {
 
 // update frames an UPDATE body and sends it.
 func (s *rawSpeaker) update(body []byte) {
-	b := make([]byte, 16, 19+len(body))
-	for i := range b {
-		b[i] = 0xff
-	}
-	b = binary.BigEndian.AppendUint16(b, uint16(19+len(body)))
-	b = append(b, 2)
-	b = append(b, body...)
+	b := updateMsg(body)
 	if len(b) > wire.MaxMsgLen {
 		s.t.Fatalf("test UPDATE of %d octets", len(b))
 	}

@@ -6,7 +6,6 @@ package tests
 // advertisements agree.
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -108,25 +107,17 @@ func TestBGPFlood(t *testing.T) {
 	l, c, x, y := hostileBGPLab(t)
 	p := "198.51.120.0/24"
 	l.announceClean(t, x, y, p)
-	frame := func(body []byte) []byte {
-		b := make([]byte, 16, 19+len(body))
-		for i := range b {
-			b[i] = 0xff
-		}
-		b = binary.BigEndian.AppendUint16(b, uint16(19+len(body)))
-		return append(append(b, 2), body...)
-	}
 	// A flap of 64 prefixes and malformed attributes of every RFC 7606
 	// class but session reset, batched into one write per millisecond.
 	var msgs [][]byte
 	for i := range 64 {
 		q := netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(i), 0}), 24)
 		msgs = append(msgs,
-			frame(wiretest.UpdateBody(nil, wiretest.Cat(xOrigin, xPath(seq(65010, uint32(64600+i))), xNextHop), []netip.Prefix{q})),
-			frame(wiretest.UpdateBody([]netip.Prefix{q}, nil, nil)),
-			frame(wiretest.UpdateBody(nil, wiretest.Cat(xOrigin, xPath(seq(65010), []uint32{wire.SegConfedSeq, 64512}), xNextHop), []netip.Prefix{q})),
-			frame(wiretest.UpdateBody(nil, wiretest.Cat(xOrigin, xPath(seq(65010)), xNextHop, []byte{0xc0, wire.AttrAggregator, 8, 0, 0, 0, 0, 1, 2, 3, 4}), []netip.Prefix{q})),
-			frame(wiretest.UpdateBody(nil, wiretest.Cat([]byte{0x40, wire.AttrOrigin, 1, 7}, xPath(seq(65010)), xNextHop), []netip.Prefix{q})),
+			updateMsg(wiretest.UpdateBody(nil, wiretest.Cat(xOrigin, xPath(seq(65010, uint32(64600+i))), xNextHop), []netip.Prefix{q})),
+			updateMsg(wiretest.UpdateBody([]netip.Prefix{q}, nil, nil)),
+			updateMsg(wiretest.UpdateBody(nil, wiretest.Cat(xOrigin, xPath(seq(65010), []uint32{wire.SegConfedSeq, 64512}), xNextHop), []netip.Prefix{q})),
+			updateMsg(wiretest.UpdateBody(nil, wiretest.Cat(xOrigin, xPath(seq(65010)), xNextHop, []byte{0xc0, wire.AttrAggregator, 8, 0, 0, 0, 0, 1, 2, 3, 4}), []netip.Prefix{q})),
+			updateMsg(wiretest.UpdateBody(nil, wiretest.Cat([]byte{0x40, wire.AttrOrigin, 1, 7}, xPath(seq(65010)), xNextHop), []netip.Prefix{q})),
 		)
 	}
 	var buf []byte
