@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/ui/uitest"
 )
@@ -134,6 +136,17 @@ func TestUIOSPFLab(t *testing.T) {
 		link + `.dataset.ospf === "down"`,
 	} {
 		if err := uitest.WaitFor(ctx, cond, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// NETEMU_UI_SCREENSHOT=FILE.png keeps a PNG of the page with the
+	// cut, to look at how switches and adjacencies are drawn.
+	if file := os.Getenv("NETEMU_UI_SCREENSHOT"); file != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
