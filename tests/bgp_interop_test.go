@@ -120,13 +120,7 @@ func (l *ripLab) gobgp(node, conf string, port int) func(args ...string) (string
 		out, err := exec.Command("ip", argv...).CombinedOutput()
 		return string(out), err
 	}
-	labtest.Eventually(l.t, 10*time.Second, labtest.Named("gobgpd answers", func() error {
-		out, err := run("global")
-		if err != nil {
-			return fmt.Errorf("%v: %s", err, out)
-		}
-		return nil
-	}))
+	l.waitAnswers("gobgpd", func() (string, error) { return run("global") })
 	return run
 }
 

@@ -118,22 +118,8 @@ func TestFoundationSeedStatic(t *testing.T) {
 	}
 }
 
-func twoHostsHCL(lab string) []byte {
-	return []byte(fmt.Sprintf(`lab %q { daemons = "none" }
-autonomous_system "a" {
-  asn = 64512
-  igp = "static"
-}
-router "r1" { as = "a" }
-host "h1" {}
-host "h2" {}
-link "h1" "r1" { subnet = "10.9.0.0/30" }
-link "r1" "h2" {
-  subnet    = "10.9.0.4/30"
-  bandwidth = "10mbit"
-}
-`, lab))
-}
+// twoHostsHCL is h1 ── r1 ── h2, the r1–h2 link limited to 10 Mbit/s.
+func twoHostsHCL(lab string) []byte { return labtest.LineHCL(lab, "", `  bandwidth = "10mbit"`) }
 
 // Two labs with the same node names and addresses run side by side.
 func TestFoundationTwoLabs(t *testing.T) {

@@ -21,22 +21,7 @@ import (
 )
 
 // impairHCL is h1 ── r1 ── h2 with impairs on the h1–r1 link.
-func impairHCL(name, impairs string) []byte {
-	return []byte(fmt.Sprintf(`lab %q { daemons = "none" }
-autonomous_system "a" {
-  asn = 64512
-  igp = "static"
-}
-router "r1" { as = "a" }
-host "h1" {}
-host "h2" {}
-link "h1" "r1" {
-  subnet = "10.9.0.0/30"
-%s
-}
-link "r1" "h2" { subnet = "10.9.0.4/30" }
-`, name, impairs))
-}
+func impairHCL(name, impairs string) []byte { return labtest.LineHCL(name, impairs, "") }
 
 var rttRe = regexp.MustCompile(`rtt min/avg/max/mdev = ([0-9.]+)/([0-9.]+)/([0-9.]+)/`)
 var lossRe = regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`)
@@ -191,17 +176,11 @@ func iperf(t *testing.T, l, client, server, addr string) float64 {
 		return strings.Contains(out, addr)
 	}))
 	out := execIn(t, l, client, "iperf3", "-c", addr, "-t", "3", "-J")
-	var r struct {
-		End struct {
-			SumReceived struct {
-				BitsPerSecond float64 `json:"bits_per_second"`
-			} `json:"sum_received"`
-		} `json:"end"`
+	bps, err := labtest.IperfBitsPerSecond([]byte(out))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
 	}
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("iperf3 output: %v\n%s", err, out)
-	}
-	return r.End.SumReceived.BitsPerSecond
+	return bps
 }
 
 // Duplicates show as ping's DUP!, corrupted packets fail their checksum

@@ -181,14 +181,19 @@ func (l *ripLab) bird(node, conf string) func(cmd string) (string, error) {
 		out, err := exec.Command("birdc", "-s", sock, c).CombinedOutput()
 		return string(out), err
 	}
-	labtest.Eventually(l.t, 10*time.Second, labtest.Named("bird answers birdc", func() error {
-		out, err := birdc("show status")
-		if err != nil {
+	l.waitAnswers("bird", func() (string, error) { return birdc("show status") })
+	return birdc
+}
+
+// waitAnswers waits until probe, a daemon's control command, succeeds:
+// a daemon opens its control socket a moment after it starts.
+func (l *ripLab) waitAnswers(daemon string, probe func() (string, error)) {
+	labtest.Eventually(l.t, 10*time.Second, labtest.Named(daemon+" answers", func() error {
+		if out, err := probe(); err != nil {
 			return fmt.Errorf("%v: %s", err, out)
 		}
 		return nil
 	}))
-	return birdc
 }
 
 // kernelRoute is the line of `ip route` for prefix in node ("" if none).

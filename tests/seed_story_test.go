@@ -258,19 +258,9 @@ func TestSeedStory(t *testing.T) {
 func TestProcessCrashLoopBacksOff(t *testing.T) {
 	labtest.RequireRoot(t)
 	lab := labtest.UniqueName("crash")
-	src := fmt.Sprintf(`lab %q {
-  daemons = "none"
-}
-host "a" {
-  process "crash" {
-    command = ["/bin/sh", "-c", "echo crashing; exit 3"]
-  }
-}
-host "b" {}
-link "a" "b" {
-  subnet = "192.168.77.0/30"
-}
-`, lab)
+	src := processLab(lab, "192.168.77.0/30", `process "crash" {
+  command = ["/bin/sh", "-c", "echo crashing; exit 3"]
+}`)
 	file := labtest.WriteFile(t, lab+".hcl", []byte(src))
 	start := time.Now()
 	upLab(t, file)
@@ -327,26 +317,32 @@ link "a" "b" {
 	}
 }
 
+// processLab is hosts a and b on one subnet, a with one process block
+// (process, unindented).
+func processLab(lab, subnet, process string) string {
+	return fmt.Sprintf(`lab %q {
+  daemons = "none"
+}
+host "a" {
+  %s
+}
+host "b" {}
+link "a" "b" {
+  subnet = %q
+}
+`, lab, process, subnet)
+}
+
 // TestHostProcessAsUser: a host's process with a user starts in /, not in
 // the host's home (root's alone, it holds the lab's keys), so programs
 // that read their working directory (python -m http.server) work.
 func TestHostProcessAsUser(t *testing.T) {
 	labtest.RequireRoot(t)
 	lab := labtest.UniqueName("puser")
-	src := fmt.Sprintf(`lab %q {
-  daemons = "none"
-}
-host "a" {
-  process "who" {
-    command = ["/bin/sh", "-c", "echo user=$(id -un) cwd=$(/bin/pwd -P 2>&1); exec sleep 1000"]
-    user    = "nobody"
-  }
-}
-host "b" {}
-link "a" "b" {
-  subnet = "192.168.77.0/30"
-}
-`, lab)
+	src := processLab(lab, "192.168.77.0/30", `process "who" {
+  command = ["/bin/sh", "-c", "echo user=$(id -un) cwd=$(/bin/pwd -P 2>&1); exec sleep 1000"]
+  user    = "nobody"
+}`)
 	upLab(t, labtest.WriteFile(t, lab+".hcl", []byte(src)))
 	var out string
 	labtest.Eventually(t, 10*time.Second, labtest.Until("who's log", func() bool {
@@ -361,19 +357,9 @@ link "a" "b" {
 func TestProcessWithoutBinaryRejectedBeforeBuild(t *testing.T) {
 	labtest.RequireRoot(t)
 	lab := labtest.UniqueName("nobin")
-	src := fmt.Sprintf(`lab %q {
-  daemons = "none"
-}
-host "a" {
-  process "ghost" {
-    command = ["/nonexistent/netemu-ghost", "--serve"]
-  }
-}
-host "b" {}
-link "a" "b" {
-  subnet = "192.168.78.0/30"
-}
-`, lab)
+	src := processLab(lab, "192.168.78.0/30", `process "ghost" {
+  command = ["/nonexistent/netemu-ghost", "--serve"]
+}`)
 	file := labtest.WriteFile(t, lab+".hcl", []byte(src))
 	out, errs, err := runNetemu(t, "up", file)
 	t.Cleanup(func() { _, _, _ = runNetemu(t, "down", lab) })

@@ -24,3 +24,28 @@ func HostsHCL(lab string, n, perRouter int) []byte {
 	}
 	return b.Bytes()
 }
+
+// LineHCL is h1 ── r1 ── h2 under static routing with no daemons, the
+// smallest lab with a routed path. link1 and link2 are extra lines inside
+// the h1–r1 and r1–h2 link blocks (impairments, a bandwidth); the
+// subnets are fixed, 10.9.0.0/30 and 10.9.0.4/30, so h1 is 10.9.0.1 and
+// h2 10.9.0.6.
+func LineHCL(lab, link1, link2 string) []byte {
+	return []byte(fmt.Sprintf(`lab %q { daemons = "none" }
+autonomous_system "a" {
+  asn = 64512
+  igp = "static"
+}
+router "r1" { as = "a" }
+host "h1" {}
+host "h2" {}
+link "h1" "r1" {
+  subnet = "10.9.0.0/30"
+%s
+}
+link "r1" "h2" {
+  subnet = "10.9.0.4/30"
+%s
+}
+`, lab, link1, link2))
+}

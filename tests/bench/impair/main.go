@@ -24,6 +24,7 @@ import (
 
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/tests/bench/internal/benchkit"
+	"github.com/netemu/netemu/tests/labtest"
 )
 
 const what = "impair bench"
@@ -46,17 +47,7 @@ func main() {
 	bin = netemu
 	lab = "benchimp" + benchkit.RandHex()
 	file := filepath.Join(tmp, lab+".hcl")
-	if err := os.WriteFile(file, []byte(fmt.Sprintf(`lab %q { daemons = "none" }
-autonomous_system "a" {
-  asn = 64512
-  igp = "static"
-}
-router "r1" { as = "a" }
-host "h1" {}
-host "h2" {}
-link "h1" "r1" { subnet = "10.9.0.0/30" }
-link "r1" "h2" { subnet = "10.9.0.4/30" }
-`, lab)), 0o644); err != nil {
+	if err := os.WriteFile(file, labtest.LineHCL(lab, "", ""), 0o644); err != nil {
 		benchkit.Fail(what, err)
 	}
 	if _, err := run("up", file); err != nil {
@@ -289,17 +280,7 @@ func iperfTCP() (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var r struct {
-		End struct {
-			SumReceived struct {
-				BitsPerSecond float64 `json:"bits_per_second"`
-			} `json:"sum_received"`
-		} `json:"end"`
-	}
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		return 0, fmt.Errorf("iperf3: %w", err)
-	}
-	return r.End.SumReceived.BitsPerSecond, nil
+	return labtest.IperfBitsPerSecond([]byte(out))
 }
 
 // iperfUDP offers pps 64-byte datagrams a second for 5 s and returns the

@@ -12,7 +12,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -261,17 +260,9 @@ func (b *bench) linkBench(split bool, secs int) (linkResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("iperf3 client: %w: %s", err, cli)
 	}
-	var ij struct {
-		End struct {
-			SumReceived struct {
-				BitsPerSecond float64 `json:"bits_per_second"`
-			} `json:"sum_received"`
-		} `json:"end"`
+	if res.bps, err = labtest.IperfBitsPerSecond(cli); err != nil {
+		return res, err
 	}
-	if err := json.Unmarshal(cli, &ij); err != nil {
-		return res, fmt.Errorf("iperf3 JSON: %w", err)
-	}
-	res.bps = ij.End.SumReceived.BitsPerSecond
 	// iperf3 -1 does not always exit after its one test: end it.
 	_ = srv.Process.Kill()
 	_ = srv.Wait()

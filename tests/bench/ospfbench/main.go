@@ -193,17 +193,7 @@ func (r *run) avoids(k int) error {
 // waitFor polls cond every 2 ms (benchkit.WaitFor's 50 ms would be the
 // resolution of the failure rows) until it holds or d has passed.
 func waitFor(d time.Duration, what string, cond func() error) error {
-	deadline := time.Now().Add(d)
-	for {
-		err := cond()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: not within %v: %w", what, d, err)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	return benchkit.Poll(d, 2*time.Millisecond, what, cond)
 }
 
 var timeline = flag.Bool("timeline", false, "print the events of netemu's two routers at the cut link after carrier loss")

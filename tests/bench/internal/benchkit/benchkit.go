@@ -99,8 +99,13 @@ func (b *Lab) Cleanup() {
 	b.NSs = nil
 }
 
-// WaitFor polls cond until it returns nil or d has passed.
+// WaitFor polls cond every 50 ms until it returns nil or d has passed.
 func WaitFor(d time.Duration, what string, cond func() error) error {
+	return Poll(d, 50*time.Millisecond, what, cond)
+}
+
+// Poll calls cond every interval until it returns nil or d has passed.
+func Poll(d, every time.Duration, what string, cond func() error) error {
 	deadline := time.Now().Add(d)
 	for {
 		err := cond()
@@ -110,7 +115,7 @@ func WaitFor(d time.Duration, what string, cond func() error) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s: not within %v: %w", what, d, err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(every)
 	}
 }
 
