@@ -109,7 +109,7 @@ func (b *builder) buildLinks(f *fileHCL) {
 			case n == nil:
 				// The same text for every use of one name, so the uses
 				// collapse into one error with a count.
-				b.errf(subj, "Unknown node", "no router or host %q is defined%s.", node, didYouMean(node, b.nodeNames()))
+				b.errf(subj, "Unknown node", "no router, host or switch %q is defined%s.", node, didYouMean(node, b.nodeNames()))
 				ok = false
 			case n.Kind == KindInstance:
 				b.errf(subj, "Cannot link an instance", "instance %q attaches to its subnet, not to links.", node)
