@@ -64,7 +64,7 @@ link "r1" "r9" {}
 	_, err := topo.Parse([]byte(src), "oops.hcl")
 	fmt.Println(err)
 	// Output:
-	// oops.hcl:4:11: error: Unknown node: no router or host "r9" is defined (did you mean "r1"?).
+	// oops.hcl:4:11: error: Unknown node: no router, host or switch "r9" is defined (did you mean "r1"?).
 	//     4 | link "r1" "r9" {}
 	//       |           ^^^^
 }
