@@ -54,30 +54,17 @@ func StartInit(st *State, node string) (ProcessState, error) {
 	if err != nil {
 		return ProcessState{}, fmt.Errorf("node %q: unshare (util-linux) is needed: %w", node, err)
 	}
-	sup := st.Supervisor
-	if sup == "" {
-		if sup, err = os.Executable(); err != nil {
-			return ProcessState{}, fmt.Errorf("find the netemu binary: %w", err)
-		}
+	sup, err := supervisorBinary(st)
+	if err != nil {
+		return ProcessState{}, err
 	}
 	cfgPath, statusPath, logPath := processFiles(st, node, InitProcess)
 	spec := ProcessSpec{Name: InitProcess, Command: []string{sup, "supervise", "--config", cfgPath}}
 	cfg := SuperviseConfig{Lab: st.Lab, Node: node, Netns: labpath.NetnsPath(st.Lab, node), Spec: spec,
 		Status: statusPath, Builtin: BuiltinInit}
-	data, err := json.MarshalIndent(cfg, "", "  ")
+	logf, err := prepareSupervised(cfg, cfgPath, logPath)
 	if err != nil {
 		return ProcessState{}, err
-	}
-	if err := os.MkdirAll(filepath.Dir(cfgPath), 0o755); err != nil {
-		return ProcessState{}, fmt.Errorf("node %q: %w", node, err)
-	}
-	if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
-		return ProcessState{}, fmt.Errorf("node %q: write %s: %w", node, cfgPath, err)
-	}
-	os.Remove(statusPath)
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return ProcessState{}, fmt.Errorf("node %q: open log: %w", node, err)
 	}
 	defer logf.Close()
 	// The chain: a process born in a new PID namespace (CLONE_NEWPID, so it
@@ -293,12 +280,9 @@ func BuiltinSpec(st *State, node, name, builtin, arg string) (ProcessSpec, error
 	if _, ok := builtins()[builtin]; !ok {
 		return ProcessSpec{}, fmt.Errorf("node %q: unknown built-in %q", node, builtin)
 	}
-	sup := st.Supervisor
-	if sup == "" {
-		var err error
-		if sup, err = os.Executable(); err != nil {
-			return ProcessSpec{}, fmt.Errorf("find the netemu binary: %w", err)
-		}
+	sup, err := supervisorBinary(st)
+	if err != nil {
+		return ProcessSpec{}, err
 	}
 	d := labpath.NodeDir(st.Dir, node)
 	inner := filepath.Join(d, name+".builtin.json")

@@ -190,28 +190,15 @@ func StartProcess(st *State, node string, spec ProcessSpec) (ProcessState, error
 	st.mu.Unlock()
 
 	cfgPath, statusPath, logPath := processFiles(st, node, spec.Name)
-	if err := os.MkdirAll(filepath.Dir(cfgPath), 0o755); err != nil {
-		return ProcessState{}, fmt.Errorf("node %q: %w", node, err)
-	}
 	cfg := SuperviseConfig{Lab: st.Lab, Node: node, Netns: labpath.NetnsPath(st.Lab, node), Argv: argv, Spec: spec, Status: statusPath}
-	data, err := json.MarshalIndent(cfg, "", "  ")
+	logf, err := prepareSupervised(cfg, cfgPath, logPath)
 	if err != nil {
 		return ProcessState{}, err
 	}
-	if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
-		return ProcessState{}, fmt.Errorf("node %q: write %s: %w", node, cfgPath, err)
-	}
-	os.Remove(statusPath)
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return ProcessState{}, fmt.Errorf("node %q: open log: %w", node, err)
-	}
 	defer logf.Close()
-	sup := st.Supervisor
-	if sup == "" {
-		if sup, err = os.Executable(); err != nil {
-			return ProcessState{}, fmt.Errorf("find the netemu binary: %w", err)
-		}
+	sup, err := supervisorBinary(st)
+	if err != nil {
+		return ProcessState{}, err
 	}
 	cmd := exec.Command(sup, "supervise", "--config", cfgPath)
 	cmd.Stdout, cmd.Stderr = logf, logf // stdin stays /dev/null
@@ -313,4 +300,39 @@ func inNetns(pid int, path string) bool {
 		return false
 	}
 	return a.Ino == b.Ino && a.Dev == b.Dev
+}
+
+// prepareSupervised writes a supervisor's config to cfgPath, removes the
+// status a previous run left, and opens (appending) the log the
+// supervisor's own output goes to.
+func prepareSupervised(cfg SuperviseConfig, cfgPath, logPath string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(cfgPath), 0o755); err != nil {
+		return nil, fmt.Errorf("node %q: %w", cfg.Node, err)
+	}
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
+		return nil, fmt.Errorf("node %q: write %s: %w", cfg.Node, cfgPath, err)
+	}
+	os.Remove(cfg.Status)
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("node %q: open log: %w", cfg.Node, err)
+	}
+	return logf, nil
+}
+
+// supervisorBinary is the netemu that supervises the share's processes:
+// the one the share names, else this program.
+func supervisorBinary(st *State) (string, error) {
+	if st.Supervisor != "" {
+		return st.Supervisor, nil
+	}
+	sup, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find the netemu binary: %w", err)
+	}
+	return sup, nil
 }
