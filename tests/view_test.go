@@ -15,11 +15,10 @@ import (
 	"github.com/netemu/netemu/ui/uitest"
 )
 
-// viewOSPFLab is a small OSPF lab with a switch: a triangle of routers (so
-// OSPF has a way around a cut), two of them and a host on a LAN segment.
-// No bfd block: with one, OSPF's adjacencies here die of inactivity while
-// the BFD sessions on the same links stay Up (an agent bug, reported), so
-// BFD per link is covered by lab/view's and ui's unit tests.
+// viewOSPFLab is a small OSPF lab with BFD (default timers) and a switch:
+// a triangle of routers (so OSPF has a way around a cut), two of them and
+// a host on a LAN segment (no BFD there: the agent runs none towards a
+// segment's many neighbours).
 const viewOSPFLab = `
 lab "%s" {
   timers = "fast"
@@ -27,6 +26,7 @@ lab "%s" {
 autonomous_system "core" {
   asn = 65010
   igp = "ospf"
+  bfd {}
 }
 router "r1" { as = "core" }
 router "r2" { as = "core" }
@@ -62,7 +62,7 @@ func graphEdge(dot, id string) (label, class string, ok bool) {
 }
 
 // TestGraphRunningLab: `netemu graph -o dot` of a running lab draws it as
-// it is — OSPF up on the triangle, the switch as a switch; after
+// it is — OSPF and BFD up on the triangle, the switch as a switch; after
 // `netemu link down` that link is down (red, DOWN) and its adjacency gone.
 func TestGraphRunningLab(t *testing.T) {
 	labtest.RequireRoot(t)
@@ -87,8 +87,8 @@ func TestGraphRunningLab(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
-	waitEdge("up with OSPF up", func(label, class string) bool {
-		return class == "up" && strings.Contains(label, "OSPF up")
+	waitEdge("up with OSPF and BFD up", func(label, class string) bool {
+		return class == "up" && strings.Contains(label, "OSPF up") && strings.Contains(label, "BFD up")
 	})
 	dot := graph()
 	if !strings.Contains(dot, `"lan" [label="lan\n10.77.0.0/29", shape=box`) {
@@ -100,7 +100,7 @@ func TestGraphRunningLab(t *testing.T) {
 
 	netemu(t, "--lab", lab, "link", "down", "r1", "r2")
 	waitEdge("down", func(label, class string) bool {
-		return class == "down" && strings.Contains(label, "DOWN") && strings.Contains(label, "OSPF down")
+		return class == "down" && strings.Contains(label, "DOWN") && strings.Contains(label, "OSPF down") && strings.Contains(label, "BFD down")
 	})
 	if _, class, _ := graphEdge(graph(), "r2:eth1--r3:eth0"); class != "up" {
 		t.Errorf("r2–r3 drawn %s, want up", class)
@@ -109,7 +109,8 @@ func TestGraphRunningLab(t *testing.T) {
 	waitEdge("up again", func(label, class string) bool { return class == "up" && strings.Contains(label, "OSPF up") })
 }
 
-// TestUIOSPFLab: the page draws OSPF adjacencies per link and the switch as its own kind; a cut link's adjacency goes down.
+// TestUIOSPFLab: the page draws OSPF adjacencies and BFD sessions per
+// link and the switch as its own kind; a cut link's adjacency goes down.
 func TestUIOSPFLab(t *testing.T) {
 	labtest.RequireRoot(t)
 	ctx := uitest.Browser(t)
@@ -123,7 +124,8 @@ func TestUIOSPFLab(t *testing.T) {
 	for _, cond := range []string{
 		`document.querySelector('[data-node="lan"][data-kind="switch"]') !== null`,
 		link + `.dataset.ospf === "up"`,
-		link + `.dataset.bfd === undefined`,
+		link + `.dataset.bfd === "up"`,
+		`document.querySelector('[data-link="r1:eth2--lan:eth0"]').dataset.bfd === undefined`,
 		`document.querySelector('[data-link="r1:eth2--lan:eth0"]').dataset.ospf === "up"`,
 	} {
 		if err := uitest.WaitFor(ctx, cond, 30*time.Second); err != nil {
@@ -134,6 +136,7 @@ func TestUIOSPFLab(t *testing.T) {
 	for _, cond := range []string{
 		link + `.dataset.state === "down"`,
 		link + `.dataset.ospf === "down"`,
+		link + `.dataset.bfd === "down"`,
 	} {
 		if err := uitest.WaitFor(ctx, cond, 10*time.Second); err != nil {
 			t.Fatal(err)
