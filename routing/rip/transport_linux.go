@@ -47,6 +47,13 @@ func ifaceSockopts(fd int, name string, index int) error {
 	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_ALL, 0); err != nil {
 		return fmt.Errorf("IP_MULTICAST_ALL: %w", err)
 	}
+	// Without IP_RECVERR the kernel reports a packet dropped on its way
+	// out (ENOBUFS: the device or the receiving CPU's backlog full, as in
+	// a big lab's start-up burst) as sent, counting it only in
+	// SndbufErrors; with it the send fails and the engine retries it.
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_RECVERR, 1); err != nil {
+		return fmt.Errorf("IP_RECVERR: %w", err)
+	}
 	mreq := &unix.IPMreqn{Multiaddr: MulticastGroup.As4(), Ifindex: int32(index)}
 	if err := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF, mreq); err != nil {
 		return fmt.Errorf("IP_MULTICAST_IF: %w", err)
@@ -97,9 +104,21 @@ func (t *udpTransport) open(name string, index int) error {
 	go func() {
 		defer t.wg.Done()
 		buf := make([]byte, 65536)
+		errs := 0 // consecutive network errors: a socket that only fails is given up
 		for {
 			n, src, err := conn.ReadFromUDPAddrPort(buf)
+			if err == nil {
+				errs = 0
+			}
 			if err != nil {
+				var errno syscall.Errno
+				if errs++; errors.As(err, &errno) && !errors.Is(err, net.ErrClosed) && errs < 100 {
+					// An ICMP error for something we sent (IP_RECVERR):
+					// not fatal to the socket; drain its error queue.
+					t.log.Debug("receive: error from the network", "iface", name, "error", err)
+					drainErrQueue(rc)
+					continue
+				}
 				if !errors.Is(err, net.ErrClosed) {
 					t.log.Warn("receive", "iface", name, "error", err)
 				}
@@ -113,6 +132,20 @@ func (t *udpTransport) open(name string, index int) error {
 		}
 	}()
 	return nil
+}
+
+// drainErrQueue empties a socket's error queue (IP_RECVERR queues ICMP
+// errors there; left alone they would count against the receive buffer).
+func drainErrQueue(rc syscall.RawConn) {
+	buf, oob := make([]byte, 512), make([]byte, 512)
+	_ = rc.Read(func(fd uintptr) bool {
+		for i := 0; i < 64; i++ {
+			if _, _, _, _, err := unix.Recvmsg(int(fd), buf, oob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT); err != nil {
+				break
+			}
+		}
+		return true
+	})
 }
 
 // Send sends b out of iface without waiting: a full send buffer is an
