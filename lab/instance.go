@@ -28,6 +28,19 @@ type InstanceChange struct {
 	Warning string
 }
 
+// Report is `instance stop|start -o json` of the change c made to the
+// instance o names; a start also gives the new public IP.
+func (c *InstanceChange) Report(o InstanceOptions, start bool) ChangeReport {
+	r := ChangeReport{Command: "instance stop", Target: o.Name, Message: c.Message, Hint: c.Hint, Warning: c.Warning}
+	if start {
+		r.Command = "instance start"
+		if st, err := Share(Query{Lab: o.Lab, Node: o.Name}); err == nil {
+			r.PublicIP = PublicIPOf(st, o.Name)
+		}
+	}
+	return r
+}
+
 // InstanceOptions say which instance to stop or start, and where.
 type InstanceOptions struct {
 	// Lab is --lab (LAB or LAB@MACHINE), "" for the only lab here.

@@ -41,14 +41,7 @@ func newInstanceCmd(g *globals) *cobra.Command {
 				}
 				res, err := v.do(cmd.Context(), o)
 				if output == outputJSON && err == nil && res != nil {
-					r := lab.ChangeReport{Command: cmd.CommandPath()[len("netemu "):], Target: args[0], Message: res.Message,
-						Hint: res.Hint, Warning: res.Warning}
-					if v.start {
-						if st, serr := lab.Share(lab.Query{Lab: g.lab, Node: args[0]}); serr == nil {
-							r.PublicIP = lab.PublicIPOf(st, args[0])
-						}
-					}
-					return printJSON(os.Stdout, r)
+					return printJSON(os.Stdout, res.Report(o, v.start))
 				}
 				if res != nil {
 					if err == nil {
@@ -63,9 +56,7 @@ func newInstanceCmd(g *globals) *cobra.Command {
 				return err
 			},
 		}
-		c.Flags().BoolVar(&allMachines, "all-machines", false, "run it over ssh ($NETEMU_SSH, default ssh) on every machine of the lab, in parallel")
-		c.Flags().BoolVar(&fannedOut, "fanned-out", false, "set by --all-machines on the remote commands")
-		c.Flags().MarkHidden("fanned-out")
+		addFanOutFlags(c, &allMachines, &fannedOut, "on every machine of the lab, in parallel")
 		cmd.AddCommand(withOutput(c, &output))
 	}
 	return cmd

@@ -22,8 +22,6 @@ func newLinkCmd(g *globals) *cobra.Command {
 			"sends and what it receives). --all-machines runs the command over ssh on every machine\n" +
 			"that holds an end.",
 	}
-	// fannedOut is set on the commands --all-machines runs on each
-	// machine, which need not tell the user to run them elsewhere too.
 	var silent, allMachines, fannedOut bool
 	var output outputFormat
 	run := func(down bool) func(*cobra.Command, []string) error {
@@ -62,9 +60,7 @@ func newLinkCmd(g *globals) *cobra.Command {
 		RunE:  run(false),
 	}
 	for _, c := range []*cobra.Command{down, up} {
-		c.Flags().BoolVar(&allMachines, "all-machines", false, "run it over ssh ($NETEMU_SSH, default ssh) on every machine that holds an end of the link, in parallel")
-		c.Flags().BoolVar(&fannedOut, "fanned-out", false, "set by --all-machines on the remote commands")
-		c.Flags().MarkHidden("fanned-out")
+		addFanOutFlags(c, &allMachines, &fannedOut, "on every machine that holds an end of the link, in parallel")
 		withOutput(c, &output)
 	}
 	cmd.AddCommand(down, up)

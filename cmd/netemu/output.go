@@ -65,5 +65,14 @@ func fanOut(ctx context.Context, w io.Writer, f lab.FanOut, err error) error {
 	return err
 }
 
+// addFanOutFlags adds --all-machines (run the command over ssh where
+// usage says) and the hidden --fanned-out the remote commands get, which
+// need not tell the user to run them elsewhere too.
+func addFanOutFlags(c *cobra.Command, all, fannedOut *bool, usage string) {
+	c.Flags().BoolVar(all, "all-machines", false, "run it over ssh ($NETEMU_SSH, default ssh) "+usage)
+	c.Flags().BoolVar(fannedOut, "fanned-out", false, "set by --all-machines on the remote commands")
+	c.Flags().MarkHidden("fanned-out")
+}
+
 // dash is s, or "-" for nothing, as the tables show an empty cell.
 func dash(s string) string { return lab.Dash(s) }
