@@ -88,6 +88,11 @@ func TestOSPFFRRMode(t *testing.T) {
 		t.Errorf("r3's area 1 is not a stub area:\n%s", out)
 	}
 
+	// netemu ospf asks ospfd: the DR on the switch, both neighbours Full.
+	if out := netemu(t, "--lab", lab, "ospf", "r2"); !strings.Contains(out, "Full/") || !strings.Contains(out, "broadcast") {
+		t.Errorf("netemu ospf r2 on an FRR lab:\n%s", out)
+	}
+
 	// Cutting r2–r3 takes far away from pc; repairing it brings it back.
 	netemu(t, "--lab", lab, "link", "down", "r2", "r3")
 	labtest.Eventually(t, 30*time.Second, labtest.Named("far unreachable after the cut", func() error {
