@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -233,6 +234,29 @@ func lineCommand(st *nodes.State, iface string, c impair.LineConfig) []string {
 	return []string{"nice", "-n", "-10", self, "link", "delay-line", "--iface", iface, "--tap", impair.TapName(iface),
 		"--delay", c.Delay.String(), "--jitter", c.Jitter.String(),
 		"--reorder", pct(c.Reorder), "--duplicate", pct(c.Duplicate), "--corrupt", pct(c.Corrupt)}
+}
+
+// DelayLine is the hidden `netemu link delay-line` that lineCommand
+// starts: o with the percentages as lineCommand wrote them, run until
+// ctx ends. Its counters go to o.Log at debug level.
+func DelayLine(ctx context.Context, o impair.LineOptions, reorder, duplicate, corrupt string) error {
+	for _, p := range []struct {
+		name, s string
+		dst     *float64
+	}{{"reorder", reorder, &o.Config.Reorder}, {"duplicate", duplicate, &o.Config.Duplicate}, {"corrupt", corrupt, &o.Config.Corrupt}} {
+		v, prob := topo.ParsePercent(p.s)
+		if prob != "" {
+			return fmt.Errorf("--%s: %s", p.name, prob)
+		}
+		*p.dst = v
+	}
+	o.Stats = func(s impair.Stats) {
+		o.Log.Debug("stats", "in", s.In, "out", s.Out, "duplicated", s.Duplicated, "corrupted", s.Corrupted, "reordered", s.Reordered, "overflow", s.Overflow)
+	}
+	if err := impair.RunLine(ctx, o); err != nil {
+		return fmt.Errorf("%s: %w", strings.TrimSpace(o.Iface), err)
+	}
+	return nil
 }
 
 // waitLine waits until the delay line has attached to its TAP (the TAP

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,8 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
-	"github.com/netemu/netemu/lab/view"
-	"github.com/netemu/netemu/nodes"
 )
 
 // newGraphCmd is `netemu graph [FILE] [-o dot|svg|html]`: the topology as
@@ -31,7 +28,11 @@ func newGraphCmd(g *globals) *cobra.Command {
 			if output != "dot" && output != "svg" && output != "html" {
 				return usage(fmt.Errorf("unknown output %q: use dot, svg or html", output))
 			}
-			gr, desc, err := graphLab(cmd.Context(), g, args)
+			var from *string // FILE
+			if len(args) == 1 {
+				from = &args[0]
+			}
+			gr, desc, err := lab.GraphOf(cmd.Context(), g.lab, from, g.logger())
 			if err != nil {
 				return err
 			}
@@ -53,34 +54,4 @@ func newGraphCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVarP(&output, "output", "o", "dot", "format: dot, svg or html")
 	cmd.Flags().StringVarP(&file, "write", "w", "", "write to this file instead of stdout")
 	return cmd
-}
-
-// graphLab is the lab to draw and its description: FILE, else the running
-// lab the other commands would act on (--lab names one, which must be up)
-// with its live state, else — with no lab up — the embedded seed lab.
-// Without this, `netemu graph --lab X` silently drew the seed lab.
-func graphLab(ctx context.Context, g *globals, args []string) (view.Graph, string, error) {
-	fromFile := func(path string) (view.Graph, string, error) {
-		l, err := lab.Load(path)
-		if err != nil {
-			return view.Graph{}, "", err
-		}
-		return view.New(l, nil), l.Description, nil
-	}
-	if len(args) == 1 {
-		return fromFile(args[0])
-	}
-	states, _ := nodes.ListStates()
-	if g.lab == "" && len(states) == 0 {
-		return fromFile("")
-	}
-	st, err := selectShare(g, nil)
-	if err != nil {
-		return view.Graph{}, "", err
-	}
-	gr, err := lab.LiveGraph(ctx, st, g.logger())
-	if err != nil {
-		return view.Graph{}, "", err
-	}
-	return gr, st.Model.Description, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/hashicorp/go-hclog"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes/impair"
-	"github.com/netemu/netemu/topo"
 )
 
 // addImpairCmds adds `link set`, `link show` and the hidden `link
@@ -96,26 +94,10 @@ func newDelayLineCmd(g *globals) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for _, p := range []struct {
-				name, s string
-				dst     *float64
-			}{{"reorder", reorder, &o.Config.Reorder}, {"duplicate", dup, &o.Config.Duplicate}, {"corrupt", corrupt, &o.Config.Corrupt}} {
-				v, prob := topo.ParsePercent(p.s)
-				if prob != "" {
-					return fmt.Errorf("--%s: %s", p.name, prob)
-				}
-				*p.dst = v
-			}
 			o.Log = hclog.New(&hclog.LoggerOptions{Name: "delay-line", Level: hclog.LevelFromString(g.logLevel), Output: os.Stderr})
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
-			o.Stats = func(s impair.Stats) {
-				o.Log.Debug("stats", "in", s.In, "out", s.Out, "duplicated", s.Duplicated, "corrupted", s.Corrupted, "reordered", s.Reordered, "overflow", s.Overflow)
-			}
-			if err := impair.RunLine(ctx, o); err != nil {
-				return fmt.Errorf("%s: %w", strings.TrimSpace(o.Iface), err)
-			}
-			return nil
+			return lab.DelayLine(ctx, o, reorder, dup, corrupt)
 		},
 	}
 	f := cmd.Flags()
