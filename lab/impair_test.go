@@ -6,23 +6,14 @@ import (
 	"testing"
 
 	"github.com/netemu/netemu/nodes/impair"
+	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
 )
 
 // On a kernel with neither netem nor netemu's path, each impaired link
 // is named at its position in the file; a rate alone is always possible.
 func TestKernelDiags(t *testing.T) {
-	l, err := topo.Parse([]byte(`lab "kd" { daemons = "none" }
-autonomous_system "a" {
-  asn = 64512
-  igp = "static"
-}
-router "r1" { as = "a" }
-host "h1" {}
-host "h2" {}
-link "h1" "r1" { delay = "10ms" }
-link "r1" "h2" { rate = "10mbit" }
-`), "kd.hcl")
+	l, err := topo.Parse(labtest.LineHCL("kd", `  delay = "10ms"`, `  rate = "10mbit"`), "kd.hcl")
 	if err != nil {
 		t.Fatal(err)
 	}
