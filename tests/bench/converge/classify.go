@@ -6,10 +6,12 @@ import (
 )
 
 // Protocols whose messages refresh the timer that a silent failure has to
-// run out: a BGP session's hold timer or a RIP route's timeout.
+// run out: a BGP session's hold timer, a RIP route's timeout, or, with BFD
+// on the link, the BFD session's detection time.
 const (
 	protoBGP = iota // TCP port 179, any segment carrying data
 	protoRIP        // UDP port 520, a response (command 2)
+	protoBFD        // UDP port 3784 (RFC 5881 single hop), a version 1 control packet saying Up
 )
 
 // classify reports whether frame, an Ethernet frame as an AF_PACKET socket
@@ -47,6 +49,12 @@ func classify(frame []byte, proto int) (src, dst netip.Addr, ok bool) {
 	case proto == protoRIP && p[9] == 17 && len(l4) >= 12:
 		sport, dport := binary.BigEndian.Uint16(l4[0:2]), binary.BigEndian.Uint16(l4[2:4])
 		ok = (sport == 520 || dport == 520) && l4[8] == 2
+	case proto == protoBFD && p[9] == 17 && len(l4) >= 8+24:
+		// Only the control port: echo packets (3785) refresh nothing here.
+		// Only packets saying Up (state 3): a Down or Init session detects
+		// nothing, so a cut must wait until it is Up both ways.
+		dport := binary.BigEndian.Uint16(l4[2:4])
+		ok = dport == 3784 && l4[8]>>5 == 1 && l4[9]>>6 == 3
 	}
 	return src, dst, ok
 }

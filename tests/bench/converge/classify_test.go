@@ -53,6 +53,10 @@ func TestClassify(t *testing.T) {
 		out = append(out, 0x81, 0x00, 0x00, 0x0a)
 		return append(out, f[12:]...)
 	}
+	bfdControl := append([]byte{1 << 5, 3 << 6, 3, 24}, make([]byte, 20)...) // version 1, Up, mult 3, length 24
+	bfdV0 := append([]byte{0, 3 << 6, 3, 24}, make([]byte, 20)...)
+	bfdDown := append([]byte{1 << 5, 1 << 6, 3, 24}, make([]byte, 20)...)
+	bfdInit := append([]byte{1 << 5, 2 << 6, 3, 24}, make([]byte, 20)...)
 	bgpKA := frame(0x0800, 6, tcp(40000, 179, keepalive), 0)
 	for _, tc := range []struct {
 		name  string
@@ -74,6 +78,15 @@ func TestClassify(t *testing.T) {
 		{"rip request", frame(0x0800, 17, udp(520, 520, ripRequest), 0), protoRIP, false},
 		{"rip asked for bgp", frame(0x0800, 17, udp(520, 520, ripResponse), 0), protoBGP, false},
 		{"other udp port", frame(0x0800, 17, udp(53, 53, ripResponse), 0), protoRIP, false},
+		{"bfd control", frame(0x0800, 17, udp(49152, 3784, bfdControl), 0), protoBFD, true},
+		{"bfd echo port", frame(0x0800, 17, udp(3785, 3785, bfdControl), 0), protoBFD, false},
+		{"bfd multihop port", frame(0x0800, 17, udp(49152, 4784, bfdControl), 0), protoBFD, false},
+		{"bfd control down", frame(0x0800, 17, udp(49152, 3784, bfdDown), 0), protoBFD, false},
+		{"bfd control init", frame(0x0800, 17, udp(49152, 3784, bfdInit), 0), protoBFD, false},
+		{"bfd version 0", frame(0x0800, 17, udp(49152, 3784, bfdV0), 0), protoBFD, false},
+		{"bfd truncated", frame(0x0800, 17, udp(49152, 3784, bfdControl[:20]), 0), protoBFD, false},
+		{"bfd asked for rip", frame(0x0800, 17, udp(49152, 3784, bfdControl), 0), protoRIP, false},
+		{"rip asked for bfd", frame(0x0800, 17, udp(520, 520, ripResponse), 0), protoBFD, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src, dst, ok := classify(tc.frame, tc.proto)

@@ -19,7 +19,14 @@
 // waits up to one keepalive or update period more, sampling the phase
 // uniformly. Either way silent rows also show the time after the first
 // timer could expire (hold or timeout − age of the older direction's last
-// message at the cut). Needs root; run through `make bench`.
+// message at the cut).
+//
+// With -bfd D every session runs BFD (D × 3), so a silent failure is
+// noticed when a BFD session's detection time (3 × D after the last BFD
+// control packet received) runs out, not a hold timer: the phase that
+// matters is then BFD's, and both the alignment and the expiry use BFD
+// control packets on the link and the detection time. Needs root; run
+// through `make bench`.
 package main
 
 import (
@@ -78,6 +85,13 @@ func main() {
 	phaseMode := flag.String("phase", "aligned", "when to cut silently: aligned (right after routing messages both ways) or random")
 	bfd := flag.String("bfd", "", "run BFD on every session: bfd { interval = THIS, multiplier = 3 } in each lab (e.g. 100ms)")
 	flag.Parse()
+	var bfdInterval time.Duration
+	if *bfd != "" {
+		var err error
+		if bfdInterval, err = time.ParseDuration(*bfd); err != nil || bfdInterval <= 0 {
+			fail(fmt.Errorf("-bfd %q: want a positive duration such as 100ms", *bfd))
+		}
+	}
 	if *runs < 1 {
 		fail(fmt.Errorf("-runs %d: need at least 1", *runs))
 	}
@@ -95,7 +109,7 @@ func main() {
 			fail(fmt.Errorf("-kinds: unknown kind %q (carrier, silent)", k))
 		}
 	}
-	opts := options{runs: *runs, silents: silents, random: *phaseMode == "random", bfd: *bfd}
+	opts := options{runs: *runs, silents: silents, random: *phaseMode == "random", bfd: *bfd, bfdInterval: bfdInterval}
 	tmp, netemu := benchkit.Prepare("converge bench", "netemu-bench-conv-", *bin)
 	defer os.RemoveAll(tmp)
 	*bin = netemu
@@ -125,15 +139,25 @@ func main() {
 		}
 	}
 	fmt.Printf("convergence after a failure: last kernel route change of any router − the failure; median (min–max) of %d runs.\n", *runs)
-	if opts.random {
+	switch {
+	case opts.bfd != "" && opts.random:
+		fmt.Printf("BFD %s × %d on every session; phase random: silent failures are injected a random delay up to one BFD interval\n", opts.bfd, bfdMultiplier)
+		fmt.Println("after BFD control packets crossed the link both ways.")
+	case opts.bfd != "":
+		fmt.Printf("BFD %s × %d on every session; phase aligned: silent failures are injected right after BFD control packets crossed\n", opts.bfd, bfdMultiplier)
+		fmt.Println("the link both ways, so both implementations detect them about one detection time (interval × multiplier) later.")
+	case opts.random:
 		fmt.Println("phase random: silent failures are injected a random delay up to one keepalive (BGP labs) or RIP update period")
 		fmt.Println("after routing messages crossed the link both ways, so both implementations sample the phase of their timers uniformly.")
-	} else {
+	default:
 		fmt.Println("phase aligned: silent failures are injected right after routing messages (BGP, RIP responses) crossed the link")
 		fmt.Println("both ways, so both implementations detect them about one hold time or route timeout later.")
 	}
 	print(os.Stdout, samples, strings.Split(*daemons, ","))
 }
+
+// bfdMultiplier is the detect multiplier of -bfd's sessions.
+const bfdMultiplier = 3
 
 var fastTimers = regexp.MustCompile(`(?m)^(\s*timers\s*=\s*"fast")`)
 
@@ -142,13 +166,16 @@ type options struct {
 	runs    int
 	silents []bool // the failure kinds: false carrier, true silent
 	random  bool   // phase random rather than aligned
-	bfd     string // BFD interval on every session ("" none)
+	bfd     string // BFD interval on every session ("" none), as written in the lab
+	// bfdInterval is bfd parsed: a silent failure is then noticed
+	// bfdMultiplier intervals after the last BFD control packet.
+	bfdInterval time.Duration
 }
 
 func run(bin, tmp string, s scenario, daemons string, o options) []sample {
 	src := s.src
 	if o.bfd != "" {
-		src = fastTimers.ReplaceAll(src, []byte("$1\n  bfd {\n    interval = \""+o.bfd+"\"\n    multiplier = 3\n  }"))
+		src = fastTimers.ReplaceAll(src, []byte(fmt.Sprintf("$1\n  bfd {\n    interval = %q\n    multiplier = %d\n  }", o.bfd, bfdMultiplier)))
 	}
 	if daemons == "frr" {
 		src = fastTimers.ReplaceAll(src, []byte("$1\n  daemons = \"frr\""))
@@ -167,10 +194,16 @@ func run(bin, tmp string, s scenario, daemons string, o options) []sample {
 	}
 	// The period whose phase decides when a silent failure is noticed and
 	// the timer that then runs out: the keepalive and hold time for BGP
-	// labs, the update and route timeout for RIP-only labs.
+	// labs, the update and route timeout for RIP-only labs, and with BFD
+	// the BFD interval and detection time, far shorter than either (a
+	// cut aligned on BGP messages would wait for a keepalive for nothing
+	// and date the failure from a hold timer that never expires).
 	timers := lab.Timers
 	phase, expiry, proto := timers.RIPUpdate, timers.RIPTimeout, protoRIP
-	if s.bgp {
+	switch {
+	case o.bfdInterval > 0:
+		phase, expiry, proto = o.bfdInterval, bfdMultiplier*o.bfdInterval, protoBFD
+	case s.bgp:
 		phase, expiry, proto = timers.BGPKeepalive, timers.BGPHold, protoBGP
 	}
 	var routers []string
@@ -249,8 +282,15 @@ func align(lab string, link *topo.Link, proto int, period time.Duration, random 
 	if err != nil {
 		return nil, "phase not aligned: " + err.Error()
 	}
-	// Three periods: a lost or late message should not fail the run.
-	if err := lw.waitBoth(3 * period); err != nil {
+	// Three periods: a lost or late message should not fail the run. BFD
+	// counts only packets saying Up, and a session may still be coming up
+	// (again, after the last repair; FRR's wait does not look at bfdd),
+	// at one packet a second until it is: give it far longer.
+	timeout := 3 * period
+	if proto == protoBFD {
+		timeout = max(timeout, 30*time.Second)
+	}
+	if err := lw.waitBoth(timeout); err != nil {
 		return lw, "phase not aligned: " + err.Error()
 	}
 	if random {
@@ -486,8 +526,8 @@ func printAfter(w io.Writer, keys []rowKey, after map[rowKey]map[string][]time.D
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\nsilent failures, after the first timer could expire: kernel convergence − (hold or route timeout − age of the")
-	fmt.Fprintln(w, "older direction's last routing message at the cut); median (min–max):")
+	fmt.Fprintln(w, "\nsilent failures, after the first timer could expire: kernel convergence − (hold, route timeout or BFD detection")
+	fmt.Fprintln(w, "time − age of the older direction's last routing or BFD message at the cut); median (min–max):")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	hdr := []string{"LAB", "FAILURE"}
 	for _, d := range daemons {

@@ -19,8 +19,9 @@ import (
 // there sees what the interface sends as well as what it receives). It
 // lets a silent failure be injected right after both ends have refreshed
 // each other's timer, so that detection waits for a whole hold time or
-// route timeout with either implementation instead of a random part of
-// it, and it dates the last message each way before the cut.
+// route timeout (or BFD detection time) with either implementation instead
+// of a random part of it, and it dates the last message each way before
+// the cut.
 type linkWatch struct {
 	fd    int
 	proto int
@@ -101,8 +102,8 @@ func (w *linkWatch) read() {
 			continue
 		}
 		for i, e := range w.ends {
-			// BGP: the session between the link's own addresses; RIP:
-			// responses from either end (sent to the multicast group).
+			// BGP and BFD: the session between the link's own addresses;
+			// RIP: responses from either end (sent to the multicast group).
 			if src == e && (w.proto == protoRIP || dst == w.ends[1-i]) {
 				w.mu.Lock()
 				w.seen[i] = append(w.seen[i], now)
