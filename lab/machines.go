@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -96,6 +97,22 @@ type MachineResult struct {
 	// Output is the remote command's stdout and stderr, interleaved.
 	Output []byte
 	Err    error
+}
+
+// WriteMachineResults writes each machine's output under a line naming
+// it and saying whether the command failed there.
+func WriteMachineResults(w io.Writer, rs []MachineResult) {
+	for _, r := range rs {
+		state := "ok"
+		if r.Err != nil {
+			state = "FAILED: " + r.Err.Error()
+		}
+		fmt.Fprintf(w, "== machine %s (%s): %s\n", r.Machine, r.Address, state)
+		w.Write(r.Output)
+		if len(r.Output) > 0 && r.Output[len(r.Output)-1] != '\n' {
+			fmt.Fprintln(w)
+		}
+	}
 }
 
 // FanOut is a netemu command to run on several machines of a lab.

@@ -49,10 +49,7 @@ func addK8s(root *cobra.Command, g *globals) {
 		if v, _ := cmd.Flags().GetString("machine"); v != "" {
 			return fmt.Errorf("--machine: on a cluster the agents place the lab")
 		}
-		file := ""
-		if len(args) == 1 {
-			file = args[0]
-		}
+		file := fileArg(args)
 		l, err := c.Up(ctx, file)
 		if l != nil {
 			l.WriteText(cmd.OutOrStdout())

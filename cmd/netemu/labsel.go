@@ -14,6 +14,15 @@ func (g *globals) labArg(args []string) string {
 	return g.lab
 }
 
+// fileArg is the FILE of a command with an optional FILE argument ("" for
+// the seed lab).
+func fileArg(args []string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	return ""
+}
+
 // selectShare is the running share a command with an optional LAB
 // argument acts on: the argument, else --lab, else the only running one.
 func selectShare(g *globals, args []string) (*nodes.State, error) {

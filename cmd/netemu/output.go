@@ -61,7 +61,7 @@ func fanOut(ctx context.Context, w io.Writer, f lab.FanOut, err error) error {
 		return err
 	}
 	rs, err := lab.OnMachines(ctx, f)
-	printMachineResults(w, rs)
+	lab.WriteMachineResults(w, rs)
 	return err
 }
 

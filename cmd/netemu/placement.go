@@ -15,10 +15,7 @@ func newPlacementCmd(g *globals) *cobra.Command {
 			"with `machine = ...` are marked * (placed by netemu: balanced node counts, few cut links).",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			file := ""
-			if len(args) == 1 {
-				file = args[0]
-			}
+			file := fileArg(args)
 			l, err := lab.Load(file)
 			if err != nil {
 				return err

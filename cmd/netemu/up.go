@@ -29,10 +29,7 @@ func newUpCmd(g *globals) *cobra.Command {
 			"terminal, a line per stage otherwise, nothing with -o json.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			file := ""
-			if len(args) == 1 {
-				file = args[0]
-			}
+			file := fileArg(args)
 			if allMachines {
 				if machine != "" {
 					return usage(fmt.Errorf("--all-machines and --machine exclude each other"))
