@@ -260,6 +260,12 @@ func inNewNamespaces(n *topo.Node, netnsPath, utsPath string) error {
 		// created from now on.
 		sysctls["net/ipv4/conf/all/rp_filter"] = "0"
 		sysctls["net/ipv4/conf/default/rp_filter"] = "0"
+		// On a switch a router may forward a packet back out to another
+		// router on the segment; its ICMP redirect would be cached by the
+		// host for minutes, so the host's path would stop following the
+		// IGP after the routing change that caused it.
+		sysctls["net/ipv4/conf/all/send_redirects"] = "0"
+		sysctls["net/ipv4/conf/default/send_redirects"] = "0"
 	}
 	for k, v := range sysctls {
 		if err := os.WriteFile(filepath.Join("/proc/sys", k), []byte(v), 0o644); err != nil {
