@@ -97,9 +97,14 @@ type progress struct {
 }
 
 func newProgress(f *os.File, label string) *progress {
+	return &progress{w: f, label: label, tty: IsTerminal(f)}
+}
+
+// IsTerminal says whether f is a terminal (a character device), where
+// bars may redraw and a remote command wants a TTY.
+func IsTerminal(f *os.File) bool {
 	fi, err := f.Stat()
-	tty := err == nil && fi.Mode()&os.ModeCharDevice != 0
-	return &progress{w: f, label: label, tty: tty}
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func (p *progress) update(done, total int) {

@@ -104,7 +104,7 @@ func addK8s(root *cobra.Command, g *globals) {
 				return err
 			}
 			o := k8s.RemoteOptions{Kubeconfig: f.kubeconfig, Namespace: f.namespace, Command: path,
-				Args: passFlags(cmd), TTY: path != "events" && isTerminal(),
+				Args: passFlags(cmd), TTY: path != "events" && lab.IsTerminal(os.Stdin),
 				Stdin: os.Stdin, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()}
 			if path != "events" { // events' LAB is the share --lab names
 				o.Args = append(append(o.Args, "--"), args...)
@@ -122,11 +122,6 @@ func passFlags(cmd *cobra.Command) []string {
 		out = append(out, "--"+fl.Name+"="+fl.Value.String())
 	})
 	return out
-}
-
-func isTerminal() bool {
-	fi, err := os.Stdin.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // wrapK8s makes the command at path run do when --kubeconfig is given,
