@@ -87,8 +87,9 @@ func TestAWSSeedStatic(t *testing.T) {
 
 	// An unused address of the public pool ends at the gateway, which
 	// drops it as AWS does, rather than bouncing it to the edge and back.
-	if out := netemu(t, "--lab", lab, "trace", "mac", "203.0.113.200"); !strings.Contains(out, "blackhole (prod-igw drops it") {
-		t.Errorf("trace to an unused public IP:\n%s", out)
+	// trace exits 1 when the destination is not reached.
+	if out, errs, err := runNetemu(t, "--lab", lab, "trace", "mac", "203.0.113.200"); err == nil || !strings.Contains(out, "blackhole (prod-igw drops it") {
+		t.Errorf("trace to an unused public IP (err %v):\n%s%s", err, out, errs)
 	}
 
 	// mac → web:22 over the Internet, through the gateway's 1:1 NAT.

@@ -541,8 +541,10 @@ func TestConvergeSeedDemo(t *testing.T) {
 }
 
 // TestConvergeUpFailsClearly: a lab that cannot converge (a BGP neighbor
-// nobody answers, so that AS never learns its routes) makes `up` fail,
-// naming the router, the session and its state, and leave nothing.
+// on a router of the lab that is not configured to answer it) makes `up`
+// fail, naming the router, the session and its state, and leave nothing.
+// (A neighbor nobody in the lab owns is an external speaker, which never
+// holds `up` back: TestCLIExternalPeerJSONAndErrors.)
 func TestConvergeUpFailsClearly(t *testing.T) {
 	labtest.RequireRoot(t)
 	cvNeedBGP(t)
@@ -551,12 +553,15 @@ func TestConvergeUpFailsClearly(t *testing.T) {
 		t.Fatal(err)
 	}
 	lab := labtest.UniqueName("cvbad")
-	// 198.51.100.6 is on mac's subnet, where nobody speaks BGP.
+	// home-core runs BGP at 100.127.9.9 but has no such peer: it refuses
+	// home-gw's connection, so the session never comes up.
 	hcl := strings.Replace(string(labtest.RenameLab(src, lab)), `router "home-gw" {`,
 		`router "home-gw" {
   bgp {
-    neighbor "198.51.100.6" { asn = 65099 }
+    neighbor "100.127.9.9" { asn = 65099 }
   }`, 1)
+	hcl = strings.Replace(hcl, `router "home-core" {`, `router "home-core" {
+  loopback = "100.127.9.9"`, 1)
 	file := labtest.WriteFile(t, lab+".hcl", []byte(hcl))
 	t.Cleanup(func() {
 		runNetemu(t, "down", lab)
@@ -568,7 +573,7 @@ func TestConvergeUpFailsClearly(t *testing.T) {
 	if err == nil {
 		t.Fatalf("up of a lab that cannot converge succeeded:\n%s", out)
 	}
-	if !strings.Contains(string(out), "routing has not converged") || !strings.Contains(string(out), "home-gw: bgp session 198.51.100.6") {
+	if !strings.Contains(string(out), "routing has not converged") || !strings.Contains(string(out), "home-gw: bgp session 100.127.9.9") {
 		t.Fatalf("up's error does not name the session:\n%s", out)
 	}
 	t.Logf("up failed as it should:\n%s", out)

@@ -79,7 +79,7 @@ func TestLabUpDownInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	want := []string{lab.StageBuild, lab.StageTunnels, lab.StageFirewall, lab.StageServices, lab.StageRouting,
+	want := []string{lab.StageBuild, lab.StageTunnels, lab.StageImpair, lab.StageFirewall, lab.StageServices, lab.StageRouting,
 		lab.StagePeers, lab.StageFRR, lab.StageConverge}
 	if !slices.Equal(done, want) {
 		t.Errorf("stages done = %q, want %q", done, want)

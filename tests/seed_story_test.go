@@ -93,7 +93,7 @@ func TestSeedStory(t *testing.T) {
 	file, lab := labtest.ExampleFile(t, "aws-ssh-static", "seed")
 	upOut := netemu(t, "up", file)
 	t.Cleanup(func() {
-		if out, errs, err := runNetemu(t, "down", lab); err != nil {
+		if out, errs, err := runNetemu(t, "down", "--missing-ok", lab); err != nil {
 			t.Errorf("netemu down %s: %v\n%s%s", lab, err, out, errs)
 		}
 		labtest.AssertGone(t, lab)

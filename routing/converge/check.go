@@ -260,7 +260,7 @@ func checkBGP(lab *topo.Lab, n *topo.Node, v View, f Faults) (out, ext []Problem
 		if owner != "" {
 			what += " (" + owner + ")"
 		}
-		if externalNeighbor(n, s.Peer) {
+		if externalNeighbor(n, s.Peer) && !isRouter(lab, owner) {
 			if !s.Established() {
 				ext = append(ext, Problem{n.Name, what, s.State + ": waiting for an external speaker"})
 			}
@@ -295,8 +295,17 @@ func checkBGP(lab *topo.Lab, n *topo.Node, v View, f Faults) (out, ext []Problem
 	return out, ext
 }
 
+// isRouter reports whether node is one of the lab's routers: a
+// `neighbor "ADDR"` block naming a router's address is a session with a
+// speaker the lab runs, which must come up like any other.
+func isRouter(lab *topo.Lab, node string) bool {
+	n := lab.Node(node)
+	return n != nil && n.Kind == topo.KindRouter
+}
+
 // externalNeighbor reports whether addr is one of n's `neighbor "ADDR"`
-// blocks: a BGP speaker netemu does not run.
+// blocks: a BGP speaker netemu does not run, unless a router of the lab
+// owns the address (see isRouter).
 func externalNeighbor(n *topo.Node, addr netip.Addr) bool {
 	for _, nb := range n.BGPNeighbors {
 		if nb.Address.IsValid() && nb.Address == addr {
