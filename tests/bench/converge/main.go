@@ -330,7 +330,12 @@ func measure(bin, lab string, args []string, kw *converge.KernelWatch) (kernel, 
 		return 0, 0, waited, ref, fmt.Errorf("events: %w", err)
 	}
 	// The failure's own time is the faults file's (tl.RefAt), stamped when
-	// the injection began.
+	// the injection began. Without it every row would read "no kernel
+	// route changed" (as when events -o json renamed ref to ref_at and this
+	// still decoded the old field): say so instead.
+	if tl.RefAt.IsZero() {
+		return 0, 0, waited, ref, fmt.Errorf("events -o json: no ref_at (the failure's time) after %s", strings.Join(args, " "))
+	}
 	if last, _ := kw.LastChange(); !tl.RefAt.IsZero() && last.After(tl.RefAt) {
 		kernel = last.Sub(tl.RefAt)
 	}
