@@ -77,6 +77,10 @@ func ParseFRROSPF(ifs, nbrs, routes []byte) (*ospf.Status, error) {
 		s.Interfaces = append(s.Interfaces, is)
 	}
 	sort.Slice(s.Interfaces, func(a, b int) bool { return s.Interfaces[a].Name < s.Interfaces[b].Name })
+	types := map[string]ospf.NetType{}
+	for _, i := range s.Interfaces {
+		types[i.Name] = i.Type
+	}
 	var nj struct {
 		Neighbors map[string][]struct {
 			Priority uint8  `json:"nbrPriority"`
@@ -99,7 +103,8 @@ func ParseFRROSPF(ifs, nbrs, routes []byte) (*ospf.Status, error) {
 			iface, _, _ := strings.Cut(n.Iface, ":")
 			ns := ospf.NeighbourStatus{RouterID: id, Addr: a, Iface: iface, Priority: n.Priority, State: state,
 				DeadTime: time.Duration(n.DeadMS) * time.Millisecond, Retransmit: n.Rxmt, Request: n.Req}
-			if n.Role != "" && n.Role != "-" {
+			// FRR calls a point-to-point neighbour DROther; there is no DR.
+			if n.Role != "" && n.Role != "-" && types[iface] != ospf.PointToPoint {
 				ns.Role = n.Role
 			}
 			s.Neighbours = append(s.Neighbours, ns)

@@ -39,6 +39,9 @@ func TestParseFRROSPF(t *testing.T) {
 	if len(s.Neighbours) != 2 || s.Neighbours[0].State != "Full" || s.Neighbours[0].Iface != "eth0" || s.Neighbours[0].Role != "Backup" {
 		t.Errorf("neighbours = %+v", s.Neighbours)
 	}
+	if s.Neighbours[1].Iface != "eth1" || s.Neighbours[1].Role != "" {
+		t.Errorf("a point-to-point neighbour has no role: %+v", s.Neighbours[1])
+	}
 	var text bytes.Buffer
 	s.WriteText(&text)
 	for _, want := range []string{"100.64.0.4/30", "via 100.64.0.2 eth1", "Full/Backup"} {
