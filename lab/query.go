@@ -93,6 +93,23 @@ func RIPSummary(ctx context.Context, labFlag, node string) (*RIPReport, error) {
 	return &r, nil
 }
 
+// askFor is ask for a query that returns its answer.
+func askFor[T any](ctx context.Context, labFlag, node, daemon string, q func(*agent.Client, context.Context) (T, error)) (T, error) {
+	var v T
+	err := ask(ctx, labFlag, node, daemon, func(ctx context.Context, c *agent.Client) (err error) {
+		v, err = q(c, ctx)
+		return err
+	})
+	return v, err
+}
+
+// askGet is ask for GET path, its JSON answer decoded into a T.
+func askGet[T any](ctx context.Context, labFlag, node, daemon, path string) (*T, error) {
+	var v T
+	err := ask(ctx, labFlag, node, daemon, func(ctx context.Context, c *agent.Client) error { return c.Get(ctx, path, &v) })
+	return &v, err
+}
+
 // ask runs one query against router node's agent; daemon names what was
 // asked for ("BGP", "RIP") when the agent does not run it. The errors
 // are about the lab, not the socket: the raw HTTP or socket text stays
@@ -143,11 +160,7 @@ func Article(word string) string {
 
 // BGP is router node's BGP speaker: its sessions, like `show bgp summary`.
 func BGP(ctx context.Context, labFlag, node string) (*bgp.Status, error) {
-	var s bgp.Status
-	err := ask(ctx, labFlag, node, "BGP", func(ctx context.Context, c *agent.Client) error {
-		return c.Get(ctx, "/bgp", &s)
-	})
-	return &s, err
+	return askGet[bgp.Status](ctx, labFlag, node, "BGP", "/bgp")
 }
 
 // BGPRoutes is every path router node's BGP speaker holds (for one
@@ -157,26 +170,18 @@ func BGPRoutes(ctx context.Context, labFlag, node, prefix string) ([]bgp.RouteSt
 	if prefix != "" {
 		path += "?prefix=" + url.QueryEscape(prefix)
 	}
-	var rs []bgp.RouteStatus
-	err := ask(ctx, labFlag, node, "BGP", func(ctx context.Context, c *agent.Client) error { return c.Get(ctx, path, &rs) })
-	return rs, err
+	rs, err := askGet[[]bgp.RouteStatus](ctx, labFlag, node, "BGP", path)
+	return *rs, err
 }
 
 // BGPRefresh re-applies router node's import policies and asks every
 // peer to resend its routes (ROUTE-REFRESH).
 func BGPRefresh(ctx context.Context, labFlag, node string) error {
-	return ask(ctx, labFlag, node, "BGP", func(ctx context.Context, c *agent.Client) error {
-		var res map[string]string
-		return c.Get(ctx, "/bgp/refresh", &res)
-	})
+	_, err := askGet[map[string]string](ctx, labFlag, node, "BGP", "/bgp/refresh")
+	return err
 }
 
 // RIP is router node's RIP neighbours and table.
 func RIP(ctx context.Context, labFlag, node string) (*rip.Status, error) {
-	var s *rip.Status
-	err := ask(ctx, labFlag, node, "RIP", func(ctx context.Context, c *agent.Client) (err error) {
-		s, err = c.RIP(ctx)
-		return err
-	})
-	return s, err
+	return askFor(ctx, labFlag, node, "RIP", (*agent.Client).RIP)
 }
