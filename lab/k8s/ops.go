@@ -75,11 +75,7 @@ func (l *Lab) model() (*topo.Lab, error) { return Model(l.Spec, l.Status.Machine
 // waits until every machine applied it; the lab returned holds the
 // public IPs every machine now agrees on.
 func (c *Client) SetInstance(ctx context.Context, name, instance string, stop bool) (*Lab, error) {
-	return c.change(ctx, name, func(l *Lab, s *Spec) error {
-		m, err := l.model()
-		if err != nil {
-			return err
-		}
+	return c.change(ctx, name, func(m *topo.Lab, s *Spec) error {
 		if n := m.Node(instance); n == nil || n.Kind != topo.KindInstance {
 			return fmt.Errorf("%s is not an instance of lab %s", instance, name)
 		}
@@ -90,11 +86,7 @@ func (c *Client) SetInstance(ctx context.Context, name, instance string, stop bo
 
 // SetLink records a link down (silent or not) or up.
 func (c *Client) SetLink(ctx context.Context, name, a, b string, down, silent bool) (*Lab, error) {
-	return c.change(ctx, name, func(l *Lab, s *Spec) error {
-		m, err := l.model()
-		if err != nil {
-			return err
-		}
+	return c.change(ctx, name, func(m *topo.Lab, s *Spec) error {
 		k, err := fault.FindLink(m, a, b)
 		if err != nil {
 			return err
@@ -112,11 +104,7 @@ func (c *Client) SetLink(ctx context.Context, name, a, b string, down, silent bo
 
 // SetNode records a router's routing daemons stopped or started.
 func (c *Client) SetNode(ctx context.Context, name, node string, stop bool) (*Lab, error) {
-	return c.change(ctx, name, func(l *Lab, s *Spec) error {
-		m, err := l.model()
-		if err != nil {
-			return err
-		}
+	return c.change(ctx, name, func(m *topo.Lab, s *Spec) error {
 		if n := m.Node(node); n == nil || n.Kind != topo.KindRouter {
 			return fmt.Errorf("%s is not a router of lab %s", node, name)
 		}
@@ -136,9 +124,16 @@ func toggle(list []string, name string, on bool) []string {
 	return list
 }
 
-// change updates the spec and waits until every machine applied it.
-func (c *Client) change(ctx context.Context, name string, fn func(l *Lab, s *Spec) error) (*Lab, error) {
-	l, err := c.UpdateSpec(ctx, name, fn)
+// change updates the spec (fn gets the lab's file as placed) and waits
+// until every machine applied it.
+func (c *Client) change(ctx context.Context, name string, fn func(m *topo.Lab, s *Spec) error) (*Lab, error) {
+	l, err := c.UpdateSpec(ctx, name, func(l *Lab, s *Spec) error {
+		m, err := l.model()
+		if err != nil {
+			return err
+		}
+		return fn(m, s)
+	})
 	if err != nil {
 		return nil, err
 	}

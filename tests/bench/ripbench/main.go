@@ -99,15 +99,7 @@ func (b *bench) measure(rc receiver) result {
 	res := result{name: rc.name}
 	defer b.Cleanup()
 	b.Prefix = "ripb" + benchkit.RandHex()
-	if err := b.Node("feed"); err != nil {
-		res.err = err
-		return res
-	}
-	if err := b.Node("r"); err != nil {
-		res.err = err
-		return res
-	}
-	if err := b.Link("feed", "192.168.0.1/30", "r", "192.168.0.2/30"); err != nil {
+	if err := b.FeedPair(); err != nil {
 		res.err = err
 		return res
 	}
@@ -116,8 +108,8 @@ func (b *bench) measure(rc receiver) result {
 		res.err = err
 		return res
 	}
-	sock := filepath.Join(b.Dir, "feeder-"+b.Prefix+".ctl")
-	if _, err := b.StartBIRD("feed", "feeder-"+rc.name+".log", filepath.Join(b.Dir, "feeder.conf"), sock, b.feederConf(), 20*time.Second, "feeder up"); err != nil {
+	sock, err := b.StartFeeder(rc.name, b.feederConf(), 20*time.Second)
+	if err != nil {
 		res.err = err
 		return res
 	}

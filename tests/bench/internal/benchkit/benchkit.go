@@ -258,3 +258,24 @@ func (b *Lab) StartBIRD(node, logName, conf, sock, text string, d time.Duration,
 	}
 	return c, WaitFor(d, what, func() error { return Run("birdc", "-s", sock, "show status") })
 }
+
+// FeedPair makes the two nodes of a feeder bench: "feed", where a BIRD
+// feeder announces the routes (StartFeeder), and "r", the receiver
+// measured, linked as 192.168.0.1/30 – 192.168.0.2/30.
+func (b *Lab) FeedPair() error {
+	for _, n := range []string{"feed", "r"} {
+		if err := b.Node(n); err != nil {
+			return err
+		}
+	}
+	return b.Link("feed", "192.168.0.1/30", "r", "192.168.0.2/30")
+}
+
+// StartFeeder starts BIRD in "feed" with the configuration text, waiting
+// up to d for it to answer; name tells the log apart (feeder-NAME.log).
+// It returns birdc's socket.
+func (b *Lab) StartFeeder(name, text string, d time.Duration) (string, error) {
+	sock := filepath.Join(b.Dir, "feeder-"+b.Prefix+".ctl")
+	_, err := b.StartBIRD("feed", "feeder-"+name+".log", filepath.Join(b.Dir, "feeder.conf"), sock, text, d, "feeder up")
+	return sock, err
+}
