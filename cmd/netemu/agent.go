@@ -7,7 +7,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/spf13/cobra"
 )
@@ -26,11 +25,7 @@ func newAgentCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log := hclog.New(&hclog.LoggerOptions{
-				Name:   "agent",
-				Level:  hclog.LevelFromString(g.logLevel),
-				Output: os.Stderr,
-			})
+			log := g.loggerNamed("agent")
 			// SIGTERM ends the agent cleanly; its routes stay in the kernel
 			// until the namespace goes.
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)

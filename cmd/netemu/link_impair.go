@@ -7,7 +7,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 
 	"github.com/netemu/netemu/lab"
@@ -94,7 +93,7 @@ func newDelayLineCmd(g *globals) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Log = hclog.New(&hclog.LoggerOptions{Name: "delay-line", Level: hclog.LevelFromString(g.logLevel), Output: os.Stderr})
+			o.Log = g.loggerNamed("delay-line")
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
 			return lab.DelayLine(ctx, o, reorder, dup, corrupt)

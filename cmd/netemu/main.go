@@ -22,12 +22,11 @@ type globals struct {
 }
 
 // logger returns the CLI's logger at the chosen level, writing to stderr.
-func (g *globals) logger() hclog.Logger {
-	return hclog.New(&hclog.LoggerOptions{
-		Name:   "netemu",
-		Level:  hclog.LevelFromString(g.logLevel),
-		Output: os.Stderr,
-	})
+func (g *globals) logger() hclog.Logger { return g.loggerNamed("netemu") }
+
+// loggerNamed is logger for a program of its own (agent, delay line).
+func (g *globals) loggerNamed(name string) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.LevelFromString(g.logLevel), Output: os.Stderr})
 }
 
 func newRootCmd() *cobra.Command {
