@@ -250,16 +250,12 @@ route-map SETATTR permit 10
 		if err != nil {
 			return err
 		}
-		for _, s := range []string{"BGP.as_path: 65001", "BGP.med: 50", "(65001,7)"} {
-			if !strings.Contains(out, s) {
-				return fmt.Errorf("no %q in:\n%s", s, out)
-			}
+		if err := labtest.ContainsAll(out, "BGP.as_path: 65001", "BGP.med: 50", "(65001,7)"); err != nil {
+			return err
 		}
 		out, _ = birdc("show route all 10.3.0.0/16")
-		for _, s := range []string{"BGP.as_path: 65001 65003", "(65003,9)", "(65003, 1, 1)"} {
-			if !strings.Contains(out, s) {
-				return fmt.Errorf("no %q in:\n%s", s, out)
-			}
+		if err := labtest.ContainsAll(out, "BGP.as_path: 65001 65003", "(65003,9)", "(65003, 1, 1)"); err != nil {
+			return err
 		}
 		if strings.Contains(out, "BGP.med") {
 			return fmt.Errorf("MED of another AS passed on:\n%s", out)
@@ -272,18 +268,11 @@ route-map SETATTR permit 10
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)
 		}
-		for _, s := range []string{"65001 4200000001", "Community: 64999:5", "Large Community: 4200000001:1:2"} {
-			if !strings.Contains(out, s) {
-				return fmt.Errorf("no %q in:\n%s", s, out)
-			}
+		if err := labtest.ContainsAll(out, "65001 4200000001", "Community: 64999:5", "Large Community: 4200000001:1:2"); err != nil {
+			return err
 		}
 		out, _ = vtysh("show bgp ipv4 unicast 10.1.0.0/16")
-		for _, s := range []string{"65001", "metric 50", "Community: 65001:7"} {
-			if !strings.Contains(out, s) {
-				return fmt.Errorf("no %q in:\n%s", s, out)
-			}
-		}
-		return nil
+		return labtest.ContainsAll(out, "65001", "metric 50", "Community: 65001:7")
 	}))
 	// netemu → GoBGP.
 	labtest.Eventually(t, 20*time.Second, labtest.Named("GoBGP's view", func() error {
