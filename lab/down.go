@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -43,6 +45,22 @@ func (r DownReport) String() string {
 		return fmt.Sprintf("lab %s is down", r.Share)
 	}
 	return fmt.Sprintf("lab %s is not up", r.Share)
+}
+
+// WriteDownReports writes `down`'s lines: each share removed with how
+// long down took, the shares that were not up when notUpToo
+// (--missing-ok), or that no lab is up (unless Down failed, err).
+func WriteDownReports(w io.Writer, reports []DownReport, err error, took time.Duration, notUpToo bool) {
+	if err == nil && len(reports) == 0 {
+		fmt.Fprintln(w, "no lab is up")
+	}
+	for _, r := range reports {
+		if r.WasUp {
+			fmt.Fprintf(w, "%s (%s)\n", r, took.Round(100*time.Millisecond))
+		} else if notUpToo {
+			fmt.Fprintln(w, r)
+		}
+	}
 }
 
 // DownJSON is `down -o json` of reports.

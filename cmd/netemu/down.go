@@ -46,16 +46,7 @@ func newDownCmd(g *globals) *cobra.Command {
 					return perr
 				}
 			} else {
-				if err == nil && len(reports) == 0 {
-					fmt.Println("no lab is up")
-				}
-				for _, r := range reports {
-					if r.WasUp {
-						fmt.Printf("%s (%s)\n", r, time.Since(started).Round(100*time.Millisecond))
-					} else if missingOK {
-						fmt.Println(r)
-					}
-				}
+				lab.WriteDownReports(os.Stdout, reports, err, time.Since(started), missingOK)
 			}
 			if err != nil {
 				return err
