@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -44,6 +45,27 @@ func PlanCapture(labFlag, a, b string, count int, filter []string) (*CapturePlan
 		argv = append(argv, "-c", strconv.Itoa(count))
 	}
 	return &CapturePlan{State: st, Node: node, Iface: end.Iface, Argv: append(argv, filter...)}, nil
+}
+
+// CaptureFile is where `capture A B` writes by default: NODE-B.pcap in
+// the current directory, B's ":" made "-".
+func (p *CapturePlan) CaptureFile(b string) string {
+	return fmt.Sprintf("%s-%s.pcap", p.Node, strings.ReplaceAll(b, ":", "-"))
+}
+
+// RunTo runs tcpdump (Run) into file, "-" for out; its messages and a
+// line saying where it captures go to errw.
+func (p *CapturePlan) RunTo(file, b string, out, errw io.Writer) error {
+	if file != "-" {
+		f, err := os.Create(file)
+		if err != nil {
+			return fmt.Errorf("capture: %w", err)
+		}
+		defer f.Close()
+		out = f
+		fmt.Fprintf(errw, "capturing on %s %s (link to %s) into %s; Ctrl-C stops\n", p.Node, p.Iface, b, file)
+	}
+	return p.Run(out, errw)
 }
 
 // Run runs tcpdump, its pcap to out and its messages to errw, until it

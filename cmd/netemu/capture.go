@@ -2,12 +2,9 @@ package main
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/netemu/netemu/lab"
@@ -35,26 +32,15 @@ func newCaptureCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			node, iface := p.Node, p.Iface
 			if file == "" {
-				file = fmt.Sprintf("%s-%s.pcap", node, strings.ReplaceAll(b, ":", "-"))
-			}
-			var out io.Writer = os.Stdout
-			if file != "-" {
-				f, err := os.Create(file)
-				if err != nil {
-					return fmt.Errorf("capture: %w", err)
-				}
-				defer f.Close()
-				out = f
-				fmt.Fprintf(os.Stderr, "capturing on %s %s (link to %s) into %s; Ctrl-C stops\n", node, iface, b, file)
+				file = p.CaptureFile(b)
 			}
 			// Ctrl-C reaches tcpdump too (same process group); let it close
 			// the capture and wait for it instead of dying first.
 			sigs := make(chan os.Signal, 1)
 			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 			defer signal.Stop(sigs)
-			err = p.Run(out, os.Stderr)
+			err = p.RunTo(file, b, os.Stdout, os.Stderr)
 			if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 				return &exitError{code: ee.ExitCode(), err: err}
 			}
