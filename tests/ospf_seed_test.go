@@ -117,6 +117,10 @@ func TestOSPFSeedVariant(t *testing.T) {
 	// One member cut off the switch: home-agg loses its LAN adjacency,
 	// mac still reaches web through home-gw.
 	netemu(t, "--lab", lab, "link", "down", "home-agg", "home-lan")
+	// Unplugged, not shut: the member's own end stays up, without carrier.
+	if out := execIn(t, lab, "home-agg", "ip", "-br", "link", "show", "eth0"); !strings.Contains(out, "NO-CARRIER") || !strings.Contains(out, ",UP") {
+		t.Errorf("home-agg eth0 after the unplug: %s", out)
+	}
 	netemu(t, "--lab", lab, "wait", "--timeout", "60s")
 	labtest.Eventually(t, 20*time.Second, labtest.Named("home-gw alone on the LAN", func() error {
 		for _, n := range ospfStatus(t, lab, "home-gw").Neighbours {

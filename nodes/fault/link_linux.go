@@ -156,6 +156,10 @@ func (in *Injector) LinkDown(a, b string, silent bool) error {
 				if err == nil && sp.Cross() {
 					err = in.dropIngress(e)
 				}
+			} else if l.Kind == topo.LinkSwitch && e.node == l.A.Node && !sp.Cross() {
+				// A member unplugged from a switch: its port goes down, so
+				// the member sees its carrier go, its own end stays up.
+				continue
 			} else if err = e.h.LinkSetDown(e.link); err != nil {
 				err = fmt.Errorf("node %q: set %s down: %w", e.node, e.link.Attrs().Name, err)
 			}
