@@ -8,6 +8,7 @@ import (
 
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/fault"
+	"github.com/netemu/netemu/topo"
 )
 
 // injector is the fault injector of a running share.
@@ -113,6 +114,8 @@ func linkDone(verb, a, b string, silent bool, sp fault.Split, machine string) st
 		how = "silent: every packet dropped, carrier kept"
 	case sp.Cross():
 		how = "carrier lost on this machine's end"
+	case sp.Link != nil && sp.Link.Kind == topo.LinkSwitch:
+		how = fmt.Sprintf("%s unplugged from switch %s: carrier lost", sp.Link.A.Node, sp.Link.B.Node)
 	}
 	where := ""
 	if sp.Cross() {

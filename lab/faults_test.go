@@ -37,6 +37,10 @@ func TestLinkMessages(t *testing.T) {
 			t.Errorf("%s silent=%v: hint = %q, want %q", tc.verb, tc.silent, farEndHint(tc.verb, tc.silent, tc.sp, "m2"), tc.hint)
 		}
 	}
+	sw := &topo.Link{Kind: topo.LinkSwitch, A: topo.Endpoint{Node: "r1", Iface: "eth0"}, B: topo.Endpoint{Node: "lan1", Iface: "eth0"}}
+	if got := linkDone("down", "r1", "lan1", false, fault.Split{Link: sw, Local: []topo.Endpoint{sw.A, sw.B}}, ""); got != "link r1–lan1 down (r1 unplugged from switch lan1: carrier lost)" {
+		t.Errorf("switch: %q", got)
+	}
 	if got := machineList([]string{"m1", "m2", "m3"}); got != "m1, m2 and m3" {
 		t.Errorf("machineList = %q", got)
 	}
