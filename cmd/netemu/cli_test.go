@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,9 @@ import (
 	"github.com/netemu/netemu/nodes"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing/agent"
+	"github.com/netemu/netemu/routing/bfd"
 	"github.com/netemu/netemu/routing/bgp"
+	"github.com/netemu/netemu/routing/ospf"
 	"github.com/netemu/netemu/routing/rip"
 	"github.com/netemu/netemu/topo"
 )
@@ -151,6 +154,16 @@ func TestCLIJSONSchema(t *testing.T) {
 			{Name: "transit-a", State: "Established", AS: 64510, UpSince: up, Received: 3}}}),
 		"home-gw": jsonHandler("/rip", rip.Status{Neighbours: []rip.NeighbourStatus{{Iface: "eth1", Up: true, LastHeard: up}},
 			Routes: []rip.RouteStatus{{Metric: 2, Iface: "eth1", Age: 1500 * time.Millisecond, State: "active"}}}),
+		"transit-a": jsonHandler("/ospf", ospf.Status{RouterID: "10.255.0.4", SPFRuns: 3,
+			Interfaces: []ospf.InterfaceStatus{{Name: "eth1", Addr: netip.MustParsePrefix("10.0.0.1/30"), Area: "0.0.0.0", Type: ospf.PointToPoint, State: "P2P", Cost: 10, Neighbours: 1, Adjacent: 1}},
+			Neighbours: []ospf.NeighbourStatus{{RouterID: "10.255.0.5", Addr: netip.MustParseAddr("10.0.0.2"), Iface: "eth1", State: "Full", DeadTime: 35 * time.Second}},
+			Database:   []ospf.LSAStatus{{Area: "0.0.0.0", Type: 1, ID: "10.255.0.4", Adv: "10.255.0.4", Age: 12, Seq: "0x80000002", Checksum: "0x1234", Length: 48}},
+			Routes: []ospf.Route{{Prefix: netip.MustParsePrefix("10.255.0.5/32"), Kind: ospf.KindIntra, Cost: 10,
+				NextHops: []ospf.NextHop{{Iface: "eth1", Addr: netip.MustParseAddr("10.0.0.2")}}}},
+			BadPackets: map[ospf.Reason]uint64{"bad checksum": 2}}),
+		"transit-b": jsonHandler("/bfd", bfd.Status{Sessions: []bfd.SessionStatus{{Key: bfd.Key{Peer: netip.MustParseAddr("10.0.0.9"), Iface: "eth2"},
+			State: bfd.StateUp, RemoteState: bfd.StateUp, Since: up, MinTx: 100 * time.Millisecond, MinRx: 100 * time.Millisecond, Multiplier: 3,
+			DetectTime: 300 * time.Millisecond, TxInterval: 100 * time.Millisecond, LastRx: up}}}),
 	})
 	bad := filepath.Join(t.TempDir(), "bad.hcl")
 	os.WriteFile(bad, []byte("lab \"x\" {}\nrouter \"r1\" {}\nlink \"r1\" \"r9\" {}\n"), 0o644)
@@ -200,6 +213,21 @@ func TestCLIJSONSchema(t *testing.T) {
 		}},
 		{[]string{"rip", "home-gw"}, 0, func() any { return &lab.RIPReport{} }, func(t *testing.T, v any) {
 			if r := v.(*lab.RIPReport); len(r.Routes) != 1 || r.Routes[0].AgeMS != 1500 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{[]string{"ospf", "transit-a"}, 0, func() any { return &lab.OSPFReport{} }, func(t *testing.T, v any) {
+			r := v.(*lab.OSPFReport)
+			if r.Daemon != "netemu" || len(r.Neighbours) != 1 || r.Neighbours[0].DeadMS != 35_000 || r.Neighbours[0].Address != "10.0.0.2" ||
+				r.Interfaces[0].Address != "10.0.0.1/30" || r.Database[0].AgeMS != 12_000 || r.Routes[0].Kind != "intra-area" ||
+				r.Routes[0].NextHops[0].Address != "10.0.0.2" || r.BadPackets["bad checksum"] != 2 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{[]string{"bfd", "transit-b"}, 0, func() any { return &lab.BFDReport{} }, func(t *testing.T, v any) {
+			r := v.(*lab.BFDReport)
+			if len(r.Sessions) != 1 || r.Sessions[0].State != "Up" || r.Sessions[0].DetectTimeMS != 300 || r.Sessions[0].Address != "10.0.0.9" ||
+				r.Sessions[0].SinceAt.IsZero() {
 				t.Errorf("%+v", r)
 			}
 		}},

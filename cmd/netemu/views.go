@@ -10,8 +10,6 @@ import (
 
 	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
-	"github.com/netemu/netemu/routing/bfd"
-	"github.com/netemu/netemu/routing/ospf"
 )
 
 // newNodeViewCmd is a read command of one NODE: get fetches the node's
@@ -46,15 +44,19 @@ func newRIPCmd(g *globals) *cobra.Command {
 // neighbours, database and routes, from its agent.
 func newOSPFCmd(g *globals) *cobra.Command {
 	return newNodeViewCmd("ospf NODE", "Show a router's OSPF neighbours, database and routes",
-		func(ctx context.Context, node string) (*ospf.Status, error) { return lab.OSPF(ctx, g.lab, node) },
-		(*ospf.Status).WriteText)
+		func(ctx context.Context, node string) (*lab.OSPFReport, error) {
+			return lab.OSPFSummary(ctx, g.lab, node)
+		},
+		(*lab.OSPFReport).WriteText)
 }
 
 // newBFDCmd is `netemu bfd NODE`: a router's BFD sessions, from its agent.
 func newBFDCmd(g *globals) *cobra.Command {
 	return newNodeViewCmd("bfd NODE", "Show a router's BFD sessions: state, intervals, last diagnostic",
-		func(ctx context.Context, node string) (*bfd.Status, error) { return lab.BFD(ctx, g.lab, node) },
-		(*bfd.Status).WriteText)
+		func(ctx context.Context, node string) (*lab.BFDReport, error) {
+			return lab.BFDSummary(ctx, g.lab, node)
+		},
+		(*lab.BFDReport).WriteText)
 }
 
 // newRoutesCmd is `netemu routes NODE`: the node's kernel routing table,
