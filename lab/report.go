@@ -178,9 +178,23 @@ type BGPRouteReport struct {
 type RIPReport struct {
 	Node       string               `json:"node"`
 	Daemon     string               `json:"daemon"`
+	Interfaces []RIPIfaceReport     `json:"interfaces,omitempty"` // netemu's agent only
 	Neighbours []RIPNeighbourReport `json:"neighbours"`
 	Routes     []RIPRouteReport     `json:"routes"`
 	BadPackets map[string]uint64    `json:"bad_packets,omitempty"` // by reason
+}
+
+// RIPIfaceReport is an interface of a RIP router, with its send path's
+// counters: packets the kernel refused (full send buffer), those queued
+// for a retry, and queued packets given up.
+type RIPIfaceReport struct {
+	Iface      string `json:"iface"`
+	Address    string `json:"address,omitempty"` // a prefix
+	Up         bool   `json:"up"`
+	RIP        bool   `json:"rip"` // RIP runs on it
+	SendErrors uint64 `json:"send_errors"`
+	Queued     int    `json:"queued"`
+	SendDrops  uint64 `json:"send_drops"`
 }
 
 // RIPNeighbourReport is a RIP router heard from.

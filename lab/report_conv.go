@@ -190,6 +190,13 @@ func BGPRoutesReportOf(node string, rs []bgp.RouteStatus) BGPRoutesReport {
 // RIPReportOf converts netemu's RIP daemon's status.
 func RIPReportOf(node string, s *rip.Status) RIPReport {
 	out := RIPReport{Node: node, Daemon: "netemu", Neighbours: []RIPNeighbourReport{}, Routes: []RIPRouteReport{}, BadPackets: reasonMap(s.BadPackets)}
+	for _, i := range s.Interfaces {
+		ir := RIPIfaceReport{Iface: i.Name, Up: i.Up, RIP: i.RIP, SendErrors: i.SendErrors, Queued: i.Queued, SendDrops: i.SendDrops}
+		if i.Addr.IsValid() {
+			ir.Address = i.Addr.String()
+		}
+		out.Interfaces = append(out.Interfaces, ir)
+	}
 	for _, n := range s.Neighbours {
 		out.Neighbours = append(out.Neighbours, RIPNeighbourReport{Address: addrText(n.Address), Iface: n.Iface, Up: n.Up,
 			LastHeardAt: n.LastHeard, Packets: n.Packets, BadPackets: reasonMap(n.BadPackets)})

@@ -152,7 +152,8 @@ func TestCLIJSONSchema(t *testing.T) {
 	fakeLab(t, "jsonseed", map[string]http.Handler{
 		"home-core": jsonHandler("/bgp", bgp.Status{Node: "home-core", ASN: 64500, Peers: []bgp.PeerStatus{
 			{Name: "transit-a", State: "Established", AS: 64510, UpSince: up, Received: 3}}}),
-		"home-gw": jsonHandler("/rip", rip.Status{Neighbours: []rip.NeighbourStatus{{Iface: "eth1", Up: true, LastHeard: up}},
+		"home-gw": jsonHandler("/rip", rip.Status{Interfaces: []rip.InterfaceStatus{{Name: "eth1", Addr: netip.MustParsePrefix("10.0.2.1/30"),
+			Up: true, RIP: true, SendErrors: 4, Queued: 1, SendDrops: 2}}, Neighbours: []rip.NeighbourStatus{{Iface: "eth1", Up: true, LastHeard: up}},
 			Routes: []rip.RouteStatus{{Metric: 2, Iface: "eth1", Age: 1500 * time.Millisecond, State: "active"}}}),
 		"transit-a": jsonHandler("/ospf", ospf.Status{RouterID: "10.255.0.4", SPFRuns: 3,
 			Interfaces: []ospf.InterfaceStatus{{Name: "eth1", Addr: netip.MustParsePrefix("10.0.0.1/30"), Area: "0.0.0.0", Type: ospf.PointToPoint, State: "P2P", Cost: 10, Neighbours: 1, Adjacent: 1}},
@@ -212,7 +213,8 @@ func TestCLIJSONSchema(t *testing.T) {
 			}
 		}},
 		{[]string{"rip", "home-gw"}, 0, func() any { return &lab.RIPReport{} }, func(t *testing.T, v any) {
-			if r := v.(*lab.RIPReport); len(r.Routes) != 1 || r.Routes[0].AgeMS != 1500 {
+			if r := v.(*lab.RIPReport); len(r.Routes) != 1 || r.Routes[0].AgeMS != 1500 ||
+				len(r.Interfaces) != 1 || r.Interfaces[0].SendErrors != 4 || r.Interfaces[0].SendDrops != 2 || r.Interfaces[0].Address != "10.0.2.1/30" {
 				t.Errorf("%+v", r)
 			}
 		}},
