@@ -42,9 +42,9 @@ func pingStats(t *testing.T, labName, node, addr string, count int) (minRTT, avg
 }
 
 // linkShow is `link show -o json`.
-func linkShow(t *testing.T, labName string) lab.ImpairShow {
+func linkShow(t *testing.T, labName string) lab.LinkShowReport {
 	t.Helper()
-	var s lab.ImpairShow
+	var s lab.LinkShowReport
 	if err := json.Unmarshal([]byte(netemu(t, "--lab", labName, "link", "show", "-o", "json")), &s); err != nil {
 		t.Fatal(err)
 	}

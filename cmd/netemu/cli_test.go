@@ -15,6 +15,7 @@ import (
 
 	"github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/impair"
 	"github.com/netemu/netemu/nodes/labpath"
 	"github.com/netemu/netemu/routing/agent"
 	"github.com/netemu/netemu/routing/bfd"
@@ -149,7 +150,7 @@ func TestCLIErrorsAndExitCodes(t *testing.T) {
 // root into the documented types (lab/report.go), unknown fields refused.
 func TestCLIJSONSchema(t *testing.T) {
 	up := time.Now().Add(-time.Minute)
-	fakeLab(t, "jsonseed", map[string]http.Handler{
+	st := fakeLab(t, "jsonseed", map[string]http.Handler{
 		"home-core": jsonHandler("/bgp", bgp.Status{Node: "home-core", ASN: 64500, Peers: []bgp.PeerStatus{
 			{Name: "transit-a", State: "Established", AS: 64510, UpSince: up, Received: 3}}}),
 		"home-gw": jsonHandler("/rip", rip.Status{Interfaces: []rip.InterfaceStatus{{Name: "eth1", Addr: netip.MustParsePrefix("10.0.2.1/30"),
@@ -168,6 +169,11 @@ func TestCLIJSONSchema(t *testing.T) {
 	})
 	bad := filepath.Join(t.TempDir(), "bad.hcl")
 	os.WriteFile(bad, []byte("lab \"x\" {}\nrouter \"r1\" {}\nlink \"r1\" \"r9\" {}\n"), 0o644)
+	imp := topo.Impairment{Delay: 40 * time.Millisecond, Jitter: 5 * time.Millisecond, Loss: 1, Rate: 10_000_000}
+	if err := (&impair.File{Kernel: &impair.Kernel{Netem: false}, Links: []impair.LinkState{{A: "home-core", AIface: "eth2", B: "transit-a", BIface: "eth0",
+		Impairment: imp, Mechanism: "netemu (cls_bpf loss, delay line, tbf)", Since: up}}}).Save(st.Dir); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args  []string
 		code  int
@@ -230,6 +236,13 @@ func TestCLIJSONSchema(t *testing.T) {
 			r := v.(*lab.BFDReport)
 			if len(r.Sessions) != 1 || r.Sessions[0].State != "Up" || r.Sessions[0].DetectTimeMS != 300 || r.Sessions[0].Address != "10.0.0.9" ||
 				r.Sessions[0].SinceAt.IsZero() {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{[]string{"link", "show"}, 0, func() any { return &lab.LinkShowReport{} }, func(t *testing.T, v any) {
+			r := v.(*lab.LinkShowReport)
+			if r.Kernel == nil || r.Kernel.Netem || len(r.Links) != 1 || r.Links[0].A != "home-core:eth2" || r.Links[0].DelayMS != 40 ||
+				r.Links[0].JitterMS != 5 || r.Links[0].LossPercent != 1 || r.Links[0].RateBPS != 10_000_000 || r.Links[0].SinceAt.IsZero() {
 				t.Errorf("%+v", r)
 			}
 		}},

@@ -21,6 +21,7 @@ func addImpairCmds(g *globals, link *cobra.Command) {
 
 func newLinkSetCmd(g *globals) *cobra.Command {
 	var clear bool
+	var out outputFormat
 	cmd := &cobra.Command{
 		Use:   "set A B [--delay D] [--jitter D] [--loss P] [--duplicate P] [--reorder P] [--corrupt P] [--rate R] | --clear",
 		Short: "Change a link's delay, jitter, loss, duplication, reordering, corruption or rate while the lab runs",
@@ -47,10 +48,13 @@ func newLinkSetCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), li)
-			return nil
+			return show(cmd.OutOrStdout(), out, li.Report(), func() error {
+				_, err := fmt.Fprintln(cmd.OutOrStdout(), li)
+				return err
+			})
 		},
 	}
+	withOutput(cmd, &out)
 	f := cmd.Flags()
 	f.String("delay", "", "added delay, each direction (e.g. 40ms)")
 	f.String("jitter", "", "delay varies uniformly by up to this, around --delay (e.g. 5ms)")
@@ -75,7 +79,7 @@ func newLinkShowCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return show(cmd.OutOrStdout(), out, s, func() error { return s.WriteText(cmd.OutOrStdout()) })
+			return show(cmd.OutOrStdout(), out, s.Report(), func() error { return s.WriteText(cmd.OutOrStdout()) })
 		},
 	}
 	return withOutput(cmd, &out)
