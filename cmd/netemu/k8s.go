@@ -73,7 +73,7 @@ func addK8s(root *cobra.Command, g *globals) {
 			return err
 		}
 		if o := cmd.Flags().Lookup("output"); o != nil && o.Value.String() == string(outputJSON) {
-			return printJSON(cmd.OutOrStdout(), map[string]any{"name": l.Name, "spec": l.Spec, "status": l.Status})
+			return printJSON(cmd.OutOrStdout(), l.Report())
 		}
 		return l.WriteText(cmd.OutOrStdout())
 	})
