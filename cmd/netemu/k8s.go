@@ -52,7 +52,13 @@ func addK8s(root *cobra.Command, g *globals) {
 		file := fileArg(args)
 		l, err := c.Up(ctx, file)
 		if l != nil {
-			l.WriteText(cmd.OutOrStdout())
+			if jsonOut(cmd) {
+				if perr := printJSON(cmd.OutOrStdout(), l.Report()); err == nil {
+					err = perr
+				}
+			} else {
+				l.WriteText(cmd.OutOrStdout())
+			}
 		}
 		return err
 	})
@@ -64,6 +70,9 @@ func addK8s(root *cobra.Command, g *globals) {
 		if err := c.Down(ctx, name); err != nil {
 			return err
 		}
+		if jsonOut(cmd) {
+			return printJSON(cmd.OutOrStdout(), lab.DownReportJSON{Shares: []lab.DownShareReport{{Share: name, WasUp: true}}})
+		}
 		fmt.Fprintf(cmd.OutOrStdout(), "lab %s is down on every machine\n", name)
 		return nil
 	})
@@ -72,7 +81,7 @@ func addK8s(root *cobra.Command, g *globals) {
 		if err != nil {
 			return err
 		}
-		if o := cmd.Flags().Lookup("output"); o != nil && o.Value.String() == string(outputJSON) {
+		if jsonOut(cmd) {
 			return printJSON(cmd.OutOrStdout(), l.Report())
 		}
 		return l.WriteText(cmd.OutOrStdout())
@@ -87,6 +96,14 @@ func addK8s(root *cobra.Command, g *globals) {
 			l, err := c.Change(ctx, name, path, args, silent)
 			if err != nil {
 				return err
+			}
+			if jsonOut(cmd) {
+				r := lab.ChangeReport{Command: path, Target: strings.Join(args, " "),
+					Message: fmt.Sprintf("applied on every machine (%s)", strings.Join(l.MachineNames(), ", "))}
+				if strings.HasPrefix(path, "instance") {
+					r.PublicIP, _, _ = k8s.PublicIP(l.Status.PublicIPs[args[0]])
+				}
+				return printJSON(cmd.OutOrStdout(), r)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: applied on every machine (%s)\n", path, strings.Join(args, " "), strings.Join(l.MachineNames(), ", "))
 			if strings.HasPrefix(path, "instance") {
@@ -113,6 +130,13 @@ func addK8s(root *cobra.Command, g *globals) {
 			return c.Remote(ctx, l, o)
 		})
 	}
+}
+
+// jsonOut reports whether cmd was given -o json (the commands --kubeconfig
+// wraps keep their own -o flag).
+func jsonOut(cmd *cobra.Command) bool {
+	o := cmd.Flags().Lookup("output")
+	return o != nil && o.Value.String() == string(outputJSON)
 }
 
 // passFlags are the flags the user set on cmd itself, to pass on.

@@ -20,7 +20,7 @@ func (l *Lab) Report() lab.K8sLabReport {
 			Converged: sh.Converged, Nodes: append([]string{}, st.Placement[m.Name]...), AppliedGeneration: sh.Applied, UpdatedAt: sh.Updated})
 		for _, n := range st.Placement[m.Name] {
 			nr := lab.K8sNodeReport{Name: n, Machine: m.Name}
-			nr.PublicIP, nr.Elastic, nr.Stopped = publicIP(st.PublicIPs[n])
+			nr.PublicIP, nr.Elastic, nr.Stopped = PublicIP(st.PublicIPs[n])
 			r.Nodes = append(r.Nodes, nr)
 		}
 	}
@@ -34,9 +34,9 @@ func (l *Lab) Report() lab.K8sLabReport {
 	return r
 }
 
-// publicIP reads an instance's public IP as the agents record it
+// PublicIP reads an instance's public IP as the agents record it
 // (lab.PublicText: "-", "stopped", "ADDR" or "ADDR (elastic)").
-func publicIP(text string) (addr string, elastic, stopped bool) {
+func PublicIP(text string) (addr string, elastic, stopped bool) {
 	switch text {
 	case "", "-":
 		return "", false, false
