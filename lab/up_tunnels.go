@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/netemu/netemu/nodes"
+	"github.com/netemu/netemu/nodes/svc"
 	"github.com/netemu/netemu/nodes/vxlan"
 )
 
@@ -42,7 +43,8 @@ func tunnelsStage() stage {
 // peersStage waits, before convergence, until every machine this share has
 // tunnels to answers on one of them, so `up` on one machine does not wait
 // forever for the others: on the deadline it fails naming the machines
-// not heard from.
+// not heard from. Then local instances whose VPC router is on another
+// machine get their DHCP lease (svc.AwaitLeases).
 func peersStage() stage {
 	return stage{
 		name: StagePeers,
@@ -71,8 +73,12 @@ func peersStage() stage {
 				}
 				return err
 			}
+			// An instance whose VPC router is on another machine booted
+			// before that router's DHCP server answered through the tunnel;
+			// its dhclient may be backing off for minutes: `up` returns
+			// once it has its address.
 			r.res.Peers = &PeersResult{Machines: others, After: time.Since(start)}
-			return nil
+			return svc.AwaitLeases(ctx, r.state, svc.NodesRunner{}, r.log)
 		},
 	}
 }

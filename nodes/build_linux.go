@@ -296,7 +296,12 @@ func (b *builder) createLink(ctx context.Context, idx int) error {
 		if !b.mine[l.A.Node] {
 			localEnd, remoteEnd = l.B, l.A
 		}
-		return b.opts.CrossLink.BuildCrossLink(ctx, b.lab, idx, localEnd, remoteEnd, labpath.NetnsPath(b.lab.Name, localEnd.Node))
+		if err := b.opts.CrossLink.BuildCrossLink(ctx, b.lab, idx, localEnd, remoteEnd, labpath.NetnsPath(b.lab.Name, localEnd.Node)); err != nil {
+			return err
+		}
+		// An instance's end keeps its fixed MAC across machines too: the
+		// VPC router's DHCP server, maybe on the other one, leases by it.
+		return b.setInstanceMAC(localEnd)
 	}
 	ha, err := nsHandle(b.lab.Name, l.A.Node)
 	if err != nil {
@@ -430,6 +435,28 @@ func (b *builder) configureNode(n *topo.Node) error {
 // of one of the lab's VPCs (whose router runs the DHCP server).
 func usesDHCP(lab *topo.Lab, n *topo.Node) bool {
 	return n.Kind == topo.KindInstance && lab.VPC(n.VPC) != nil
+}
+
+// setInstanceMAC gives end its instance's fixed MAC (nothing for other
+// nodes).
+func (b *builder) setInstanceMAC(end topo.Endpoint) error {
+	mac := instanceMAC(b.lab, end.Node)
+	if mac == nil {
+		return nil
+	}
+	h, err := nsHandle(b.lab.Name, end.Node)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	link, err := h.LinkByName(end.Iface)
+	if err != nil {
+		return fmt.Errorf("node %q: find %s: %w", end.Node, end.Iface, err)
+	}
+	if err := h.LinkSetHardwareAddr(link, mac); err != nil {
+		return fmt.Errorf("node %q: set %s's MAC %s: %w", end.Node, end.Iface, mac, err)
+	}
+	return nil
 }
 
 // instanceMAC is the fixed MAC of node's interface when node is an

@@ -130,7 +130,15 @@ func StartInstance(ctx context.Context, st *nodes.State, r Runner, node string, 
 	if err := RefreshNames(st); err != nil {
 		return err
 	}
-	return startNode(ctx, st, r, n, keys, log.Named("svc"))
+	if err := startNode(ctx, st, r, n, keys, log.Named("svc")); err != nil {
+		return err
+	}
+	// Its VPC router on another machine is up (the lab is): wait for the
+	// lease here, as startNode does when the router is local.
+	if remoteRouter(st, n) {
+		return awaitRemoteLease(ctx, st, r, n, dhclientLog(st, n.Name), log.Named("svc"))
+	}
+	return nil
 }
 
 // StopInstance stops every service and process netemu started in node

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -264,27 +265,23 @@ func startInstanceSystem(ctx context.Context, in *instance) error {
 			return err
 		}
 	}
-	script := in.path("system", "dhclient-script")
-	if err := writeFileInPlace(script, []byte(DhclientScript()), 0o755); err != nil {
+	if err := writeFileInPlace(dhclientScriptPath(in), []byte(DhclientScript()), 0o755); err != nil {
 		return err
 	}
 	if len(n.Interfaces) == 0 {
 		return fmt.Errorf("node %q: no interface to configure by DHCP", n.Name)
 	}
-	ifc := n.Interfaces[0].Name
-	dh := nodes.ProcessSpec{Name: ProcDhclient, Restart: true, Command: []string{progDhclient.Path, "-4", "-d", "-v",
-		"-cf", in.path("system", "dhclient.conf"), "-lf", in.path("system", "dhclient.leases"),
-		"-pf", "/run/dhclient." + ifc + ".pid", "-sf", script, ifc}}
+	ifc, dh := dhclientSpec(in)
 	ps, err := in.r.StartProcess(st, n.Name, dh)
 	if err != nil {
 		return fmt.Errorf("node %q: dhclient: %w", n.Name, err)
 	}
 	// The lease comes from the VPC router: wait for it when this share
 	// runs the router (its services started first). In a multi-host lab
-	// the router may come up later on another machine; dhclient keeps
-	// asking until it answers.
+	// the router may come up later on another machine: AwaitLeases waits
+	// for those instances once the machines answer each other.
 	if isLocal(st, st.Model.VPC(n.VPC).Router) {
-		if err := waitDefaultRoute(ctx, in, ifc, ps.LogFile); err != nil {
+		if err := waitDefaultRoute(ctx, in, ifc, ps.LogFile, DHCPTimeout, 0); err != nil {
 			return err
 		}
 	}
@@ -296,22 +293,129 @@ func startInstanceSystem(ctx context.Context, in *instance) error {
 	return nil
 }
 
+// dhclientSpec is the instance's dhclient on its first interface.
+func dhclientSpec(in *instance) (ifc string, spec nodes.ProcessSpec) {
+	ifc = in.node.Interfaces[0].Name
+	return ifc, nodes.ProcessSpec{Name: ProcDhclient, Restart: true, Command: []string{progDhclient.Path, "-4", "-d", "-v",
+		"-cf", in.path("system", "dhclient.conf"), "-lf", in.path("system", "dhclient.leases"),
+		"-pf", "/run/dhclient." + ifc + ".pid", "-sf", dhclientScriptPath(in), ifc}}
+}
+
+func dhclientScriptPath(in *instance) string { return in.path("system", "dhclient-script") }
+
 // DHCPTimeout bounds the wait for an instance's first lease.
 const DHCPTimeout = 30 * time.Second
 
+// RemoteDHCPTimeout bounds the wait for the lease of an instance whose VPC
+// router runs on another machine, counted from when the machines answer
+// each other: that machine may still be starting the router's DHCP server.
+const RemoteDHCPTimeout = 2 * DHCPTimeout
+
+// dhcpNudge is how long an instance whose VPC router is on another machine
+// may go without a lease before its dhclient is restarted: a restarted
+// dhclient sends DHCPDISCOVER at once, where the running one, unanswered
+// while the far machine was coming up, backs off for up to minutes.
+const dhcpNudge = 3 * time.Second
+
+// remoteRouter says whether n boots by DHCP from a VPC router this share
+// does not run (a multi-host lab).
+func remoteRouter(st *nodes.State, n *topo.Node) bool {
+	if n.Kind != topo.KindInstance || len(n.Interfaces) == 0 || !isLocal(st, n.Name) {
+		return false
+	}
+	v := st.Model.VPC(n.VPC)
+	return v != nil && !isLocal(st, v.Router)
+}
+
+// AwaitLeases waits, once the other machines of a multi-host lab answer
+// through the tunnels, until every instance of this share whose VPC router
+// runs on another machine has its DHCP lease, restarting its dhclient
+// while it has none (see dhcpNudge). It fails naming the instances without
+// a lease after RemoteDHCPTimeout. Nothing to do in a single-machine lab.
+func AwaitLeases(ctx context.Context, st *nodes.State, r Runner, log hclog.Logger) error {
+	var waits []*topo.Node
+	for _, n := range st.Model.Nodes {
+		if remoteRouter(st, n) {
+			waits = append(waits, n)
+		}
+	}
+	// The logs' paths are read before the waits restart processes (which
+	// changes st.Processes).
+	logs := make([]string, len(waits))
+	for i, n := range waits {
+		logs[i] = dhclientLog(st, n.Name)
+	}
+	errs := make([]error, len(waits))
+	var wg sync.WaitGroup
+	for i, n := range waits {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = awaitRemoteLease(ctx, st, r, n, logs[i], log)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// awaitRemoteLease waits for the lease of n, an instance whose VPC router
+// is on another machine that answers (see AwaitLeases).
+func awaitRemoteLease(ctx context.Context, st *nodes.State, r Runner, n *topo.Node, logFile string, log hclog.Logger) error {
+	in := &instance{st: st, node: n, dir: labpath.NodeDir(st.Dir, n.Name), r: r, log: log.With("node", n.Name)}
+	ifc, _ := dhclientSpec(in)
+	return waitDefaultRoute(ctx, in, ifc, logFile, RemoteDHCPTimeout, dhcpNudge)
+}
+
+// dhclientLog is the log file of node's dhclient ("" when not started).
+func dhclientLog(st *nodes.State, node string) string {
+	for _, p := range st.Processes {
+		if p.Node == node && p.Spec.Name == ProcDhclient {
+			return p.LogFile
+		}
+	}
+	return ""
+}
+
+// restartDhclient stops and starts the instance's dhclient again.
+func restartDhclient(in *instance) error {
+	_, spec := dhclientSpec(in)
+	if err := in.r.StopProcess(in.st, in.node.Name, ProcDhclient); err != nil {
+		return fmt.Errorf("node %q: stop dhclient: %w", in.node.Name, err)
+	}
+	if _, err := in.r.StartProcess(in.st, in.node.Name, spec); err != nil {
+		return fmt.Errorf("node %q: dhclient: %w", in.node.Name, err)
+	}
+	return nil
+}
+
 // waitDefaultRoute waits until DHCP configured ifc: a default route
-// through it (the script sets the address first).
-func waitDefaultRoute(ctx context.Context, in *instance, ifc, logFile string) error {
-	deadline := time.Now().Add(DHCPTimeout)
+// through it (the script sets the address first). With nudge > 0, dhclient
+// is restarted whenever nudge passes without one.
+func waitDefaultRoute(ctx context.Context, in *instance, ifc, logFile string, timeout, nudge time.Duration) error {
+	start := time.Now()
+	deadline := start.Add(timeout)
+	lastNudge := start
 	for {
 		out, err := in.r.Command(in.st, in.node.Name, []string{"cat", "/proc/net/route"}).Output()
 		if err == nil && HasDefaultRoute(string(out), ifc) {
 			return nil
 		}
-		if time.Now().After(deadline) {
+		now := time.Now()
+		if now.After(deadline) {
 			router := in.st.Model.VPC(in.node.VPC).Router
+			server := "(on another machine: see its " + router + "/" + ProcDHCP + ".log)"
+			if isLocal(in.st, router) {
+				server = tail(filepath.Join(labpath.NodeDir(in.st.Dir, router), ProcDHCP+".log"), 15)
+			}
 			return fmt.Errorf("node %q: no DHCP lease on %s after %s; dhclient's last lines:\n%s\nthe DHCP server's (%s):\n%s",
-				in.node.Name, ifc, DHCPTimeout, tail(logFile, 15), router, tail(filepath.Join(labpath.NodeDir(in.st.Dir, router), ProcDHCP+".log"), 15))
+				in.node.Name, ifc, timeout, tail(logFile, 15), router, server)
+		}
+		if nudge > 0 && now.Sub(lastNudge) >= nudge {
+			in.log.Debug("no DHCP lease yet: restarting dhclient", "after", now.Sub(start))
+			if err := restartDhclient(in); err != nil {
+				return err
+			}
+			lastNudge = time.Now()
 		}
 		select {
 		case <-ctx.Done():
