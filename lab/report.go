@@ -23,7 +23,7 @@ import (
 
 // ReportSchemaVersion is printed by `netemu version -o json`; it grows
 // when a field changes meaning or goes away (adding fields does not).
-const ReportSchemaVersion = 1
+const ReportSchemaVersion = 2 // 2: ospf, bfd, link show, status --kubeconfig in this schema
 
 // ms is d in whole milliseconds, the unit of every *_ms field.
 func ms(d time.Duration) int64 { return d.Milliseconds() }
