@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	labrep "github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/routing"
 	"github.com/netemu/netemu/routing/bfd"
 	"github.com/netemu/netemu/routing/converge"
@@ -42,13 +42,11 @@ func TestBFDSeedSilentCut(t *testing.T) {
 	})
 
 	// `netemu bfd` shows them, as a table and as JSON.
-	var bs bfd.Status
-	if err := json.Unmarshal([]byte(netemu(t, "--lab", lab, "bfd", "aws-edge", "-o", "json")), &bs); err != nil {
-		t.Fatal(err)
-	}
+	var bs labrep.BFDReport
+	decodeStrict(t, "bfd aws-edge", netemu(t, "--lab", lab, "bfd", "aws-edge", "-o", "json"), &bs)
 	up := 0
 	for _, s := range bs.Sessions {
-		if s.State == bfd.StateUp && s.TxInterval == 100*time.Millisecond && s.DetectTime == 300*time.Millisecond {
+		if s.State == bfd.StateUp.String() && s.TxIntervalMS == 100 && s.DetectTimeMS == 300 {
 			up++
 		}
 	}

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	labrep "github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/nodes/labpath"
-	"github.com/netemu/netemu/routing/ospf"
 	"github.com/netemu/netemu/tests/labtest"
 	"github.com/netemu/netemu/topo"
 )
@@ -60,7 +60,7 @@ func TestOSPFRingLab(t *testing.T) {
 		}
 		return nil
 	}))
-	var st ospf.Status
+	var st labrep.OSPFReport
 	decodeStrict(t, "ospf", netemu(t, "--lab", lab, "ospf", "r1", "-o", "json"), &st)
 	full := 0
 	for _, n := range st.Neighbours {

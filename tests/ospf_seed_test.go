@@ -6,24 +6,22 @@ package tests
 // RIP. Driven through the CLI as a user drives it.
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	labrep "github.com/netemu/netemu/lab"
 	"github.com/netemu/netemu/routing/converge"
 	"github.com/netemu/netemu/routing/ospf"
 	"github.com/netemu/netemu/tests/labtest"
 )
 
 // ospfStatus is `netemu ospf NODE -o json`.
-func ospfStatus(t *testing.T, lab, node string) ospf.Status {
+func ospfStatus(t *testing.T, lab, node string) labrep.OSPFReport {
 	t.Helper()
-	var s ospf.Status
-	if err := json.Unmarshal([]byte(netemu(t, "--lab", lab, "ospf", node, "-o", "json")), &s); err != nil {
-		t.Fatalf("netemu ospf %s -o json: %v", node, err)
-	}
+	var s labrep.OSPFReport
+	decodeStrict(t, "ospf "+node, netemu(t, "--lab", lab, "ospf", node, "-o", "json"), &s)
 	return s
 }
 
@@ -32,8 +30,8 @@ func ospfStatus(t *testing.T, lab, node string) ospf.Status {
 func lanAdjacency(t *testing.T, lab, node string) (dr string, err error) {
 	s := ospfStatus(t, lab, node)
 	for _, i := range s.Interfaces {
-		if i.Name == "eth0" {
-			if i.Type != ospf.Broadcast {
+		if i.Iface == "eth0" {
+			if i.Type != string(ospf.Broadcast) {
 				return "", fmt.Errorf("%s eth0 is %s, want broadcast", node, i.Type)
 			}
 			dr = i.DR
