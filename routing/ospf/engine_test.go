@@ -720,3 +720,81 @@ func TestLoadingDoneViaOtherNeighbour(t *testing.T) {
 		t.Fatalf("neighbour whose request was answered elsewhere: %s, want Full", loading.state)
 	}
 }
+
+// TestCarrierLossTiming pins down what a carrier loss costs in protocol
+// time, not wall clock: both ends re-originate their router-LSAs at the
+// instant of the event (the last origination was long ago, so
+// MinLSInterval holds nothing back), every router runs SPF at that same
+// instant (a quiet spell means no hold) and has its final routes then;
+// the other end's LSA reaching a and b after their own run costs one more
+// run SPFDelay later, and nothing else runs.
+func TestCarrierLossTiming(t *testing.T) {
+	n := square(t)
+	n.start()
+	n.run(10 * time.Second) // converged, and quiet for longer than MinLSInterval and SPFDelay
+	names := n.names()
+	runs := map[string]uint64{}
+	seqs := map[string]int32{}
+	for _, r := range names {
+		e := n.routers[r]
+		runs[r] = e.spfRuns
+		seqs[r] = int32(e.areas[0].db[Key{LSARouter, e.rid, e.rid}].lsa.Seq)
+		if !e.spfAt.IsZero() {
+			t.Fatalf("%s: SPF still pending after 10 s", r)
+		}
+	}
+	t0 := n.now
+	n.setLink("a", "eth0", false)
+	n.setLink("b", "eth0", false)
+	for _, r := range []string{"a", "b"} {
+		e := n.routers[r]
+		en := e.areas[0].db[Key{LSARouter, e.rid, e.rid}]
+		if !en.origAt.Equal(t0) || int32(en.lsa.Seq) != seqs[r]+1 {
+			t.Fatalf("%s: router-LSA seq %#x originated at %v, want seq %#x at the carrier loss (%v)",
+				r, uint32(en.lsa.Seq), en.origAt.Sub(t0), uint32(seqs[r]+1), t0)
+		}
+	}
+	n.run(0) // deliver the floods and run what is due, at t0
+	if !n.now.Equal(t0) {
+		t.Fatalf("clock moved to %v", n.now.Sub(t0))
+	}
+	final := func() {
+		t.Helper()
+		n.wantRoute("a", "4.4.4.4/32", 20, "eth1/10.0.2.2")
+		n.wantRoute("a", "2.2.2.2/32", 30, "eth1/10.0.2.2")
+		n.wantRoute("b", "1.1.1.1/32", 30, "eth1/10.0.3.2")
+		n.wantRoute("b", "3.3.3.3/32", 20, "eth1/10.0.3.2")
+		n.wantRoute("c", "2.2.2.2/32", 20, "eth1/10.0.4.2")
+		n.wantRoute("d", "1.1.1.1/32", 20, "eth1/10.0.4.1")
+	}
+	final()
+	for _, r := range names {
+		e := n.routers[r]
+		if got := e.spfRuns - runs[r]; got != 1 || !e.lastSPF.Equal(t0) {
+			t.Fatalf("%s: %d SPF runs, the last at %v, want 1 at the carrier loss", r, got, e.lastSPF.Sub(t0))
+		}
+	}
+	// a and b got the other end's new LSA (around the square) after their
+	// own run: one more run, SPFDelay after it.
+	for _, r := range []string{"a", "b"} {
+		if at := n.routers[r].spfAt; !at.Equal(t0.Add(n.routers[r].cfg.SPFDelay)) {
+			t.Fatalf("%s: next SPF at %v, want SPFDelay (%v) after the first", r, at.Sub(t0), n.routers[r].cfg.SPFDelay)
+		}
+	}
+	for _, r := range []string{"c", "d"} {
+		if at := n.routers[r].spfAt; !at.IsZero() {
+			t.Fatalf("%s: an SPF is pending at %v; both LSAs were in its first run", r, at.Sub(t0))
+		}
+	}
+	n.run(2 * time.Second)
+	final()
+	for _, r := range names {
+		want := uint64(1)
+		if r == "a" || r == "b" {
+			want = 2
+		}
+		if got := n.routers[r].spfRuns - runs[r]; got != want {
+			t.Fatalf("%s: %d SPF runs in the 2 s after the carrier loss, want %d", r, got, want)
+		}
+	}
+}
