@@ -101,11 +101,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 }
 
-// runDue runs the engine's timers when one is already due (an SPF the
-// input just scheduled for now) in the same pass, rather than after a
-// timer wake-up: on a loaded machine that wake-up, and the handoff from
-// the link watcher's goroutine, cost milliseconds on the path from a
-// carrier loss to the kernel. d.mu is held.
+// runDue runs the engine's timers when one is already due (the SPF a
+// flooded LSA just scheduled for now) in the same pass, rather than after
+// the timer's 1 ms floor and a wake-up that costs more on a loaded
+// machine: every router a change floods through paid it. d.mu is held.
 func (d *Daemon) runDue(now time.Time) {
 	if next := d.e.next(); !next.IsZero() && !next.After(now) {
 		d.e.advance(now)
@@ -138,9 +137,9 @@ func (d *Daemon) LinkChanged(ev routing.LinkEvent) {
 			i.up = ev.Up
 		}
 	} else {
-		now := d.now()
-		d.e.linkChanged(now, ev.Name, ev.Up)
-		d.runDue(now)
+		// The SPF this schedules runs in Run's goroutine (the kick
+		// wakes it at once): the link watcher must not block on it.
+		d.e.linkChanged(d.now(), ev.Name, ev.Up)
 	}
 	d.mu.Unlock()
 	select {
@@ -156,7 +155,6 @@ func (d *Daemon) NeighbourDown(addr netip.Addr) {
 	d.mu.Lock()
 	now := d.now()
 	d.e.neighbourDown(now, addr, "BFD down")
-	d.runDue(now)
 	d.mu.Unlock()
 	select {
 	case d.kick <- struct{}{}:
