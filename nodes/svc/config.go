@@ -100,6 +100,9 @@ func MyCnf() string {
 		"datadir = " + viewMySQLData + "\n" +
 		"socket = " + viewMySQLSock + "\n" +
 		"pid-file = " + viewMySQLPid + "\n" +
+		// The instance's own /run, not the host's /tmp that every lab's
+		// MariaDB would share (temporary tables of two labs collided).
+		"tmpdir = " + viewMySQLRun + "\n" +
 		"bind-address = 0.0.0.0\n" +
 		"port = 3306\n" +
 		// The lab has no DNS: resolving clients' addresses would only stall.

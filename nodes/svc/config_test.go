@@ -48,7 +48,7 @@ func TestMyCnf(t *testing.T) {
 	got := MyCnf()
 	for _, want := range []string{"[mysqld]\n", "datadir = /var/lib/mysql\n", "bind-address = 0.0.0.0\n",
 		"port = 3306\n", "socket = /run/mysqld/mysqld.sock\n", "skip-name-resolve\n", "user = mysql\n",
-		"init-file = /var/lib/mysql/netemu-init.sql\n"} {
+		"init-file = /var/lib/mysql/netemu-init.sql\n", "tmpdir = /run/mysqld\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("my.cnf lacks %q:\n%s", want, got)
 		}

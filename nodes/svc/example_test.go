@@ -58,6 +58,7 @@ func ExampleMyCnf() {
 	// datadir = /var/lib/mysql
 	// socket = /run/mysqld/mysqld.sock
 	// pid-file = /run/mysqld/mysqld.pid
+	// tmpdir = /run/mysqld
 	// bind-address = 0.0.0.0
 	// port = 3306
 	// skip-name-resolve
