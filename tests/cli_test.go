@@ -129,6 +129,17 @@ func TestCLIExternalPeerJSONAndErrors(t *testing.T) {
 	var ch labrep.ChangeReport
 	decodeStrict(t, "link down", netemu(t, "--lab", lab, "link", "down", "r2", "r3", "-o", "json"), &ch)
 	decodeStrict(t, "link up", netemu(t, "--lab", lab, "link", "up", "r2", "r3", "-o", "json"), &ch)
+	var li labrep.LinkImpairReport
+	decodeStrict(t, "link set", netemu(t, "--lab", lab, "link", "set", "r2", "r3", "--delay", "5ms", "--loss", "1%", "-o", "json"), &li)
+	if li.DelayMS != 5 || li.LossPercent != 1 || li.Mechanism == "" || li.SinceAt.IsZero() {
+		t.Errorf("link set -o json: %+v", li)
+	}
+	var ls labrep.LinkShowReport
+	decodeStrict(t, "link show", netemu(t, "--lab", lab, "link", "show", "-o", "json"), &ls)
+	if len(ls.Links) != 1 || ls.Links[0].DelayMS != 5 || ls.Kernel == nil {
+		t.Errorf("link show -o json: %+v", ls)
+	}
+	decodeStrict(t, "link set --clear", netemu(t, "--lab", lab, "link", "set", "r2", "r3", "--clear", "-o", "json"), &li)
 	timelineJSON(t, netemu(t, "--lab", lab, "events", "-o", "json"))
 
 	// Error paths on the running lab.
