@@ -167,15 +167,23 @@ func (r *run) complete() error {
 	return nil
 }
 
-// avoids reports whether no router routes via link k's addresses, and
-// sets *clean to when the sweep that found so began. The link's two
+// rerouted reports whether no router routes via link k's addresses and
+// every router still has a route to everything the grid can reach without
+// the link (all it had but the link's own subnet), and sets *clean to when
+// the sweep that found so began. Absence alone is not rerouted: FRR's
+// zebra installs nexthop objects, which the kernel flushes itself at the
+// carrier loss — the routes via the link vanish before ospfd has computed
+// anything, and the row would time the kernel, not OSPF. The link's two
 // routers are read first: only they have its addresses as neighbours,
 // so a failing poll costs two route dumps, not the ~25 of the routers
 // before them in the grid (at 2 ms polls, 50 dumps a sweep took a core
 // from the daemons being measured), and the time is when their tables
 // were read clean, not the end of the 48 dumps that confirm the others
 // never routed via the link.
-func (r *run) avoids(k int, clean *time.Time) error {
+//
+// down are the links whose carrier is off (their subnets are gone from
+// every router but their ends).
+func (r *run) rerouted(k int, down []int, clean *time.Time) error {
 	bad := r.g.addrs[k]
 	ends := r.g.links[k]
 	order := []int{ends[0], ends[1]}
@@ -189,6 +197,15 @@ func (r *run) avoids(k int, clean *time.Time) error {
 		rs, err := r.routes(i)
 		if err != nil {
 			return err
+		}
+		want := r.g.want(i)
+		for _, d := range down {
+			if l := r.g.links[d]; i != l[0] && i != l[1] {
+				want-- // connected at the link's ends, never counted there
+			}
+		}
+		if len(rs) < want {
+			return fmt.Errorf("%s has %d of %d routes", name(i), len(rs), want)
 		}
 		for _, rt := range rs {
 			gws := []netlink.NexthopInfo{{Gw: rt.Gw}}
@@ -354,7 +371,7 @@ func measure(dir string, g *grid, im impl) (res result) {
 		return res
 	}
 	var clean time.Time
-	if res.err = waitFor(60*time.Second, im.name+" after carrier loss", func() error { return r.avoids(mid, &clean) }); res.err != nil {
+	if res.err = waitFor(60*time.Second, im.name+" after carrier loss", func() error { return r.rerouted(mid, []int{mid}, &clean) }); res.err != nil {
 		return res
 	}
 	res.carrier = clean.Sub(t1)
@@ -382,7 +399,7 @@ func measure(dir string, g *grid, im impl) (res result) {
 			return res
 		}
 	}
-	if res.err = waitFor(60*time.Second, im.name+" after a silent failure", func() error { return r.avoids(k, &clean) }); res.err != nil {
+	if res.err = waitFor(60*time.Second, im.name+" after a silent failure", func() error { return r.rerouted(k, []int{mid}, &clean) }); res.err != nil {
 		return res
 	}
 	res.silent = clean.Sub(t2)
