@@ -3,9 +3,10 @@
 // run, with the same fast timers (hello 1 s, dead 4 s, SPF and LSA pacing
 // alike): the time from starting every daemon until every router's kernel
 // holds a route to every loopback and link of the grid (cold start), and
-// the time until no kernel routes via a link any more after its carrier
-// is lost, and after it fails silently (everything dropped, carrier up:
-// only the dead interval tells). Root only; every namespace and process
+// the time until no kernel routes via a link any more and every router
+// again reaches all it still can, after the link's carrier is lost and
+// after it fails silently (everything dropped, carrier up: only the dead
+// interval tells). Root only; every namespace and process
 // it makes is removed before it exits.
 //
 //	go run ./tests/bench/ospfbench [-w 10] [-h 5] [-netemu path] [-only netemu|frr]
