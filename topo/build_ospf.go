@@ -43,6 +43,12 @@ func (b *builder) asOSPF(as *AS, r *asHCL) {
 			b.errf(subj, "Duplicate redistribute", "%q is listed twice.", s)
 			continue
 		}
+		// netemu's agent feeds static and connected routes to OSPF, not yet
+		// what BGP learned: refuse rather than accept it and do nothing.
+		if s == RedistributeBGP && b.lab.Daemons == DaemonsNetemu {
+			b.errf(subj, "BGP redistribution needs FRR", "netemu's own OSPF does not redistribute BGP routes yet; use daemons = \"frr\" in the lab block (FRR's ospfd does), or redistribute \"static\"/\"connected\".")
+			continue
+		}
 		dup[s] = true
 		out.Redistribute = append(out.Redistribute, s)
 	}
