@@ -189,17 +189,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.e.advance(now)
 		next := d.e.next()
 		d.unlockQuiet()
-		wait := time.Hour
-		if !next.IsZero() {
-			wait = max(next.Sub(now), 100*time.Microsecond)
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
-		timer.Reset(wait)
+		routing.Rearm(timer, next, now, 100*time.Microsecond)
 	}
 }
 

@@ -87,7 +87,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 			d.e.afterInput(now)
 			d.runDue(now)
-			d.reset(timer, now)
+			routing.Rearm(timer, d.e.next(), now, rearmFloor)
 			d.mu.Unlock()
 			continue
 		case <-timer.C:
@@ -96,10 +96,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.mu.Lock()
 		now := d.now()
 		d.e.advance(now)
-		d.reset(timer, now)
+		routing.Rearm(timer, d.e.next(), now, rearmFloor)
 		d.mu.Unlock()
 	}
 }
+
+// rearmFloor keeps a deadline the engine failed to clear from spinning
+// the loop; what is due now runDue has already run.
+const rearmFloor = time.Millisecond
 
 // runDue runs the engine's timers when one is already due (the SPF a
 // flooded LSA just scheduled for now) in the same pass, rather than after
@@ -109,24 +113,6 @@ func (d *Daemon) runDue(now time.Time) {
 	if next := d.e.next(); !next.IsZero() && !next.After(now) {
 		d.e.advance(now)
 	}
-}
-
-// reset arms the timer for the engine's next deadline.
-func (d *Daemon) reset(timer *time.Timer, now time.Time) {
-	next := d.e.next()
-	wait := time.Hour
-	if !next.IsZero() {
-		// The floor keeps a deadline the engine failed to clear from
-		// spinning the loop; what is due now runDue has already run.
-		wait = max(next.Sub(now), time.Millisecond)
-	}
-	if !timer.Stop() {
-		select {
-		case <-timer.C:
-		default:
-		}
-	}
-	timer.Reset(wait)
 }
 
 // LinkChanged applies an interface change at once and wakes the loop.

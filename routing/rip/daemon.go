@@ -88,7 +88,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 				}
 			}
 			d.e.afterInput(now)
-			d.reset(timer, now)
+			routing.Rearm(timer, d.e.next(), now, time.Millisecond)
 			d.mu.Unlock()
 			continue
 		case <-timer.C:
@@ -97,25 +97,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.mu.Lock()
 		now := d.now()
 		d.e.advance(now)
-		d.reset(timer, now)
+		routing.Rearm(timer, d.e.next(), now, time.Millisecond)
 		d.mu.Unlock()
 	}
-}
-
-// reset arms the timer for the engine's next deadline.
-func (d *Daemon) reset(timer *time.Timer, now time.Time) {
-	next := d.e.next()
-	wait := time.Hour
-	if !next.IsZero() {
-		wait = max(next.Sub(now), time.Millisecond)
-	}
-	if !timer.Stop() {
-		select {
-		case <-timer.C:
-		default:
-		}
-	}
-	timer.Reset(wait)
 }
 
 // LinkChanged applies an interface change at once and wakes the loop to
